@@ -1,0 +1,279 @@
+"""``[tool.perf-lint]`` loading and validation, and rule selection.
+
+Every key is checked: an unknown key or a bad value is a ``ConfigError``
+naming the key and the file. Rule options are declared by the rules
+themselves (a frozen dataclass on each rule), so a key exists exactly when a
+rule reads it."""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import os
+import sys
+from pathlib import Path, PurePath
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Type
+
+from perf_lint.registry import RULES, codes_matching
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.9/3.10
+    import tomli as tomllib
+
+SECTION = "perf-lint"
+DEFAULT_SELECT = ("PRF",)
+#: Directories never descended into unless named on the command line.
+DEFAULT_EXCLUDE = (
+    ".bzr",
+    ".direnv",
+    ".eggs",
+    ".git",
+    ".hg",
+    ".mypy_cache",
+    ".nox",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".svn",
+    ".tox",
+    ".venv",
+    "__pycache__",
+    "__pypackages__",
+    "build",
+    "dist",
+    "node_modules",
+    "venv",
+)
+GENERAL_KEYS = ("select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude")
+
+
+class ConfigError(Exception):
+    """A configuration problem; the message names the key and the file."""
+
+
+def option_key(field_name: str) -> str:
+    return field_name.replace("_", "-")
+
+
+def rule_option_fields() -> Dict[str, Tuple[dataclasses.Field, List[Type[Any]]]]:
+    """Every option key any rule declares, with the field and the rules."""
+    found: Dict[str, Tuple[dataclasses.Field, List[Type[Any]]]] = {}
+    for rule in RULES:
+        for field in dataclasses.fields(rule.OPTIONS):
+            key = option_key(field.name)
+            if key in found:
+                found[key][1].append(rule)
+            else:
+                found[key] = (field, [rule])
+    return found
+
+
+def coerce_option(key: str, value: Any, field: dataclasses.Field, where: str) -> Any:
+    """Check ``value`` against the option's default type and metadata."""
+    default = field.default
+    meta = field.metadata
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: `{key}` must be true or false, got {value!r}")
+        return value
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: `{key}` must be an integer, got {value!r}")
+        minimum = meta.get("min", 0)
+        if value < minimum:
+            raise ConfigError(f"{where}: `{key}` must be at least {minimum}, got {value}")
+        return value
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: `{key}` must be a string, got {value!r}")
+        choices = meta.get("choices")
+        if choices and value not in choices:
+            allowed = ", ".join(repr(choice) for choice in choices)
+            raise ConfigError(f"{where}: `{key}` must be one of {allowed}, got {value!r}")
+        return value
+    if isinstance(default, tuple):
+        return tuple(_string_list(key, value, where))
+    raise TypeError(f"option {key} has an unsupported default {default!r}")  # pragma: no cover
+
+
+def _string_list(key: str, value: Any, where: str) -> List[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{where}: `{key}` must be a list of strings, got {value!r}")
+    return value
+
+
+def check_selectors(selectors: Iterable[str], key: str, where: str) -> Tuple[str, ...]:
+    checked = []
+    for selector in selectors:
+        normal = selector.strip().upper()
+        if not normal or not codes_matching(normal):
+            raise ConfigError(f"{where}: `{key}` has an unknown rule selector {selector!r}")
+        checked.append(normal)
+    return tuple(checked)
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Resolved settings for one run."""
+
+    select: Tuple[str, ...] = DEFAULT_SELECT
+    ignore: Tuple[str, ...] = ()
+    extend_select: Tuple[str, ...] = ()
+    per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    exclude: Tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: Tuple[str, ...] = ()
+    options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    root: Path = dataclasses.field(default_factory=Path.cwd)
+    source: Optional[Path] = None
+
+    # -- selection --------------------------------------------------------
+    def selected_codes(self, path: Optional[str] = None) -> Tuple[str, ...]:
+        """The codes that run on ``path``: the most specific selector wins,
+        ``ignore`` wins a tie, and per-file ignores always win."""
+        chosen = []
+        file_ignores = self._file_ignores(path) if path else ()
+        for rule in RULES:
+            code = rule.CODE
+            best_select = max(
+                (len(s) for s in self.select + self.extend_select if code.startswith(s)),
+                default=-1,
+            )
+            best_ignore = max((len(s) for s in self.ignore if code.startswith(s)), default=-1)
+            if best_select > best_ignore and not any(code.startswith(s) for s in file_ignores):
+                chosen.append(code)
+        return tuple(chosen)
+
+    def _file_ignores(self, path: str) -> Tuple[str, ...]:
+        found: List[str] = []
+        for pattern, codes in self.per_file_ignores:
+            if path_matches(pattern, path, self.root):
+                found.extend(codes)
+        return tuple(found)
+
+    def is_excluded(self, path: str) -> bool:
+        return any(path_matches(p, path, self.root) for p in self.exclude + self.extend_exclude)
+
+    def rule_options(self, rule: Type[Any]) -> Any:
+        """The rule's options dataclass filled from this configuration."""
+        values = {}
+        for field in dataclasses.fields(rule.OPTIONS):
+            key = option_key(field.name)
+            if key in self.options:
+                values[field.name] = self.options[key]
+        return rule.OPTIONS(**values)
+
+    def with_overrides(
+        self,
+        select: Optional[Sequence[str]] = None,
+        ignore: Sequence[str] = (),
+        extend_select: Sequence[str] = (),
+    ) -> "Config":
+        """Apply command-line selection on top of the file's."""
+        return dataclasses.replace(
+            self,
+            select=tuple(select) if select is not None else self.select,
+            ignore=self.ignore + tuple(ignore),
+            extend_select=self.extend_select + tuple(extend_select),
+        )
+
+
+def path_matches(pattern: str, path: str, root: Path) -> bool:
+    """ruff-style matching: a pattern without ``/`` matches any file or
+    directory name in the path; with ``/`` it matches the path relative to
+    the project root (``*`` crosses directories, as in fnmatch)."""
+    pure = PurePath(os.path.abspath(path))
+    try:
+        relative = pure.relative_to(os.path.abspath(root))
+    except ValueError:
+        relative = pure
+    if "/" not in pattern:
+        return any(fnmatch.fnmatchcase(part, pattern) for part in relative.parts)
+    text = relative.as_posix()
+    pattern = pattern[2:] if pattern.startswith("./") else pattern
+    return fnmatch.fnmatchcase(text, pattern) or fnmatch.fnmatchcase(
+        text, pattern.rstrip("/") + "/*"
+    )
+
+
+def parse_table(table: Mapping[str, Any], where: str, root: Path, source: Optional[Path]) -> Config:
+    """Validate a ``[tool.perf-lint]`` table and build a ``Config``."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: [tool.{SECTION}] must be a table")
+    option_fields = rule_option_fields()
+    known = set(GENERAL_KEYS) | set(option_fields)
+    for key in table:
+        if key not in known:
+            hint = ""
+            if key.replace("_", "-") in known:
+                hint = f" (did you mean `{key.replace('_', '-')}`?)"
+            raise ConfigError(f"{where}: unknown key `{key}` in [tool.{SECTION}]{hint}")
+    values: Dict[str, Any] = {}
+    for key in ("select", "ignore", "extend-select"):
+        if key in table:
+            selectors = _string_list(key, table[key], where)
+            values[key.replace("-", "_")] = check_selectors(selectors, key, where)
+    for key in ("exclude", "extend-exclude"):
+        if key in table:
+            values[key.replace("-", "_")] = tuple(_string_list(key, table[key], where))
+    if "per-file-ignores" in table:
+        raw = table["per-file-ignores"]
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{where}: `per-file-ignores` must be a table of pattern = [codes]")
+        pairs = []
+        for pattern, codes in raw.items():
+            key = f"per-file-ignores.{pattern}"
+            pairs.append((pattern, check_selectors(_string_list(key, codes, where), key, where)))
+        values["per_file_ignores"] = tuple(pairs)
+    options = {
+        key: coerce_option(key, table[key], option_fields[key][0], where)
+        for key in table
+        if key in option_fields
+    }
+    return Config(options=options, root=root, source=source, **values)
+
+
+def read_toml(path: Path) -> Dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read configuration: {error.strerror}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from error
+
+
+def load_file(path: Path) -> Config:
+    """Load an explicit configuration file: a ``pyproject.toml`` (its
+    ``[tool.perf-lint]`` table) or any other TOML file (its top level)."""
+    data = read_toml(path)
+    root = path.resolve().parent
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get(SECTION, {})
+    else:
+        table = data
+    return parse_table(table, str(path), root, path)
+
+
+def find_pyproject(start: Path) -> Optional[Path]:
+    """The nearest ``pyproject.toml`` at or above ``start`` that has a
+    ``[tool.perf-lint]`` table."""
+    directory = start.resolve()
+    if not directory.is_dir():
+        directory = directory.parent
+    for candidate in (directory, *directory.parents):
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file():
+            data = read_toml(pyproject)
+            if SECTION in data.get("tool", {}):
+                return pyproject
+    return None
+
+
+def discover(start: Path, explicit: Optional[Path] = None) -> Config:
+    """The configuration for a run started at ``start``."""
+    if explicit is not None:
+        return load_file(explicit)
+    found = find_pyproject(start)
+    if found is None:
+        return Config(root=start.resolve() if start.is_dir() else start.resolve().parent)
+    return load_file(found)

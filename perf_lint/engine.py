@@ -1,0 +1,282 @@
+"""Parse once, run every selected rule in one batched traversal, filter
+``noqa`` in one place, and apply fixes until nothing changes.
+
+Work is done only where it can matter: a file in which no selected rule's
+pre-filter pattern occurs is never parsed by libcst (only checked for syntax
+errors by the much cheaper ``ast``), and positions are computed only for
+files that produce a diagnostic."""
+
+from __future__ import annotations
+
+import ast
+import collections
+import dataclasses
+import re
+import tokenize
+import warnings
+from typing import Counter, Dict, List, Optional, Sequence, Tuple, Type
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from perf_lint import noqa
+from perf_lint.config import Config
+from perf_lint.context import FileContext
+from perf_lint.registry import BY_CODE
+from perf_lint.rule import Applicability, Diagnostic, Edit, FixRecord, Location, Report, Rule
+
+#: How many rounds of fixes one file gets before the engine stops.
+MAX_FIX_ROUNDS = 10
+
+_PATTERNS: Dict[str, Optional["re.Pattern[str]"]] = {}
+
+
+class FixMode:
+    NONE = "none"
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@dataclasses.dataclass
+class FileResult:
+    """The outcome for one file: the diagnostics left, and when fixing, the
+    new text and what was fixed."""
+
+    path: str
+    source: str
+    encoding: str = "utf-8"
+    diagnostics: List[Diagnostic] = dataclasses.field(default_factory=list)
+    fixed_source: Optional[str] = None
+    fixed: Counter[str] = dataclasses.field(default_factory=collections.Counter)
+    messages: List[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.fixed_source is not None and self.fixed_source != self.source
+
+    def fixed_bytes(self) -> bytes:
+        return (self.fixed_source if self.fixed_source is not None else self.source).encode(
+            self.encoding
+        )
+
+
+class SourceError(Exception):
+    """The bytes of a file are not Python source text."""
+
+
+def decode(data: bytes) -> Tuple[str, str]:
+    """Decode source bytes as Python does (BOM, PEP 263 cookie, else UTF-8).
+    The BOM is dropped from the text and kept in the returned encoding."""
+    import io
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        raise SourceError(str(error)) from error
+    try:
+        return data.decode(encoding), encoding
+    except (UnicodeDecodeError, LookupError) as error:
+        raise SourceError(f"cannot decode as {encoding}: {error}") from error
+
+
+def _pattern(rule: Type[Rule]) -> Optional["re.Pattern[str]"]:
+    if rule.CODE not in _PATTERNS:
+        _PATTERNS[rule.CODE] = re.compile(rule.PATTERN) if rule.PATTERN else None
+    return _PATTERNS[rule.CODE]
+
+
+def candidate_rules(source: str, rules: Sequence[Type[Rule]]) -> List[Type[Rule]]:
+    """The rules whose pre-filter admits ``source``."""
+    found = []
+    for rule in rules:
+        pattern = _pattern(rule)
+        if pattern is None or pattern.search(source):
+            found.append(rule)
+    return found
+
+
+def _file_problem(path: str, name: str, message: str, row: int = 1, column: int = 1) -> Diagnostic:
+    location = Location(row, column)
+    return Diagnostic(None, name, message, path, location, location)
+
+
+def _syntax_error(path: str, error: cst.ParserSyntaxError) -> Diagnostic:
+    message = error.message.strip().splitlines()[0] if error.message.strip() else "invalid syntax"
+    return _file_problem(
+        path, "syntax-error", f"SyntaxError: {message}", error.raw_line, error.raw_column + 1
+    )
+
+
+def _compiles(source: str) -> bool:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            ast.parse(source)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            return False
+    return True
+
+
+class _Replacer(cst.CSTTransformer):
+    """Swap reported nodes for their replacements; where replacements nest,
+    only the innermost is applied this round (the next round sees the rest)."""
+
+    def __init__(self, replacements: Dict[cst.CSTNode, Tuple[str, cst.CSTNode]]) -> None:
+        super().__init__()
+        self.replacements = replacements
+        self.applied: List[str] = []
+        self._marks: List[int] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if node in self.replacements:
+            self._marks.append(len(self.applied))
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
+        if original_node in self.replacements:
+            if self._marks.pop() == len(self.applied):
+                code, replacement = self.replacements[original_node]
+                self.applied.append(code)
+                return replacement
+        return updated_node
+
+
+@dataclasses.dataclass
+class _Pass:
+    """One analysis of one text."""
+
+    diagnostics: List[Diagnostic]
+    module: Optional[cst.Module]
+    fixes: List[Tuple[Diagnostic, Report]]
+    parses: bool = True
+
+
+class Engine:
+    """Runs the rules a configuration selects."""
+
+    def __init__(self, config: Optional[Config] = None) -> None:
+        self.config = config if config is not None else Config()
+        self._selection: Dict[Tuple[str, ...], List[Type[Rule]]] = {}
+
+    def rules_for(self, path: str) -> List[Type[Rule]]:
+        codes = self.config.selected_codes(path)
+        if codes not in self._selection:
+            self._selection[codes] = [BY_CODE[code] for code in codes]
+        return self._selection[codes]
+
+    # -- entry points -------------------------------------------------------
+    def check_bytes(self, data: bytes, path: str, fix: str = FixMode.NONE) -> FileResult:
+        try:
+            source, encoding = decode(data)
+        except SourceError as error:
+            result = FileResult(path, "")
+            result.diagnostics.append(
+                _file_problem(path, "decode-error", f"cannot read source: {error}")
+            )
+            return result
+        return self.check_text(source, path, fix=fix, encoding=encoding)
+
+    def check_text(
+        self, source: str, path: str, fix: str = FixMode.NONE, encoding: str = "utf-8"
+    ) -> FileResult:
+        result = FileResult(path, source, encoding)
+        rules = self.rules_for(path)
+        current = self._analyse(source, path, rules)
+        if fix == FixMode.NONE:
+            result.diagnostics = current.diagnostics
+            return result
+        text = source
+        for _ in range(MAX_FIX_ROUNDS):
+            chosen = {
+                report.node: (diagnostic.code or "", report.replacement)
+                for diagnostic, report in current.fixes
+                if report.applicability is Applicability.SAFE or fix == FixMode.UNSAFE
+            }
+            if not chosen or current.module is None:
+                break
+            replacer = _Replacer(chosen)  # type: ignore[arg-type]
+            new_text = current.module.visit(replacer).code
+            if new_text == text:
+                break
+            following = self._analyse(new_text, path, rules)
+            if not following.parses:
+                result.messages.append(
+                    f"{path}: a fix produced code that does not parse; "
+                    "fixes of the last round were rolled back"
+                )
+                break
+            result.fixed.update(replacer.applied)
+            text, current = new_text, following
+        if text != source and _compiles(source) and not _compiles(text):
+            result.messages.append(
+                f"{path}: fixes produced code that Python does not accept; the file is unchanged"
+            )
+            result.fixed.clear()
+            text, current = source, self._analyse(source, path, rules)
+        result.fixed_source = text
+        result.diagnostics = current.diagnostics
+        return result
+
+    # -- one analysis ---------------------------------------------------------
+    def _analyse(self, source: str, path: str, rules: Sequence[Type[Rule]]) -> _Pass:
+        file_noqa = noqa.file_suppression(source)
+        if file_noqa == (True, None):
+            return _Pass([], None, [])
+        active = [rule for rule in rules if not noqa.file_suppresses(file_noqa, rule.CODE)]
+        candidates = candidate_rules(source, active)
+        if not candidates:
+            if _compiles(source):
+                return _Pass([], None, [])
+        try:
+            module = cst.parse_module(source)
+        except cst.ParserSyntaxError as error:
+            return _Pass([_syntax_error(path, error)], None, [], parses=False)
+        except (RecursionError, MemoryError) as error:
+            problem = _file_problem(path, "parse-error", f"cannot parse: {type(error).__name__}")
+            return _Pass([problem], None, [], parses=False)
+        if not candidates:
+            return _Pass([], module, [])
+        context = FileContext(path=path, source=source, module=module)
+        instances = [rule(context, self.config.rule_options(rule)) for rule in candidates]
+        needs_metadata = any(instance.get_inherited_dependencies() for instance in instances)
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True) if needs_metadata else None
+        if wrapper is not None:
+            wrapper.visit_batched(instances)
+        else:
+            cst.visit_batched(module, instances)
+        if not any(instance.reports for instance in instances):
+            return _Pass([], module, [])
+        if wrapper is None:
+            wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        positions = wrapper.resolve(PositionProvider)
+        inline = noqa.InlineNoqa(source)
+        diagnostics: List[Diagnostic] = []
+        fixes: List[Tuple[Diagnostic, Report]] = []
+        for instance in instances:
+            for report in instance.reports:
+                where = positions[report.node]
+                start, end = where.start, where.end
+                if inline.suppresses(instance.CODE, start.line, end.line):
+                    continue
+                fix_record = None
+                if report.replacement is not None and report.applicability is not None:
+                    edit = Edit(
+                        content=module.code_for_node(report.replacement),
+                        location=Location(start.line, start.column + 1),
+                        end_location=Location(end.line, end.column + 1),
+                    )
+                    fix_record = FixRecord(report.applicability, report.fix_message or "", (edit,))
+                diagnostic = Diagnostic(
+                    code=instance.CODE,
+                    name=instance.NAME,
+                    message=report.message,
+                    path=path,
+                    location=Location(start.line, start.column + 1),
+                    end_location=Location(end.line, end.column + 1),
+                    fix=fix_record,
+                )
+                diagnostics.append(diagnostic)
+                if fix_record is not None:
+                    fixes.append((diagnostic, report))
+        diagnostics.sort(key=lambda d: d.sort_key)
+        return _Pass(diagnostics, module, fixes)

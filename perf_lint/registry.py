@@ -1,0 +1,33 @@
+"""The explicit list of every rule, and selection by code prefix."""
+
+from __future__ import annotations
+
+from typing import Dict, Tuple, Type
+
+from perf_lint.rule import Rule
+from perf_lint.rules.list_literal_membership import ListLiteralMembership
+from perf_lint.rules.tuple_literal_membership import TupleLiteralMembership
+
+RULES: Tuple[Type[Rule], ...] = (
+    ListLiteralMembership,
+    TupleLiteralMembership,
+)
+
+BY_CODE: Dict[str, Type[Rule]] = {rule.CODE: rule for rule in RULES}
+
+
+def codes_matching(prefix: str) -> Tuple[str, ...]:
+    """Every rule code that starts with ``prefix`` (``PRF``, ``PRF1``, ``PRF101``)."""
+    prefix = prefix.upper()
+    return tuple(rule.CODE for rule in RULES if rule.CODE.startswith(prefix))
+
+
+def rule_for(code_or_name: str) -> Type[Rule]:
+    """Look a rule up by code or by kebab-case name; ``KeyError`` if unknown."""
+    wanted = code_or_name.strip()
+    if wanted.upper() in BY_CODE:
+        return BY_CODE[wanted.upper()]
+    for rule in RULES:
+        if rule.NAME == wanted:
+            return rule
+    raise KeyError(code_or_name)

@@ -1,0 +1,1 @@
+"""One module per rule; modules starting with ``_`` hold shared matchers."""

@@ -1,0 +1,70 @@
+"""PRF101 list-literal-membership."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from perf_lint.rule import Invalid, Valid
+from perf_lint.rules._membership import _IN_THEN, LiteralMembership
+
+
+class ListLiteralMembership(LiteralMembership):
+    """## What it does
+    Checks for membership tests (`in`, `not in`) against a list literal, in
+    conditions, comprehensions, chained comparisons and parenthesised lists.
+
+    ## Why is this bad?
+    A list is searched element by element: every test costs time linear in
+    its length, and Python builds the list again each time the expression
+    runs. A set literal of constants is built once (CPython folds it into a
+    `frozenset` constant) and answers in constant time.
+
+    Lists that hold a list, dict or set display are not reported, since those
+    elements cannot go into a set; neither are empty lists.
+
+    ## Example
+    ```python
+    if status in ["active", "pending"]:
+        ...
+    ```
+
+    Use instead:
+    ```python
+    if status in {"active", "pending"}:
+        ...
+    ```
+
+    ## Fix safety
+    The fix replaces the brackets by braces and keeps every element, comment
+    and line break. A set hashes the value tested, which raises `TypeError`
+    for an unhashable value (a list, a dict) where the list did not, so the
+    fix is safe only when every element is a hashable constant (a number, a
+    string, bytes, `None`, `True`, `False`, or a tuple of those) **and** the
+    left operand is provably hashable: a literal; a name whose every binding
+    in its scope is annotated with `str`, `int`, `float`, `complex`, `bool`,
+    `bytes`, `frozenset`, `None`, `Optional[...]`/`Union[...]`/`X | Y` of those,
+    `Literal[...]`, or `Tuple[...]` of those; the result of `str()`, `int()`,
+    `len()`, `repr()` and other builtins that always return such a value
+    (when the file does not rebind the builtin); or a string method such as
+    `.lower()` called on a proven string. Anything else gets an unsafe fix.
+    """
+
+    CODE = "PRF101"
+    NAME = "list-literal-membership"
+    MESSAGE = "Membership test against a list literal; use a set literal"
+    CONTAINER = cst.List
+    PATTERN = _IN_THEN + r"[\[(]"
+    VALID = (
+        Valid("x in {1, 2}\n"),
+        Valid("x in items\n"),
+        Valid("for x in [1, 2]:\n    pass\n"),
+        Valid("x == [1, 2]\n"),
+        Valid("x in [[1], [2]]\n"),
+        Valid("x in []\n"),
+    )
+    INVALID = (
+        Invalid("x in [1, 2]\n", unsafe_fixed="x in {1, 2}\n"),
+        Invalid('def f(x: str):\n    return x in ["a", "b"]\n', fixed='def f(x: str):\n    return x in {"a", "b"}\n'),
+        Invalid("len(x) not in [1, 2]\n", fixed="len(x) not in {1, 2}\n"),
+        Invalid("x in [a, b]\n", unsafe_fixed="x in {a, b}\n"),
+    )

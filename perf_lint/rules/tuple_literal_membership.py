@@ -1,0 +1,62 @@
+"""PRF102 tuple-literal-membership."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from perf_lint.rule import Invalid, Valid
+from perf_lint.rules._membership import _IN_THEN, LiteralMembership
+
+
+class TupleLiteralMembership(LiteralMembership):
+    """## What it does
+    Checks for membership tests (`in`, `not in`) against a tuple literal, in
+    conditions, comprehensions, chained comparisons and extra parentheses.
+
+    ## Why is this bad?
+    A tuple is searched element by element, so each test costs time linear
+    in its length. A set literal of constants is folded by CPython into a
+    `frozenset` constant and answers in constant time.
+
+    Tuples that hold a list, dict or set display are not reported, since
+    those elements cannot go into a set; neither are empty tuples.
+
+    ## Example
+    ```python
+    if method in ("GET", "HEAD"):
+        ...
+    ```
+
+    Use instead:
+    ```python
+    if method in {"GET", "HEAD"}:
+        ...
+    ```
+
+    ## Fix safety
+    The fix replaces the tuple's own parentheses by braces and keeps every
+    element, comment and line break (a one-element tuple `(a,)` becomes the
+    one-element set `{a,}`). It is safe under exactly the conditions of
+    PRF101 (`perf-lint rule PRF101`): every element a hashable constant and
+    the left operand provably hashable. Otherwise it is unsafe.
+    """
+
+    CODE = "PRF102"
+    NAME = "tuple-literal-membership"
+    MESSAGE = "Membership test against a tuple literal; use a set literal"
+    CONTAINER = cst.Tuple
+    PATTERN = _IN_THEN + r"\("
+    VALID = (
+        Valid("x in {1, 2}\n"),
+        Valid("x in items\n"),
+        Valid("for x in (1, 2):\n    pass\n"),
+        Valid("x == (1, 2)\n"),
+        Valid("x in ([1], [2])\n"),
+        Valid("x in ()\n"),
+    )
+    INVALID = (
+        Invalid("x in (1, 2)\n", unsafe_fixed="x in {1, 2}\n"),
+        Invalid('x = "a"\ny = x in ("a", "b")\n', unsafe_fixed='x = "a"\ny = x in {"a", "b"}\n'),
+        Invalid('"a" in ("a",)\n', fixed='"a" in {"a",}\n'),
+        Invalid("str(x) in ((1, 2))\n", fixed="str(x) in ({1, 2})\n"),
+    )
