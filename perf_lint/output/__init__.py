@@ -1,0 +1,56 @@
+"""Output formats: one module each, all rendering a ``RunSummary``."""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import importlib
+from typing import Callable, Counter, Dict, List, Optional
+
+from perf_lint.rule import Applicability, Diagnostic
+
+FORMATS = ("text", "json")
+DOCS_URL = "https://github.com/perf-lint/perf-lint/blob/main/docs/rules.md"
+
+
+def rule_url(code: Optional[str], name: str) -> Optional[str]:
+    """Where a rule's documentation lives (``None`` for file problems)."""
+    if code is None:
+        return None
+    return f"{DOCS_URL}#{code.lower()}-{name}"
+
+
+@dataclasses.dataclass
+class RunSummary:
+    """Everything a format may print about one run."""
+
+    diagnostics: List[Diagnostic]
+    fixed: Dict[str, Counter[str]] = dataclasses.field(default_factory=dict)
+    unsafe_fixes: bool = False
+    show_fixes: bool = False
+    statistics: bool = False
+    quiet: bool = False
+    names: Dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def fixable(self, diagnostic: Diagnostic) -> bool:
+        """Whether the fix would be applied with ``--fix`` in this run."""
+        fix = diagnostic.fix
+        return fix is not None and (fix.applicability is Applicability.SAFE or self.unsafe_fixes)
+
+    def hidden_fix(self, diagnostic: Diagnostic) -> bool:
+        return diagnostic.fix is not None and not self.fixable(diagnostic)
+
+    @property
+    def fixed_total(self) -> int:
+        return sum(sum(counts.values()) for counts in self.fixed.values())
+
+    def counts(self) -> Counter[Optional[str]]:
+        return collections.Counter(d.code for d in self.diagnostics)
+
+
+def renderer(name: str) -> Callable[[RunSummary], str]:
+    """The ``render`` function of the format called ``name``."""
+    if name not in FORMATS:
+        raise KeyError(name)
+    module = importlib.import_module(f"perf_lint.output.{name}")
+    return module.render  # type: ignore[no-any-return]

@@ -1,0 +1,79 @@
+"""``path:row:col: CODE [*] message`` lines and a ruff-style summary."""
+
+from __future__ import annotations
+
+from typing import List
+
+from perf_lint.output import RunSummary
+from perf_lint.rule import Diagnostic
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def line(summary: RunSummary, diagnostic: Diagnostic) -> str:
+    where = f"{diagnostic.path}:{diagnostic.location.row}:{diagnostic.location.column}:"
+    if diagnostic.code is None:
+        return f"{where} {diagnostic.message}"
+    mark = "[*] " if summary.fixable(diagnostic) else ""
+    return f"{where} {diagnostic.code} {mark}{diagnostic.message}"
+
+
+def statistics(summary: RunSummary) -> List[str]:
+    rows = []
+    counts = summary.counts()
+    for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0] or "")):
+        name = summary.names.get(code or "", "") if code else "file-problem"
+        of_code = [d for d in summary.diagnostics if d.code == code]
+        mark = "[*]" if any(summary.fixable(d) for d in of_code) else "[ ]"
+        rows.append(f"{count:>5}\t{code or '-':<7}\t{mark} {name}")
+    return rows
+
+
+def fixes(summary: RunSummary) -> List[str]:
+    if not summary.fixed_total:
+        return []
+    rows = [f"Fixed {_plural(summary.fixed_total, 'error')}:"]
+    for path in sorted(summary.fixed):
+        rows.append(f"- {path}:")
+        for code, count in sorted(summary.fixed[path].items()):
+            rows.append(f"    {count} × {code} ({summary.names.get(code, '')})")
+    return rows
+
+
+def closing(summary: RunSummary) -> List[str]:
+    remaining = len(summary.diagnostics)
+    fixed = summary.fixed_total
+    if not remaining and not fixed:
+        return ["All checks passed!"]
+    if fixed:
+        rows = [
+            f"Found {_plural(fixed + remaining, 'error')} ({fixed} fixed, {remaining} remaining)."
+        ]
+    else:
+        rows = [f"Found {_plural(remaining, 'error')}."]
+    fixable = sum(1 for d in summary.diagnostics if summary.fixable(d))
+    hidden = sum(1 for d in summary.diagnostics if summary.hidden_fix(d))
+    if fixable:
+        rows.append(f"[*] {fixable} fixable with the `--fix` option.")
+    if hidden:
+        rows.append(
+            f"({_plural(hidden, 'hidden fix')} can be enabled with the `--unsafe-fixes` option)."
+            if fixable
+            else f"No fixes available ({_plural(hidden, 'hidden fix')} can be enabled "
+            "with the `--unsafe-fixes` option)."
+        )
+    return rows
+
+
+def render(summary: RunSummary) -> str:
+    if summary.statistics:
+        rows = statistics(summary)
+    else:
+        rows = [line(summary, d) for d in summary.diagnostics]
+    if not summary.quiet:
+        if summary.show_fixes:
+            rows.extend(fixes(summary))
+        rows.extend(closing(summary))
+    return "".join(row + "\n" for row in rows)
