@@ -14,10 +14,10 @@ import dataclasses
 import re
 import tokenize
 import warnings
-from typing import Counter, Dict, List, Optional, Sequence, Tuple, Type
+from typing import Any, Counter, Dict, List, Mapping, Optional, Sequence, Tuple, Type
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from perf_lint import noqa
 from perf_lint.config import Config
@@ -115,6 +115,17 @@ def _compiles(source: str) -> bool:
         except (SyntaxError, ValueError, MemoryError, RecursionError):
             return False
     return True
+
+
+def _span(node: cst.CSTNode, positions: Mapping[cst.CSTNode, CodeRange]) -> Tuple[Any, Any]:
+    """Start and end of ``node`` including its own parentheses (libcst's
+    positions leave them out, but they belong to what a fix replaces)."""
+    where = positions[node]
+    start, end = where.start, where.end
+    lpar, rpar = getattr(node, "lpar", None), getattr(node, "rpar", None)
+    if lpar and rpar:
+        start, end = positions[lpar[0]].start, positions[rpar[-1]].end
+    return start, end
 
 
 class _Replacer(cst.CSTTransformer):
@@ -254,8 +265,7 @@ class Engine:
         fixes: List[Tuple[Diagnostic, Report]] = []
         for instance in instances:
             for report in instance.reports:
-                where = positions[report.node]
-                start, end = where.start, where.end
+                start, end = _span(report.node, positions)
                 if inline.suppresses(instance.CODE, start.line, end.line):
                     continue
                 fix_record = None

@@ -96,7 +96,8 @@ class LiteralMembership(Rule):
         ):
             return
         replacement = as_set(container)  # type: ignore[arg-type]
-        if replacement is None:
+        if replacement is None or is_unhashable_display(left):
+            # Nothing to rewrite, or a set would always raise TypeError.
             self.report(container)
             return
         safe = all(

@@ -113,7 +113,8 @@ def target_names(node: cst.CSTNode) -> Iterable[str]:
 
 
 class _FileBindings(cst.CSTVisitor):
-    """Every name bound anywhere in a file, and the ``typing`` imports."""
+    """Every name bound anywhere in a file (``counts``), apart from imports
+    from ``typing``, which are recorded on their own."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -191,28 +192,29 @@ class _FileBindings(cst.CSTVisitor):
         if isinstance(name, cst.Name):
             self._bind(name.value)
 
-    def visit_Import(self, node: cst.Import) -> None:
+    def visit_Import(self, node: cst.Import) -> bool:
         for alias in node.names:
             dotted = _dotted(alias.name)
-            if alias.asname is None:
-                self._bind(dotted.split(".")[0])
-                if dotted in _TYPING_MODULES:
-                    self.typing_modules.add(dotted)
-            elif dotted in _TYPING_MODULES:
-                self.typing_modules.add(_dotted(alias.asname.name))
+            local = _dotted(alias.asname.name) if alias.asname is not None else dotted
+            if dotted in _TYPING_MODULES:
+                self.typing_modules.add(local)
+            else:
+                self._bind(local.split(".")[0])
+        return False
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
         if isinstance(node.names, cst.ImportStar):
             self.star_import = True
-            return
+            return False
         module = _dotted(node.module) if node.module is not None and not node.relative else ""
         for alias in node.names:
             imported = _dotted(alias.name)
             local = _dotted(alias.asname.name) if alias.asname is not None else imported
-            if alias.asname is None:
-                self._bind(local)
             if module in _TYPING_MODULES:
                 self.typing_names[local] = imported
+            else:
+                self._bind(local)
+        return False
 
 
 def _dotted(node: cst.CSTNode) -> str:
@@ -420,7 +422,8 @@ class ScopeTracker:
                 return imported
             return None
         if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
-            if node.value.value in file.typing_modules:
+            module = node.value.value
+            if module in file.typing_modules and file.counts.get(module, 0) == 0:
                 return node.attr.value
         return None
 

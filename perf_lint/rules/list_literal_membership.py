@@ -46,7 +46,9 @@ class ListLiteralMembership(LiteralMembership):
     `Literal[...]`, or `Tuple[...]` of those; the result of `str()`, `int()`,
     `len()`, `repr()` and other builtins that always return such a value
     (when the file does not rebind the builtin); or a string method such as
-    `.lower()` called on a proven string. Anything else gets an unsafe fix.
+    `.lower()` called on a proven string. Anything else gets an unsafe fix,
+    except where the left operand is itself a list, dict or set display: a set
+    would always raise there, so no fix is offered.
     """
 
     CODE = "PRF101"

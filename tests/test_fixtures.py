@@ -1,0 +1,103 @@
+"""Every fixture: each line's diagnostics match its ``# expect:`` marks, and
+``--fix`` (and ``--unsafe-fixes``) output matches the ``.fixed.py`` files
+byte for byte. Adding a rule adds fixture files, not test code."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from perf_lint.config import Config
+from perf_lint.engine import Engine, FixMode
+from perf_lint.registry import BY_CODE, RULES
+from perf_lint.rule import Fix
+from tests.conftest import (
+    FIXTURES,
+    expected_marks,
+    fixture_code,
+    fixture_sources,
+    output_path,
+)
+
+SOURCES = fixture_sources()
+
+
+def _engine(code: str) -> Engine:
+    return Engine(Config(select=(code,)))
+
+
+def test_every_rule_has_a_fixture() -> None:
+    assert {fixture_code(path) for path in SOURCES} == {rule.CODE for rule in RULES}
+
+
+def test_no_stray_outputs() -> None:
+    sources = {path.name[: -len(".py")] for path in SOURCES}
+    for path in FIXTURES.iterdir():
+        for kind in (".fixed.py", ".unsafe-fixed.py"):
+            if path.name.endswith(kind):
+                assert path.name[: -len(kind)] in sources, path
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
+def test_every_line(source: Path) -> None:
+    code = fixture_code(source)
+    text = source.read_text(encoding="utf-8")
+    expected = expected_marks(text)
+    assert expected, f"{source.name} marks no diagnostic"
+    found: dict = {}
+    for diagnostic in _engine(code).check_text(text, str(source)).diagnostics:
+        found.setdefault(diagnostic.location.row, []).append(diagnostic.code)
+    assert {row: sorted(codes) for row, codes in found.items()} == expected
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
+def test_fixed_output(source: Path) -> None:
+    code = fixture_code(source)
+    data = source.read_bytes()
+    engine = _engine(code)
+    safe = engine.check_bytes(data, str(source), fix=FixMode.SAFE).fixed_bytes()
+    unsafe = engine.check_bytes(data, str(source), fix=FixMode.UNSAFE).fixed_bytes()
+    fixed_file = output_path(source, ".fixed.py")
+    unsafe_file = output_path(source, ".unsafe-fixed.py")
+    if BY_CODE[code].FIX is Fix.NONE:
+        assert not fixed_file.exists() and not unsafe_file.exists()
+        assert safe == data and unsafe == data
+        return
+    assert fixed_file.exists(), f"missing {fixed_file.name}"
+    assert safe == fixed_file.read_bytes()
+    if unsafe != safe:
+        assert unsafe_file.exists(), f"missing {unsafe_file.name}"
+        assert unsafe == unsafe_file.read_bytes()
+    else:
+        assert not unsafe_file.exists(), f"{unsafe_file.name} equals the safe output"
+    # Fixing is idempotent.
+    for mode, output in ((FixMode.SAFE, safe), (FixMode.UNSAFE, unsafe)):
+        assert engine.check_bytes(output, str(source), fix=mode).fixed_bytes() == output
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
+def test_fix_through_the_command(source: Path, tmp_path: Path) -> None:
+    """The same bytes come out of ``perf-lint check --fix`` on disk."""
+    code = fixture_code(source)
+    if BY_CODE[code].FIX is Fix.NONE:
+        pytest.skip("rule has no fix")  # pragma: no cover - no such rule yet
+    for flags, kind in (
+        (["--fix"], ".fixed.py"),
+        (["--fix", "--unsafe-fixes"], ".unsafe-fixed.py"),
+    ):
+        copy = tmp_path / source.name
+        shutil.copyfile(source, copy)
+        subprocess.run(
+            [sys.executable, "-m", "perf_lint", "check", "--select", code, *flags, str(copy)],
+            cwd=tmp_path,
+            capture_output=True,
+            check=False,
+        )
+        expected = output_path(source, kind)
+        if not expected.exists():
+            expected = output_path(source, ".fixed.py")
+        assert copy.read_bytes() == expected.read_bytes(), flags
