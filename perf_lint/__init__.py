@@ -16,8 +16,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def lint(
-    source: Union[str, bytes], path: str = "<string>", config: Optional["Config"] = None
-) -> List["Diagnostic"]:
+    source: Union[str, bytes], path: str = "<string>", config: Optional[Config] = None
+) -> List[Diagnostic]:
     """The diagnostics for one source text (``bytes`` are decoded as Python
     decodes files: BOM, coding cookie, else UTF-8)."""
     from perf_lint.engine import Engine
@@ -31,7 +31,7 @@ def lint(
 def fix(
     source: Union[str, bytes],
     path: str = "<string>",
-    config: Optional["Config"] = None,
+    config: Optional[Config] = None,
     unsafe: bool = False,
 ) -> Union[str, bytes]:
     """The source with every safe fix (and unsafe ones if ``unsafe``)

@@ -6,7 +6,6 @@ would change a file), 2 for usage, configuration and internal errors."""
 from __future__ import annotations
 
 import argparse
-import collections
 import difflib
 import os
 import sys
@@ -31,7 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
 
     check = commands.add_parser("check", help="lint files or directories (default: .)")
-    check.add_argument("paths", nargs="*", metavar="PATH", help='files or directories; "-" reads stdin')
+    check.add_argument(
+        "paths", nargs="*", metavar="PATH", help='files or directories; "-" reads stdin'
+    )
     fixing = check.add_argument_group("fixing")
     fixing.add_argument("--fix", action="store_true", help="apply safe fixes and write the files")
     fixing.add_argument(
@@ -49,7 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     selection.add_argument("--select", type=_codes, metavar="CODES", help="run only these rules")
     selection.add_argument("--ignore", type=_codes, default=[], metavar="CODES", help="skip these")
     selection.add_argument(
-        "--extend-select", type=_codes, default=[], metavar="CODES", help="add these to the selection"
+        "--extend-select",
+        type=_codes,
+        default=[],
+        metavar="CODES",
+        help="add these to the selection",
     )
     output = check.add_argument_group("output")
     output.add_argument("--format", choices=("text", "json"), default="text")
@@ -60,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--exit-zero", action="store_true", help="exit 0 even when diagnostics remain"
     )
     output.add_argument(
-        "--statistics", action="store_true", help="count diagnostics per rule instead of listing them"
+        "--statistics",
+        action="store_true",
+        help="count diagnostics per rule instead of listing them",
     )
     output.add_argument("--quiet", "-q", action="store_true", help="print diagnostics only")
     check.add_argument("--config", type=Path, metavar="FILE", help="a pyproject.toml or TOML file")
@@ -136,7 +143,9 @@ class Check:
                 else None
             ),
             ignore=config_module.check_selectors(args.ignore, "--ignore", where),
-            extend_select=config_module.check_selectors(args.extend_select, "--extend-select", where),
+            extend_select=config_module.check_selectors(
+                args.extend_select, "--extend-select", where
+            ),
         )
 
     def run(self) -> int:
@@ -160,7 +169,9 @@ class Check:
         diagnostics: List[Diagnostic] = []
         for path, reason in problems:
             start = Location(1, 1)
-            diagnostics.append(Diagnostic(None, "io-error", f"cannot read: {reason}", path, start, start))
+            diagnostics.append(
+                Diagnostic(None, "io-error", f"cannot read: {reason}", path, start, start)
+            )
         fixed: Dict[str, Counter[str]] = {}
         diffs: List[str] = []
         stdin_fixed: Optional[bytes] = None
@@ -175,7 +186,7 @@ class Check:
                 continue
             try:
                 result = engine.check_bytes(data, display, fix=mode)
-            except Exception as error:  # noqa: BLE001 - report, keep going, exit 2
+            except Exception as error:
                 self.failed = True
                 _error(f"{display}: internal error: {type(error).__name__}: {error}")
                 continue

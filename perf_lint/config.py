@@ -44,7 +44,14 @@ DEFAULT_EXCLUDE = (
     "node_modules",
     "venv",
 )
-GENERAL_KEYS = ("select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude")
+GENERAL_KEYS = (
+    "select",
+    "ignore",
+    "extend-select",
+    "per-file-ignores",
+    "exclude",
+    "extend-exclude",
+)
 
 
 class ConfigError(Exception):
@@ -167,7 +174,7 @@ class Config:
         select: Optional[Sequence[str]] = None,
         ignore: Sequence[str] = (),
         extend_select: Sequence[str] = (),
-    ) -> "Config":
+    ) -> Config:
         """Apply command-line selection on top of the file's."""
         return dataclasses.replace(
             self,

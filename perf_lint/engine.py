@@ -28,7 +28,7 @@ from perf_lint.rule import Applicability, Diagnostic, Edit, FixRecord, Location,
 #: How many rounds of fixes one file gets before the engine stops.
 MAX_FIX_ROUNDS = 10
 
-_PATTERNS: Dict[str, Optional["re.Pattern[str]"]] = {}
+_PATTERNS: Dict[str, Optional[re.Pattern[str]]] = {}
 
 
 class FixMode:
@@ -79,7 +79,7 @@ def decode(data: bytes) -> Tuple[str, str]:
         raise SourceError(f"cannot decode as {encoding}: {error}") from error
 
 
-def _pattern(rule: Type[Rule]) -> Optional["re.Pattern[str]"]:
+def _pattern(rule: Type[Rule]) -> Optional[re.Pattern[str]]:
     if rule.CODE not in _PATTERNS:
         _PATTERNS[rule.CODE] = re.compile(rule.PATTERN) if rule.PATTERN else None
     return _PATTERNS[rule.CODE]
@@ -144,11 +144,10 @@ class _Replacer(cst.CSTTransformer):
         return True
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
-        if original_node in self.replacements:
-            if self._marks.pop() == len(self.applied):
-                code, replacement = self.replacements[original_node]
-                self.applied.append(code)
-                return replacement
+        if original_node in self.replacements and self._marks.pop() == len(self.applied):
+            code, replacement = self.replacements[original_node]
+            self.applied.append(code)
+            return replacement
         return updated_node
 
 
@@ -235,9 +234,8 @@ class Engine:
             return _Pass([], None, [])
         active = [rule for rule in rules if not noqa.file_suppresses(file_noqa, rule.CODE)]
         candidates = candidate_rules(source, active)
-        if not candidates:
-            if _compiles(source):
-                return _Pass([], None, [])
+        if not candidates and _compiles(source):
+            return _Pass([], None, [])
         try:
             module = cst.parse_module(source)
         except cst.ParserSyntaxError as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
@@ -77,8 +78,6 @@ def write_atomically(path: str, data: bytes, expected: bytes) -> None:
         os.chmod(temporary, mode)
         os.replace(temporary, real)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
-        except OSError:
-            pass
         raise

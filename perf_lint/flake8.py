@@ -34,11 +34,11 @@ class Plugin:
 
         for key, (field, rules) in sorted(rule_option_fields().items()):
             default = field.default
+            codes = ", ".join(rule.CODE for rule in rules)
             kwargs: Dict[str, Any] = {
                 "parse_from_config": True,
                 "default": None,
-                "help": f"{field.metadata.get('help', '')} (perf-lint {', '.join(r.CODE for r in rules)};"
-                f" default {default!r})",
+                "help": f"{field.metadata.get('help', '')} ({codes}; default {default!r})",
             }
             if isinstance(default, tuple):
                 kwargs["comma_separated_list"] = True
@@ -66,7 +66,7 @@ class Plugin:
             cls._engine = make_engine(cls._options, Path.cwd())
         return cls._engine
 
-    def run(self) -> Iterator[Tuple[int, int, str, Type["Plugin"]]]:
+    def run(self) -> Iterator[Tuple[int, int, str, Type[Plugin]]]:
         result = self.engine().check_text("".join(self.lines), self.filename)
         for diagnostic in result.diagnostics:
             if diagnostic.code is None:
@@ -89,7 +89,9 @@ def make_engine(flake8_options: Dict[str, Any], start: Path) -> Any:
     fields = config_module.rule_option_fields()
     options = dict(base.options)
     for key, value in flake8_options.items():
-        options[key] = config_module.coerce_option(key, value, fields[key][0], "flake8 configuration")
+        options[key] = config_module.coerce_option(
+            key, value, fields[key][0], "flake8 configuration"
+        )
     config = dataclasses.replace(
         base, select=config_module.DEFAULT_SELECT, ignore=(), extend_select=(),
         per_file_ignores=(), options=options,

@@ -28,6 +28,6 @@ def rule_for(code_or_name: str) -> Type[Rule]:
     if wanted.upper() in BY_CODE:
         return BY_CODE[wanted.upper()]
     for rule in RULES:
-        if rule.NAME == wanted:
+        if wanted == rule.NAME:
             return rule
     raise KeyError(code_or_name)

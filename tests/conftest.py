@@ -14,9 +14,7 @@ _OUTPUTS = (".fixed.py", ".unsafe-fixed.py")
 
 def fixture_sources() -> List[Path]:
     """``fixtures/PRFnnn.py`` and ``fixtures/PRFnnn_<variant>.py``."""
-    return sorted(
-        path for path in FIXTURES.glob("PRF*.py") if not path.name.endswith(_OUTPUTS)
-    )
+    return sorted(path for path in FIXTURES.glob("PRF*.py") if not path.name.endswith(_OUTPUTS))
 
 
 def fixture_code(path: Path) -> str:

@@ -100,10 +100,13 @@ class LiteralMembership(Rule):
             # Nothing to rewrite, or a set would always raise TypeError.
             self.report(container)
             return
-        safe = all(
-            isinstance(element, cst.Element) and is_hashable_constant(element.value)
-            for element in elements
-        ) and self.scopes.infer(left) is not None
+        safe = (
+            all(
+                isinstance(element, cst.Element) and is_hashable_constant(element.value)
+                for element in elements
+            )
+            and self.scopes.infer(left) is not None
+        )
         self.report(container, replacement=replacement, safe=safe)
 
 

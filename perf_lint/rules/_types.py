@@ -43,15 +43,49 @@ _CONSTRUCTORS = {
 }
 _STR_METHODS = {
     **dict.fromkeys(
-        "capitalize casefold center expandtabs format format_map join ljust lower lstrip "
-        "removeprefix removesuffix replace rjust rstrip strip swapcase title translate upper "
-        "zfill".split(),
+        [
+            "capitalize",
+            "casefold",
+            "center",
+            "expandtabs",
+            "format",
+            "format_map",
+            "join",
+            "ljust",
+            "lower",
+            "lstrip",
+            "removeprefix",
+            "removesuffix",
+            "replace",
+            "rjust",
+            "rstrip",
+            "strip",
+            "swapcase",
+            "title",
+            "translate",
+            "upper",
+            "zfill",
+        ],
         "self",
     ),
-    **dict.fromkeys("count find index rfind rindex".split(), "int"),
+    **dict.fromkeys(["count", "find", "index", "rfind", "rindex"], "int"),
     **dict.fromkeys(
-        "endswith isalnum isalpha isascii isdecimal isdigit isidentifier islower isnumeric "
-        "isprintable isspace istitle isupper startswith".split(),
+        [
+            "endswith",
+            "isalnum",
+            "isalpha",
+            "isascii",
+            "isdecimal",
+            "isdigit",
+            "isidentifier",
+            "islower",
+            "isnumeric",
+            "isprintable",
+            "isspace",
+            "istitle",
+            "isupper",
+            "startswith",
+        ],
         "bool",
     ),
 }
@@ -470,7 +504,7 @@ class ScopeTracker:
                 return None
             try:
                 return self.annotation_types(cst.parse_expression(node.evaluated_value))
-            except Exception:  # noqa: BLE001 - any unparsable string annotation proves nothing
+            except Exception:
                 return None
         if isinstance(node, cst.Name):
             if node.value == "None":
@@ -490,7 +524,11 @@ class ScopeTracker:
 
     def _generic_types(self, node: cst.Subscript) -> Types:
         origin = self.typing_name(node.value)
-        if origin is None and isinstance(node.value, cst.Name) and self.is_builtin(node.value.value):
+        if (
+            origin is None
+            and isinstance(node.value, cst.Name)
+            and self.is_builtin(node.value.value)
+        ):
             origin = {"tuple": "Tuple", "frozenset": "FrozenSet"}.get(node.value.value)
         args = [element.slice for element in node.slice]
         if not all(isinstance(arg, cst.Index) for arg in args):
@@ -541,7 +579,10 @@ class ScopeTracker:
                     return None
             return frozenset({"tuple"})
         if isinstance(node, cst.Comparison):
-            if all(isinstance(t.operator, (cst.In, cst.NotIn, cst.Is, cst.IsNot)) for t in node.comparisons):
+            if all(
+                isinstance(t.operator, (cst.In, cst.NotIn, cst.Is, cst.IsNot))
+                for t in node.comparisons
+            ):
                 return frozenset({"bool"})
             operands = [node.left, *(t.comparator for t in node.comparisons)]
             if all(_scalar(self.infer(operand)) for operand in operands):
@@ -602,7 +643,9 @@ def _union(left: Types, right: Types) -> Types:
     return left | right
 
 
-def _string_kind(node: Union[cst.SimpleString, cst.ConcatenatedString, cst.BaseExpression]) -> Types:
+def _string_kind(
+    node: Union[cst.SimpleString, cst.ConcatenatedString, cst.BaseExpression],
+) -> Types:
     if isinstance(node, cst.SimpleString):
         return frozenset({"bytes" if "b" in node.prefix.lower() else "str"})
     if isinstance(node, cst.ConcatenatedString):
@@ -649,4 +692,3 @@ def _lambda_params(node: cst.Lambda) -> Iterable[str]:
     for star in (params.star_arg, params.star_kwarg):
         if isinstance(star, cst.Param):
             yield star.name.value
-

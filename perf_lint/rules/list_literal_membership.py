@@ -66,7 +66,10 @@ class ListLiteralMembership(LiteralMembership):
     )
     INVALID = (
         Invalid("x in [1, 2]\n", unsafe_fixed="x in {1, 2}\n"),
-        Invalid('def f(x: str):\n    return x in ["a", "b"]\n', fixed='def f(x: str):\n    return x in {"a", "b"}\n'),
+        Invalid(
+            'def f(x: str):\n    return x in ["a", "b"]\n',
+            fixed='def f(x: str):\n    return x in {"a", "b"}\n',
+        ),
         Invalid("len(x) not in [1, 2]\n", fixed="len(x) not in {1, 2}\n"),
         Invalid("x in [a, b]\n", unsafe_fixed="x in {a, b}\n"),
     )
