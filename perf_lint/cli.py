@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import os
 import sys
 from pathlib import Path
 from typing import Counter, Dict, List, Optional, Sequence, TextIO
@@ -122,50 +121,41 @@ class Check:
         self.paths: List[str] = args.paths or ["."]
         self.failed = False  # an internal or configuration error happened
 
-    def _config(self):  # type: ignore[no-untyped-def]
+    def _resolver(self):  # type: ignore[no-untyped-def]
         from perf_lint import config as config_module
 
         args = self.args
-        if args.config is not None:
-            base = config_module.load_file(args.config)
-        else:
-            real = [p for p in self.paths if p != "-"]
-            if args.stdin_filename:
-                real.append(args.stdin_filename)
-            existing = [os.path.abspath(p) for p in real if os.path.exists(p)]
-            start = Path(os.path.commonpath(existing)) if existing else Path.cwd()
-            base = config_module.discover(start)
         where = "command line"
-        return base.with_overrides(
+        selection = config_module.Selection(
             select=(
                 config_module.check_selectors(args.select, "--select", where)
                 if args.select is not None
                 else None
             ),
-            ignore=config_module.check_selectors(args.ignore, "--ignore", where),
             extend_select=config_module.check_selectors(
                 args.extend_select, "--extend-select", where
             ),
+            ignore=config_module.check_selectors(args.ignore, "--ignore", where),
         )
+        return config_module.Resolver(args.config, selection)
 
     def run(self) -> int:
-        from perf_lint.config import ConfigError
-
-        args = self.args
-        try:
-            config = self._config()
-        except ConfigError as error:
-            _error(str(error))
-            return EXIT_ERROR
         from perf_lint import files
+        from perf_lint.config import ConfigError
         from perf_lint.engine import Engine, FixMode
         from perf_lint.rule import Diagnostic, Location
 
-        engine = Engine(config)
+        args = self.args
+        engines: Dict[int, Engine] = {}
+        try:
+            resolver = self._resolver()
+            targets, problems = files.discover(self.paths, resolver)
+        except ConfigError as error:
+            _error(str(error))
+            return EXIT_ERROR
         mode = FixMode.NONE
         if args.fix or args.diff:
             mode = FixMode.UNSAFE if args.unsafe_fixes else FixMode.SAFE
-        targets, problems = files.discover(self.paths, config)
         diagnostics: List[Diagnostic] = []
         for path, reason in problems:
             start = Location(1, 1)
@@ -185,7 +175,14 @@ class Check:
                 diagnostics.append(Diagnostic(None, "io-error", message, display, start, start))
                 continue
             try:
-                result = engine.check_bytes(data, display, fix=mode)
+                config = resolver.for_path(display if target == "-" else target)
+            except ConfigError as error:
+                _error(str(error))
+                return EXIT_ERROR
+            if id(config) not in engines:
+                engines[id(config)] = Engine(config)
+            try:
+                result = engines[id(config)].check_bytes(data, display, fix=mode)
             except Exception as error:
                 self.failed = True
                 _error(f"{display}: internal error: {type(error).__name__}: {error}")
@@ -196,7 +193,7 @@ class Check:
             if mode == FixMode.NONE:
                 continue
             if target == "-":
-                stdin_fixed = result.fixed_bytes()
+                stdin_fixed = result.fixed_bytes() if result.changed else data
             if not result.changed:
                 continue
             fixed[display] = result.fixed

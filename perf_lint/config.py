@@ -12,7 +12,7 @@ import fnmatch
 import os
 import sys
 from pathlib import Path, PurePath
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Type
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Type
 
 from perf_lint.registry import RULES, codes_matching
 
@@ -132,21 +132,24 @@ class Config:
     options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     root: Path = dataclasses.field(default_factory=Path.cwd)
     source: Optional[Path] = None
+    #: Command-line selections applied after the file's, in order.
+    overrides: Tuple[Selection, ...] = ()
 
     # -- selection --------------------------------------------------------
     def selected_codes(self, path: Optional[str] = None) -> Tuple[str, ...]:
-        """The codes that run on ``path``: the most specific selector wins,
-        ``ignore`` wins a tie, and per-file ignores always win."""
-        chosen = []
+        """The codes that run on ``path``. Selections apply in layers, the
+        file's first, then the command line's (as in ruff): within a layer
+        the most specific selector wins and ``ignore`` wins a tie; a layer
+        with ``select`` starts afresh. Per-file ignores always win."""
         file_ignores = self._file_ignores(path) if path else ()
+        layers = (Selection(self.select, self.extend_select, self.ignore), *self.overrides)
+        chosen = []
         for rule in RULES:
             code = rule.CODE
-            best_select = max(
-                (len(s) for s in self.select + self.extend_select if code.startswith(s)),
-                default=-1,
-            )
-            best_ignore = max((len(s) for s in self.ignore if code.startswith(s)), default=-1)
-            if best_select > best_ignore and not any(code.startswith(s) for s in file_ignores):
+            on = False
+            for layer in layers:
+                on = layer.decide(code, on)
+            if on and not any(code.startswith(s) for s in file_ignores):
                 chosen.append(code)
         return tuple(chosen)
 
@@ -157,8 +160,12 @@ class Config:
                 found.extend(codes)
         return tuple(found)
 
-    def is_excluded(self, path: str) -> bool:
-        return any(path_matches(p, path, self.root) for p in self.exclude + self.extend_exclude)
+    def is_excluded(self, path: str, below: Optional[str] = None) -> bool:
+        """Whether discovery skips ``path``. Name patterns look only at the
+        parts of the path below ``below`` (a directory named on the command
+        line is linted whatever its own name)."""
+        patterns = self.exclude + self.extend_exclude
+        return any(path_matches(p, path, self.root, below) for p in patterns)
 
     def rule_options(self, rule: Type[Any]) -> Any:
         """The rule's options dataclass filled from this configuration."""
@@ -169,37 +176,56 @@ class Config:
                 values[field.name] = self.options[key]
         return rule.OPTIONS(**values)
 
-    def with_overrides(
-        self,
-        select: Optional[Sequence[str]] = None,
-        ignore: Sequence[str] = (),
-        extend_select: Sequence[str] = (),
-    ) -> Config:
-        """Apply command-line selection on top of the file's."""
-        return dataclasses.replace(
-            self,
-            select=tuple(select) if select is not None else self.select,
-            ignore=self.ignore + tuple(ignore),
-            extend_select=self.extend_select + tuple(extend_select),
-        )
+    def with_overrides(self, selection: Selection) -> Config:
+        """Apply a command-line selection on top of the file's."""
+        if selection.is_empty():
+            return self
+        return dataclasses.replace(self, overrides=(*self.overrides, selection))
 
 
-def path_matches(pattern: str, path: str, root: Path) -> bool:
+@dataclasses.dataclass(frozen=True)
+class Selection:
+    """One layer of rule selection: ``select`` (``None``: keep what earlier
+    layers chose), ``extend_select`` and ``ignore``."""
+
+    select: Optional[Tuple[str, ...]] = None
+    extend_select: Tuple[str, ...] = ()
+    ignore: Tuple[str, ...] = ()
+
+    def is_empty(self) -> bool:
+        return self.select is None and not self.extend_select and not self.ignore
+
+    def decide(self, code: str, before: bool) -> bool:
+        chosen = (self.select or ()) + self.extend_select
+        best_select = max((len(s) for s in chosen if code.startswith(s)), default=-1)
+        best_ignore = max((len(s) for s in self.ignore if code.startswith(s)), default=-1)
+        if best_select < 0 and best_ignore < 0:
+            return before if self.select is None else False
+        return best_select > best_ignore
+
+
+def path_matches(pattern: str, path: str, root: Path, below: Optional[str] = None) -> bool:
     """ruff-style matching: a pattern without ``/`` matches any file or
-    directory name in the path; with ``/`` it matches the path relative to
-    the project root (``*`` crosses directories, as in fnmatch)."""
+    directory name in the path (below ``below`` when given); with ``/`` it
+    matches the path relative to the project root (``*`` crosses
+    directories, as in fnmatch)."""
     pure = PurePath(os.path.abspath(path))
-    try:
-        relative = pure.relative_to(os.path.abspath(root))
-    except ValueError:
-        relative = pure
+    relative = _relative(pure, os.path.abspath(root))
     if "/" not in pattern:
-        return any(fnmatch.fnmatchcase(part, pattern) for part in relative.parts)
+        parts = _relative(pure, os.path.abspath(below)).parts if below else relative.parts
+        return any(fnmatch.fnmatchcase(part, pattern) for part in parts)
     text = relative.as_posix()
     pattern = pattern[2:] if pattern.startswith("./") else pattern
     return fnmatch.fnmatchcase(text, pattern) or fnmatch.fnmatchcase(
         text, pattern.rstrip("/") + "/*"
     )
+
+
+def _relative(path: PurePath, base: str) -> PurePath:
+    try:
+        return path.relative_to(base)
+    except ValueError:
+        return path
 
 
 def parse_table(table: Mapping[str, Any], where: str, root: Path, source: Optional[Path]) -> Config:
@@ -261,12 +287,22 @@ def load_file(path: Path) -> Config:
     return parse_table(table, str(path), root, path)
 
 
+def _existing_directory(path: Path) -> Path:
+    """``path`` if it is a directory, else the nearest existing ancestor
+    (files and not-yet-saved editor buffers alike)."""
+    path = Path(os.path.abspath(path))
+    if path.is_dir():
+        return path
+    for parent in path.parents:
+        if parent.is_dir():
+            return parent
+    return Path.cwd()  # pragma: no cover - "/" always exists
+
+
 def find_pyproject(start: Path) -> Optional[Path]:
     """The nearest ``pyproject.toml`` at or above ``start`` that has a
     ``[tool.perf-lint]`` table."""
-    directory = start.resolve()
-    if not directory.is_dir():
-        directory = directory.parent
+    directory = _existing_directory(start)
     for candidate in (directory, *directory.parents):
         pyproject = candidate / "pyproject.toml"
         if pyproject.is_file():
@@ -277,10 +313,36 @@ def find_pyproject(start: Path) -> Optional[Path]:
 
 
 def discover(start: Path, explicit: Optional[Path] = None) -> Config:
-    """The configuration for a run started at ``start``."""
+    """The configuration for ``start`` (a file or directory): ``explicit``
+    if given, else the nearest ``pyproject.toml`` with a table."""
     if explicit is not None:
         return load_file(explicit)
     found = find_pyproject(start)
     if found is None:
-        return Config(root=start.resolve() if start.is_dir() else start.resolve().parent)
+        return Config(root=_existing_directory(start))
     return load_file(found)
+
+
+class Resolver:
+    """The configuration of each file, as ruff resolves it: the nearest
+    ``pyproject.toml`` with a ``[tool.perf-lint]`` table above the file
+    (or the ``--config`` file for every file), with the command line's
+    selection on top. Each configuration file is read once."""
+
+    def __init__(self, explicit: Optional[Path] = None, overrides: Optional[Selection] = None):
+        self.overrides = overrides or Selection()
+        self._explicit = load_file(explicit).with_overrides(self.overrides) if explicit else None
+        self._by_directory: Dict[Path, Config] = {}
+        self._by_file: Dict[Optional[Path], Config] = {}
+
+    def for_path(self, path: str) -> Config:
+        if self._explicit is not None:
+            return self._explicit
+        directory = _existing_directory(Path(path))
+        if directory not in self._by_directory:
+            found = find_pyproject(directory)
+            if found not in self._by_file:
+                base = load_file(found) if found is not None else Config(root=Path.cwd())
+                self._by_file[found] = base.with_overrides(self.overrides)
+            self._by_directory[directory] = self._by_file[found]
+        return self._by_directory[directory]

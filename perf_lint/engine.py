@@ -100,11 +100,30 @@ def _file_problem(path: str, name: str, message: str, row: int = 1, column: int 
     return Diagnostic(None, name, message, path, location, location)
 
 
-def _syntax_error(path: str, error: cst.ParserSyntaxError) -> Diagnostic:
-    message = error.message.strip().splitlines()[0] if error.message.strip() else "invalid syntax"
-    return _file_problem(
-        path, "syntax-error", f"SyntaxError: {message}", error.raw_line, error.raw_column + 1
-    )
+def _syntax_error(path: str, source: str, error: cst.ParserSyntaxError) -> Diagnostic:
+    """Where and why the file does not parse: CPython's account when it
+    agrees that the file is invalid (it points where users expect), else
+    libcst's."""
+    found = _python_syntax_error(source)
+    if found is not None:
+        message, row, column = found
+    else:
+        text = error.message.strip()
+        message = text.splitlines()[0] if text else "invalid syntax"
+        row, column = error.raw_line, error.raw_column + 1
+    return _file_problem(path, "syntax-error", f"SyntaxError: {message}", row, column)
+
+
+def _python_syntax_error(source: str) -> Optional[Tuple[str, int, int]]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            ast.parse(source)
+        except SyntaxError as error:
+            return error.msg, error.lineno or 1, max(error.offset or 1, 1)
+        except (ValueError, MemoryError, RecursionError) as error:
+            return str(error) or type(error).__name__, 1, 1
+    return None
 
 
 def _compiles(source: str) -> bool:
@@ -230,8 +249,6 @@ class Engine:
     # -- one analysis ---------------------------------------------------------
     def _analyse(self, source: str, path: str, rules: Sequence[Type[Rule]]) -> _Pass:
         file_noqa = noqa.file_suppression(source)
-        if file_noqa == (True, None):
-            return _Pass([], None, [])
         active = [rule for rule in rules if not noqa.file_suppresses(file_noqa, rule.CODE)]
         candidates = candidate_rules(source, active)
         if not candidates and _compiles(source):
@@ -239,7 +256,7 @@ class Engine:
         try:
             module = cst.parse_module(source)
         except cst.ParserSyntaxError as error:
-            return _Pass([_syntax_error(path, error)], None, [], parses=False)
+            return _Pass([_syntax_error(path, source, error)], None, [], parses=False)
         except (RecursionError, MemoryError) as error:
             problem = _file_problem(path, "parse-error", f"cannot parse: {type(error).__name__}")
             return _Pass([problem], None, [], parses=False)

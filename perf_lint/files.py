@@ -8,12 +8,12 @@ import stat
 import tempfile
 from typing import Iterator, List, Sequence, Tuple
 
-from perf_lint.config import Config
+from perf_lint.config import Resolver
 
 SOURCE_SUFFIXES = (".py", ".pyi")
 
 
-def discover(paths: Sequence[str], config: Config) -> Tuple[List[str], List[Tuple[str, str]]]:
+def discover(paths: Sequence[str], resolver: Resolver) -> Tuple[List[str], List[Tuple[str, str]]]:
     """The files under ``paths`` (sorted, each once) and the paths that could
     not be read, with the reason. Files named explicitly are always linted;
     files found in directories must be Python and not excluded."""
@@ -25,7 +25,7 @@ def discover(paths: Sequence[str], config: Config) -> Tuple[List[str], List[Tupl
             found.append(path)
             continue
         if os.path.isdir(path):
-            for file in _walk(path, config, problems):
+            for file in _walk(path, resolver, problems):
                 if file not in seen:
                     seen.add(file)
                     found.append(file)
@@ -40,18 +40,21 @@ def discover(paths: Sequence[str], config: Config) -> Tuple[List[str], List[Tupl
     return found, problems
 
 
-def _walk(root: str, config: Config, problems: List[Tuple[str, str]]) -> Iterator[str]:
+def _walk(root: str, resolver: Resolver, problems: List[Tuple[str, str]]) -> Iterator[str]:
     def on_error(error: OSError) -> None:
         problems.append((error.filename or root, error.strerror or str(error)))
 
     for directory, subdirs, files in os.walk(root, onerror=on_error):
+        config = resolver.for_path(directory)
         subdirs[:] = sorted(
-            name for name in subdirs if not config.is_excluded(os.path.join(directory, name))
+            name
+            for name in subdirs
+            if not config.is_excluded(os.path.join(directory, name), below=root)
         )
         for name in sorted(files):
             if name.endswith(SOURCE_SUFFIXES):
                 path = os.path.normpath(os.path.join(directory, name))
-                if not config.is_excluded(path):
+                if not config.is_excluded(path, below=root):
                     yield path
 
 

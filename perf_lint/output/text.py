@@ -8,8 +8,8 @@ from perf_lint.output import RunSummary
 from perf_lint.rule import Diagnostic
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+def _plural(count: int, word: str, plural: str = "") -> str:
+    return f"{count} {word if count == 1 else plural or word + 's'}"
 
 
 def line(summary: RunSummary, diagnostic: Diagnostic) -> str:
@@ -58,12 +58,9 @@ def closing(summary: RunSummary) -> List[str]:
     if fixable:
         rows.append(f"[*] {fixable} fixable with the `--fix` option.")
     if hidden:
-        rows.append(
-            f"({_plural(hidden, 'hidden fix')} can be enabled with the `--unsafe-fixes` option)."
-            if fixable
-            else f"No fixes available ({_plural(hidden, 'hidden fix')} can be enabled "
-            "with the `--unsafe-fixes` option)."
-        )
+        hint = f"{_plural(hidden, 'hidden fix', 'hidden fixes')} can be enabled with the "
+        hint += "`--unsafe-fixes` option"
+        rows.append(f"({hint})." if fixable else f"No fixes available ({hint}).")
     return rows
 
 
