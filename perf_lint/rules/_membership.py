@@ -13,7 +13,9 @@ from perf_lint.rules._types import ScopeTracker, is_hashable_constant, is_unhash
 
 # ``in`` not preceded by an identifier letter, then blanks, backslashes or
 # comments, then the opening bracket of a list or a parenthesised literal.
-_IN_THEN = r"(?<![^\W\d])in(?:[\s\\]|#[^\n]*)*"
+# Each repetition can match in one way only (a comment runs to its newline),
+# so the search stays linear: no catastrophic backtracking.
+_IN_THEN = r"(?<![^\W\d])in(?:[\s\\]|#[^\n]*\n)*"
 
 
 class LiteralMembership(Rule):
