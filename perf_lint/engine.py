@@ -147,27 +147,93 @@ def _span(node: cst.CSTNode, positions: Mapping[cst.CSTNode, CodeRange]) -> Tupl
     return start, end
 
 
+class _Swap(cst.CSTTransformer):
+    """Put already-fixed nodes into a replacement built from the originals."""
+
+    def __init__(self, mapping: Dict[cst.CSTNode, cst.CSTNode]) -> None:
+        super().__init__()
+        self.mapping = mapping
+        self.found: set = set()
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
+        if original_node in self.mapping:
+            self.found.add(original_node)
+            return self.mapping[original_node]
+        return updated_node
+
+
 class _Replacer(cst.CSTTransformer):
-    """Swap reported nodes for their replacements; where replacements nest,
-    only the innermost is applied this round (the next round sees the rest)."""
+    """Swap reported nodes for their replacements. Where replacements nest,
+    the outer one is applied with the inner fixes carried into it when it
+    holds the original inner nodes; otherwise only the inner ones are applied
+    this round (the next round sees the rest)."""
 
     def __init__(self, replacements: Dict[cst.CSTNode, Tuple[str, cst.CSTNode]]) -> None:
         super().__init__()
         self.replacements = replacements
         self.applied: List[str] = []
+        self._done: List[Tuple[cst.CSTNode, cst.CSTNode]] = []
         self._marks: List[int] = []
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if node in self.replacements:
-            self._marks.append(len(self.applied))
+            self._marks.append(len(self._done))
         return True
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
-        if original_node in self.replacements and self._marks.pop() == len(self.applied):
-            code, replacement = self.replacements[original_node]
-            self.applied.append(code)
-            return replacement
-        return updated_node
+        if original_node not in self.replacements:
+            return updated_node
+        mark = self._marks.pop()
+        code, replacement = self.replacements[original_node]
+        inner = dict(self._done[mark:])
+        if inner:
+            swap = _Swap(inner)
+            replacement = replacement.visit(swap)
+            if len(swap.found) != len(inner):
+                return updated_node
+        self._done.append((original_node, replacement))
+        self.applied.append(code)
+        return replacement
+
+
+class _DebugFields(cst.CSTVisitor):
+    """Nodes inside an f-string ``{expr=}`` field, whose source text is part
+    of the output: no fix may touch them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+        self.inside: set = set()
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.FormattedStringExpression) and node.equal is not None:
+            self.depth += 1
+        if self.depth:
+            self.inside.add(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        if isinstance(original_node, cst.FormattedStringExpression) and original_node.equal:
+            self.depth -= 1
+
+
+_DEBUG_FIELD = re.compile(r"=\s*[}!:]")
+
+
+def _unfixable(module: cst.Module, source: str, reports: Sequence[Report]) -> set:
+    """The reported nodes whose fix must be dropped: all of them when libcst
+    does not reproduce the file exactly (it drops a final lone CR, for one),
+    else those inside f-string debug fields."""
+    fixing = [report.node for report in reports if report.replacement is not None]
+    if not fixing:
+        return set()
+    if module.code != source:
+        return set(fixing)
+    if not _DEBUG_FIELD.search(source):
+        return set()
+    fields = _DebugFields()
+    module.visit(fields)
+    return {node for node in fixing if node in fields.inside}
 
 
 @dataclasses.dataclass
@@ -275,6 +341,7 @@ class Engine:
         if wrapper is None:
             wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         positions = wrapper.resolve(PositionProvider)
+        unfixable = _unfixable(module, source, [r for i in instances for r in i.reports])
         inline = noqa.InlineNoqa(source)
         diagnostics: List[Diagnostic] = []
         fixes: List[Tuple[Diagnostic, Report]] = []
@@ -284,6 +351,8 @@ class Engine:
                 if inline.suppresses(instance.CODE, start.line, end.line):
                     continue
                 fix_record = None
+                if report.node in unfixable:
+                    report.replacement = report.applicability = None
                 if report.replacement is not None and report.applicability is not None:
                     edit = Edit(
                         content=module.code_for_node(report.replacement),
