@@ -81,12 +81,15 @@ class LiteralMembership(Rule):
     # -- detection -------------------------------------------------------------
     def visit_Comparison(self, node: cst.Comparison) -> None:
         left = node.left
-        for target in node.comparisons:
+        last = len(node.comparisons) - 1
+        for index, target in enumerate(node.comparisons):
             if isinstance(target.operator, (cst.In, cst.NotIn)):
-                self._check(left, target.comparator)
+                self._check(left, target.comparator, chained=index < last)
             left = target.comparator
 
-    def _check(self, left: cst.BaseExpression, container: cst.BaseExpression) -> None:
+    def _check(
+        self, left: cst.BaseExpression, container: cst.BaseExpression, chained: bool
+    ) -> None:
         if not isinstance(container, self.CONTAINER):
             return
         elements = container.elements  # type: ignore[attr-defined]
@@ -98,8 +101,10 @@ class LiteralMembership(Rule):
         ):
             return
         replacement = as_set(container)  # type: ignore[arg-type]
-        if replacement is None or is_unhashable_display(left):
-            # Nothing to rewrite, or a set would always raise TypeError.
+        if replacement is None or chained or is_unhashable_display(left):
+            # Nothing to rewrite; or the literal is also the left operand of
+            # the next comparison in a chain (`x in [1] == [1]`), whose result
+            # a set would change; or a set would always raise TypeError.
             self.report(container)
             return
         safe = (

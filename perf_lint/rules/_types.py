@@ -95,7 +95,6 @@ _BUILTIN_ANNOTATIONS = {
     "float": "float",
     "complex": "complex",
     "bool": "bool",
-    "bytes": "bytes",
     "frozenset": "frozenset",
 }
 _TYPING_MODULES = ("typing", "typing_extensions")
@@ -444,7 +443,12 @@ class ScopeTracker:
     def is_builtin(self, name: str) -> bool:
         """``name`` refers to the builtin: nothing in the file rebinds it."""
         file = self._file()
-        return not file.star_import and name not in file.counts
+        return not (
+            file.star_import
+            or name in file.counts
+            or name in file.typing_names
+            or name in file.typing_modules
+        )
 
     def typing_name(self, node: cst.BaseExpression) -> Optional[str]:
         """``Optional`` for ``typing.Optional``/``t.Optional``/``Optional``
@@ -466,6 +470,7 @@ class ScopeTracker:
         if name in self._file().declared:
             return None
         innermost = True
+        class_types: Optional[Types] = None
         for scope in reversed(self.stack):
             if isinstance(scope, _COMPREHENSIONS):
                 if name in _comprehension_targets(scope):
@@ -473,15 +478,28 @@ class ScopeTracker:
             elif isinstance(scope, cst.Lambda):
                 if name in _lambda_params(scope):
                     return None
-            elif not isinstance(scope, cst.ClassDef) or innermost:
-                # A class body is visible only from the class body itself.
+            elif isinstance(scope, cst.ClassDef):
+                bindings = self._bindings(scope)
+                if name in bindings or "*" in bindings:
+                    if not innermost:
+                        # Lambda defaults and a comprehension's first iterable
+                        # run in the class scope: which binding is meant is
+                        # not tracked, so nothing is proven.
+                        return None
+                    # A class body reads the enclosing binding until its own
+                    # runs: both must be proven.
+                    class_types = self._from_bindings(bindings.get(name, [None]))
+                    if class_types is None:
+                        return None
+            else:
                 bindings = self._bindings(scope)
                 if name in bindings:
-                    return self._from_bindings(bindings[name])
+                    found = self._from_bindings(bindings[name])
+                    return found if class_types is None else _union(found, class_types)
                 if "*" in bindings:
                     return None
             innermost = False
-        return None
+        return class_types
 
     def _from_bindings(self, bindings: Sequence[Binding]) -> Types:
         found: Set[str] = set()

@@ -42,13 +42,18 @@ class ListLiteralMembership(LiteralMembership):
     string, bytes, `None`, `True`, `False`, or a tuple of those) **and** the
     left operand is provably hashable: a literal; a name whose every binding
     in its scope is annotated with `str`, `int`, `float`, `complex`, `bool`,
-    `bytes`, `frozenset`, `None`, `Optional[...]`/`Union[...]`/`X | Y` of those,
-    `Literal[...]`, or `Tuple[...]` of those; the result of `str()`, `int()`,
-    `len()`, `repr()` and other builtins that always return such a value
-    (when the file does not rebind the builtin); or a string method such as
+    `frozenset`, `None`, `Optional[...]`/`Union[...]`/`X | Y` of those,
+    `Literal[...]`, or `Tuple[...]` of those (not `bytes`, which admits the
+    unhashable `bytearray`); in a class body, the enclosing binding of the
+    name must be proven too, since the body reads it until its own runs;
+    the result of `str()`, `int()`, `len()`, `repr()` and other builtins
+    that always return such a value (when the file does not rebind the
+    builtin); or a string method such as
     `.lower()` called on a proven string. Anything else gets an unsafe fix,
-    except where the left operand is itself a list, dict or set display: a set
-    would always raise there, so no fix is offered.
+    except in two cases where no fix is offered: the left operand is itself a
+    list, dict or set display (a set would always raise), or the literal is
+    also the left operand of the next comparison in a chain, as in
+    `x in [1, 2] == [1, 2]` (the set would change that comparison's result).
     """
 
     CODE = "PRF101"
