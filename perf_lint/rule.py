@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import re
-from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, ClassVar, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -108,9 +107,6 @@ class Report:
     fix_message: Optional[str] = None
 
 
-_SLOT = re.compile(r"{(\w+)}")
-
-
 class Rule(cst.BatchableCSTVisitor):
     """Base class of every rule: one instance per file, fed by the engine's
     single batched traversal. Subclasses define the class attributes below
@@ -167,7 +163,3 @@ class Rule(cst.BatchableCSTVisitor):
         import inspect
 
         return inspect.cleandoc(cls.__doc__ or "")
-
-    @classmethod
-    def message_slots(cls) -> Dict[str, None]:
-        return dict.fromkeys(_SLOT.findall(cls.MESSAGE))
