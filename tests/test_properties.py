@@ -193,7 +193,7 @@ def _inside(inner: Diagnostic, outer: Diagnostic) -> bool:
 # -- 1, 2: hypothesmith programs ------------------------------------------------------
 
 
-@_settings(75)
+@_settings(50)
 @given(hypothesmith.from_grammar())
 def test_engine_on_grammar_programs(source: str) -> None:
     assert_engine_properties(source, api=True)
@@ -246,7 +246,7 @@ def grammar_memberships(draw: Callable) -> str:
     return source
 
 
-@_settings(60)
+@_settings(50)
 @given(grammar_memberships())
 def test_engine_on_grammar_expressions(source: str) -> None:
     results = assert_engine_properties(source)
@@ -677,7 +677,7 @@ def _membership_diagnostics(result: FileResult) -> List[Diagnostic]:
     return [d for d in result.diagnostics if d.code in MEMBERSHIP]
 
 
-@_settings(60)
+@_settings(50)
 @given(programs())
 # Found by these properties (kept as fixtures). Nested literals deeper than
 # the engine's fix rounds (MAX_FIX_ROUNDS = 10) once left work for a second
