@@ -127,13 +127,7 @@ def _python_syntax_error(source: str) -> Optional[Tuple[str, int, int]]:
 
 
 def _compiles(source: str) -> bool:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            ast.parse(source)
-        except (SyntaxError, ValueError, MemoryError, RecursionError):
-            return False
-    return True
+    return _python_syntax_error(source) is None
 
 
 def _span(node: cst.CSTNode, positions: Mapping[cst.CSTNode, CodeRange]) -> Tuple[Any, Any]:
