@@ -69,14 +69,36 @@ def decode(data: bytes) -> Tuple[str, str]:
     The BOM is dropped from the text and kept in the returned encoding."""
     import io
 
+    if b"\0" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise SourceError("binary file (not Python source text)") from None
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as error:
-        raise SourceError(str(error)) from error
+        raise SourceError(_encoding_problem(data, error)) from error
     try:
         return data.decode(encoding), encoding
     except (UnicodeDecodeError, LookupError) as error:
         raise SourceError(f"cannot decode as {encoding}: {error}") from error
+
+
+def _encoding_problem(data: bytes, error: SyntaxError) -> str:
+    """A clear account of why ``data`` cannot be decoded: where the first
+    byte that is not UTF-8 sits, when that is the trouble."""
+    message = str(error.msg if error.msg else error)
+    if "encoding" in message and "unknown" not in message:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            row = data.count(b"\n", 0, bad.start) + 1
+            column = bad.start - (data.rfind(b"\n", 0, bad.start) + 1) + 1
+            return (
+                f"not valid UTF-8 (byte 0x{data[bad.start]:02x} at line {row}, column {column}) "
+                "and no PEP 263 coding declaration names another encoding"
+            )
+    return message
 
 
 def _pattern(rule: Type[Rule]) -> Optional[re.Pattern[str]]:
@@ -123,6 +145,32 @@ def _python_syntax_error(source: str) -> Optional[Tuple[str, int, int]]:
             return error.msg, error.lineno or 1, max(error.offset or 1, 1)
         except (ValueError, MemoryError, RecursionError) as error:
             return str(error) or type(error).__name__, 1, 1
+    return None
+
+
+#: CPython's messages for nesting its parser or compiler cannot take. Such a
+#: file must never reach libcst's native parser, which can overflow its
+#: stack on the same input and take the whole process down.
+_NESTING_MESSAGES = ("too many nested parentheses", "too many levels of indentation")
+
+
+def _too_deep(path: str, source: str) -> Optional[Diagnostic]:
+    """A diagnostic when CPython rejects ``source`` for its nesting (or runs
+    out of recursion or memory on it), else ``None``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            ast.parse(source)
+        except SyntaxError as error:
+            if not any(text in str(error.msg) for text in _NESTING_MESSAGES):
+                return None
+            row, column = error.lineno or 1, error.offset or 1
+            return _file_problem(path, "syntax-error", f"SyntaxError: {error.msg}", row, column)
+        except (RecursionError, MemoryError) as error:
+            message = f"cannot parse: nested too deeply for Python ({type(error).__name__})"
+            return _file_problem(path, "parse-error", message)
+        except ValueError:
+            return None  # null bytes: libcst reports them as a syntax error
     return None
 
 
@@ -313,6 +361,9 @@ class Engine:
         candidates = candidate_rules(source, active)
         if not candidates and _compiles(source):
             return _Pass([], None, [])
+        too_deep = _too_deep(path, source)
+        if too_deep is not None:
+            return _Pass([too_deep], None, [], parses=False)
         try:
             module = cst.parse_module(source)
         except cst.ParserSyntaxError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -35,14 +36,13 @@ def discover(paths: Sequence[str], resolver: Resolver) -> Tuple[List[str], List[
                 seen.add(normal)
                 found.append(normal)
         else:
-            reason = "broken symbolic link" if os.path.islink(path) else "no such file or directory"
-            problems.append((path, reason))
+            problems.append((path, _missing_reason(path)))
     return found, problems
 
 
 def _walk(root: str, resolver: Resolver, problems: List[Tuple[str, str]]) -> Iterator[str]:
     def on_error(error: OSError) -> None:
-        problems.append((error.filename or root, error.strerror or str(error)))
+        problems.append((os.path.normpath(error.filename or root), error.strerror or str(error)))
 
     for directory, subdirs, files in os.walk(root, onerror=on_error):
         config = resolver.for_path(directory)
@@ -54,8 +54,26 @@ def _walk(root: str, resolver: Resolver, problems: List[Tuple[str, str]]) -> Ite
         for name in sorted(files):
             if name.endswith(SOURCE_SUFFIXES):
                 path = os.path.normpath(os.path.join(directory, name))
-                if not config.is_excluded(path, below=root):
+                if config.is_excluded(path, below=root):
+                    continue
+                if os.path.isfile(path):
                     yield path
+                elif os.path.islink(path) and not os.path.exists(path):
+                    problems.append((path, _missing_reason(path)))
+                # Anything else (a FIFO, a socket, a device) is not source
+                # text, and reading a FIFO would block the run forever.
+
+
+def _missing_reason(path: str) -> str:
+    """Why ``path``, which does not resolve to anything, cannot be read."""
+    if not os.path.islink(path):
+        return "no such file or directory"
+    try:
+        os.stat(path)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "symbolic link loop"
+    return "broken symbolic link"
 
 
 class ChangedOnDisk(Exception):
