@@ -40,7 +40,7 @@ def snippet(source: str, diagnostic: Diagnostic) -> List[str]:
     rows = list(range(start.row, last + 1))
     elided = len(rows) > MAX_QUOTED_LINES
     if elided:
-        rows = rows[: MAX_QUOTED_LINES - 1] + [rows[-1]]
+        rows = [*rows[: MAX_QUOTED_LINES - 1], rows[-1]]
     gutter = len(str(rows[-1]))
     blank = " " * gutter + " |"
     out = [blank]

@@ -36,13 +36,19 @@ def line(summary: RunSummary, diagnostic: Diagnostic) -> str:
 
 
 def statistics(summary: RunSummary) -> List[str]:
+    """ruff's layout: count (right-aligned), code, ``[*]`` when some are
+    fixable in this run else ``[ ]``, name; tab-separated, most frequent first."""
     rows = []
     counts = summary.counts()
+    if not counts:
+        return rows
+    count_width = len(str(max(counts.values())))
+    code_width = max(len(code or "-") for code in counts)
     for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0] or "")):
         name = summary.names.get(code or "", "") if code else "file-problem"
         of_code = [d for d in summary.diagnostics if d.code == code]
         mark = "[*]" if any(summary.fixable(d) for d in of_code) else "[ ]"
-        rows.append(f"{count:>5}\t{code or '-':<7}\t{mark} {name}")
+        rows.append(f"{count:>{count_width}}\t{code or '-':<{code_width}}\t{mark} {name}")
     return rows
 
 
