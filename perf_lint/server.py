@@ -28,6 +28,7 @@ from perf_lint.rule import Applicability, Diagnostic, Edit, Location
 
 SOURCE = "perf-lint"
 FIX_ALL_KIND = "source.fixAll.perf-lint"
+FIX_ALL_TITLE = "Fix all safe perf-lint problems"
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 
@@ -193,6 +194,26 @@ class PerfLintServer(LanguageServer):
         self.analyses[uri] = found
         return found
 
+    def resolves_edits(self) -> bool:
+        """Whether the client fills in code action edits through
+        ``codeAction/resolve`` (then "fix all" is computed only on demand)."""
+        try:
+            support = self.client_capabilities.text_document.code_action.resolve_support  # type: ignore[union-attr]
+        except AttributeError:
+            return False
+        return support is not None and "edit" in support.properties
+
+    def fix_all_edit(self, uri: str) -> Optional[types.WorkspaceEdit]:
+        """One edit replacing the document with its safely fixed text
+        (``None`` when no safe fix changes it)."""
+        found = self.analysis(uri)
+        document = self.workspace.get_text_document(uri)
+        fixed = fix_all(found.source, document.path, uri)
+        if fixed is None:
+            return None
+        whole = types.Range(start=types.Position(line=0, character=0), end=found.text.end)
+        return _edit(uri, [types.TextEdit(range=whole, new_text=fixed)])
+
     def publish(self, uri: str) -> None:
         found = self.analysis(uri)
         diagnostics = [found.lsp(d) for d in found.diagnostics]
@@ -266,7 +287,7 @@ def _text_edit(text: Text, edit: Edit) -> types.TextEdit:
     types.TEXT_DOCUMENT_CODE_ACTION,
     types.CodeActionOptions(
         code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND],
-        resolve_provider=False,
+        resolve_provider=True,
     ),
 )
 def code_action(ls: PerfLintServer, params: types.CodeActionParams) -> List[types.CodeAction]:
@@ -316,20 +337,31 @@ def code_action(ls: PerfLintServer, params: types.CodeActionParams) -> List[type
         fix_kinds.append(FIX_ALL_KIND)
     if in_range_safe and _wanted(quickfix, only):
         fix_kinds.append(quickfix)
-    if fix_kinds:
-        document = ls.workspace.get_text_document(uri)
-        fixed = fix_all(found.source, document.path, uri)
-        if fixed is not None:
-            whole = types.Range(start=types.Position(line=0, character=0), end=found.text.end)
-            for kind in fix_kinds:
-                actions.append(
-                    types.CodeAction(
-                        title="Fix all safe perf-lint problems",
-                        kind=kind,
-                        edit=_edit(uri, [types.TextEdit(range=whole, new_text=fixed)]),
-                    )
+    if not fix_kinds:
+        return actions
+    lazy = ls.resolves_edits()
+    edit = None if lazy else ls.fix_all_edit(uri)
+    if lazy or edit is not None:
+        for kind in fix_kinds:
+            actions.append(
+                types.CodeAction(
+                    title=FIX_ALL_TITLE,
+                    kind=kind,
+                    edit=edit,
+                    data={"fixAll": uri} if lazy else None,
                 )
+            )
     return actions
+
+
+@server.feature(types.CODE_ACTION_RESOLVE)
+def resolve_code_action(ls: PerfLintServer, action: types.CodeAction) -> types.CodeAction:
+    """Fill in the edit of "fix all", which is computed only when chosen."""
+    data = action.data if isinstance(action.data, dict) else {}
+    uri = data.get("fixAll")
+    if isinstance(uri, str) and action.edit is None:
+        action.edit = ls.fix_all_edit(uri) or types.WorkspaceEdit(changes={uri: []})
+    return action
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)

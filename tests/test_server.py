@@ -40,6 +40,20 @@ async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
     await lsp_client.shutdown_session()
 
 
+@pytest_lsp.fixture(
+    config=ClientServerConfig(
+        server_command=[sys.executable, "-m", "perf_lint", "server"], server_env=_ENV
+    )
+)
+async def plain_client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
+    """A client that declares no capabilities (no code action resolve)."""
+    await lsp_client.initialize_session(
+        types.InitializeParams(capabilities=types.ClientCapabilities())
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
 def _units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -160,14 +174,32 @@ async def test_fix_all_is_offered_as_a_source_action(
     actions = await actions_at(client, uri, [], everything, only=["source.fixAll"])
     assert [a.kind for a in actions] == ["source.fixAll.perf-lint"]
     assert actions[0].title == "Fix all safe perf-lint problems"
-    assert actions[0].edit is not None
+    # VS Code resolves edits on demand: the fix-all edit is computed then.
+    assert actions[0].edit is None
+    resolved = await client.code_action_resolve_async(actions[0])
+    assert resolved.edit is not None
     fixed = (
         "def f(x: int):\n    if x in {1, 2}:\n        return 1\n    return x in {3, 4}  # keep\n"
     )
-    assert apply(text, actions[0].edit, uri) == fixed
+    assert apply(text, resolved.edit, uri) == fixed
     # Only quick fixes asked for: no source action.
     actions = await actions_at(client, uri, [], everything, only=["quickfix"])
     assert all(a.kind == types.CodeActionKind.QuickFix for a in actions)
+
+
+@pytest.mark.asyncio
+async def test_fix_all_edit_is_immediate_without_resolve_support(
+    plain_client: LanguageClient, tmp_path: Path
+) -> None:
+    path = tmp_path / "a.py"
+    uri = path.as_uri()
+    diagnostics = await open_document(plain_client, path, PROBLEMS)
+    actions = await actions_at(plain_client, uri, diagnostics, diagnostics[0].range)
+    everything = [a for a in actions if a.title == "Fix all safe perf-lint problems"]
+    assert [a.kind for a in everything] == ["source.fixAll.perf-lint", "quickfix"]
+    for action in everything:
+        assert action.edit is not None
+        assert apply(PROBLEMS, action.edit, uri) == FIXED_ONE
 
 
 @pytest.mark.asyncio
