@@ -23,14 +23,15 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
-from perf_lint import __version__
+from perf_lint import __version__, noqa
 from perf_lint.rule import Applicability, Diagnostic, Edit, Location
 
 SOURCE = "perf-lint"
 FIX_ALL_KIND = "source.fixAll.perf-lint"
 FIX_ALL_TITLE = "Fix all safe perf-lint problems"
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-_NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
+#: flake8's inline ``# noqa`` syntax, the one the engine reads.
+_NOQA = noqa._INLINE
 
 log = logging.getLogger(__name__)
 
@@ -141,9 +142,7 @@ def fix_all(source: str, document_path: Optional[str], uri: str) -> Optional[str
 def _noqa_row(source: str, row: int) -> int:
     """The physical line that ends the logical line group holding ``row``
     (a comment there is outside any multi-line string or continuation)."""
-    from perf_lint.noqa import InlineNoqa
-
-    rows = InlineNoqa(source).lines_for(row, row)
+    rows = noqa.InlineNoqa(source).lines_for(row, row)
     return max(rows)
 
 
@@ -193,6 +192,9 @@ class PerfLintServer(LanguageServer):
             found = Analysis(source, Text(source), [], problem=f"internal error: {error!r}")
         self.analyses[uri] = found
         return found
+
+    def is_open(self, uri: str) -> bool:
+        return uri in self.workspace.text_documents
 
     def resolves_edits(self) -> bool:
         """Whether the client fills in code action edits through
@@ -292,6 +294,8 @@ def _text_edit(text: Text, edit: Edit) -> types.TextEdit:
 )
 def code_action(ls: PerfLintServer, params: types.CodeActionParams) -> List[types.CodeAction]:
     uri = params.text_document.uri
+    if not ls.is_open(uri):
+        return []
     found = ls.analysis(uri)
     only = [
         str(kind.value if hasattr(kind, "value") else kind) for kind in params.context.only or []
@@ -322,14 +326,14 @@ def code_action(ls: PerfLintServer, params: types.CodeActionParams) -> List[type
                     is_preferred=safe,
                 )
             )
-        noqa = noqa_edit(found.text, diagnostic.location.row, diagnostic.code)
-        if noqa is not None:
+        silence = noqa_edit(found.text, diagnostic.location.row, diagnostic.code)
+        if silence is not None:
             actions.append(
                 types.CodeAction(
                     title=f"Disable {diagnostic.code} for this line",
                     kind=types.CodeActionKind.QuickFix,
                     diagnostics=[lsp],
-                    edit=_edit(uri, [noqa]),
+                    edit=_edit(uri, [silence]),
                 )
             )
     fix_kinds = []
@@ -359,7 +363,7 @@ def resolve_code_action(ls: PerfLintServer, action: types.CodeAction) -> types.C
     """Fill in the edit of "fix all", which is computed only when chosen."""
     data = action.data if isinstance(action.data, dict) else {}
     uri = data.get("fixAll")
-    if isinstance(uri, str) and action.edit is None:
+    if isinstance(uri, str) and action.edit is None and ls.is_open(uri):
         action.edit = ls.fix_all_edit(uri) or types.WorkspaceEdit(changes={uri: []})
     return action
 
@@ -369,6 +373,8 @@ def hover(ls: PerfLintServer, params: types.HoverParams) -> Optional[types.Hover
     from perf_lint.docs import rule_page
     from perf_lint.registry import BY_CODE
 
+    if not ls.is_open(params.text_document.uri):
+        return None
     found = ls.analysis(params.text_document.uri)
     point = types.Range(start=params.position, end=params.position)
     pages = []

@@ -253,6 +253,17 @@ async def test_syntax_error_is_reported_and_server_survives(
     # Code actions and hover on a broken file answer, and nothing dies.
     actions = await actions_at(client, path.as_uri(), diagnostics, diagnostics[0].range)
     assert actions == []
+    # Requests about a document that was never opened (and does not exist)
+    # answer nothing.
+    missing = (tmp_path / "missing.py").as_uri()
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=missing),
+            position=types.Position(line=0, character=0),
+        )
+    )
+    assert hover is None
+    assert await actions_at(client, missing, [], diagnostics[0].range) == []
     # Still alive: another document is linted normally.
     other = tmp_path / "good.py"
     diagnostics = await open_document(client, other, "y = 2\ny in [1, 2]\n")
