@@ -46,7 +46,12 @@ def _env(home: Path = Path()) -> Dict[str, str]:
 
 
 def _project_files() -> List[str]:
-    """This checkout's files as git sees them, untracked ones included."""
+    """This checkout's files as git sees them, untracked ones included (or,
+    outside a git checkout, the files pip needs to build perf-lint)."""
+    if not (ROOT / ".git").exists():
+        names = ["pyproject.toml", "README.md", ".pre-commit-hooks.yaml"]
+        names += [str(path.relative_to(ROOT)) for path in (ROOT / "perf_lint").rglob("*.py")]
+        return names
     listed = _git(ROOT, "ls-files", "--cached", "--others", "--exclude-standard", "-z")
     return [name for name in listed.split("\0") if name and (ROOT / name).is_file()]
 
