@@ -129,11 +129,14 @@ def analyse(source: str, document_path: Optional[str], uri: str, encoding: str) 
 
 def fix_all(source: str, document_path: Optional[str], uri: str) -> Optional[str]:
     """The document with every safe fix applied (``None`` if nothing changes)."""
-    from perf_lint.config import Resolver
+    from perf_lint.config import ConfigError, Resolver
     from perf_lint.engine import Engine, FixMode
 
     path, directory = _path(document_path, uri)
-    config = Resolver().for_path(str(directory / Path(path).name))
+    try:
+        config = Resolver().for_path(str(directory / Path(path).name))
+    except ConfigError:
+        return None  # reported as a diagnostic by ``analyse``
     result = Engine(config).check_text(source, path, fix=FixMode.SAFE)
     return result.fixed_source if result.changed else None
 
