@@ -379,3 +379,15 @@ def test_no_progress_bar_in_pipes_ci_or_short_runs(many: Path) -> None:
     assert rc == 0 and tty == b""
     rc, tty, _ = _spawn_on_pty(many, ["check", "m01.py"], _env(), "stderr")
     assert rc == 0 and tty == b""
+
+
+def test_every_format_is_offered_and_renders() -> None:
+    from perf_lint.cli import build_parser
+    from perf_lint.output import FORMATS, RunSummary, renderer
+
+    parser = build_parser()
+    check = parser._subparsers._group_actions[0].choices["check"]  # type: ignore[union-attr]
+    (option,) = [action for action in check._actions if "--format" in action.option_strings]
+    assert tuple(option.choices) == FORMATS
+    for name in FORMATS:
+        assert isinstance(renderer(name)(RunSummary(diagnostics=[])), str)
