@@ -56,7 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="add these to the selection",
     )
     output = check.add_argument_group("output")
-    output.add_argument("--format", choices=("text", "json"), default="text")
+    output.add_argument(
+        "--format",
+        choices=("text", "json", "json-lines", "sarif", "github", "junit", "grouped"),
+        default="text",
+    )
     output.add_argument(
         "--stdin-filename", metavar="NAME", help="the name of the file read from stdin"
     )
@@ -74,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     rule = commands.add_parser("rule", help="print one rule's documentation")
     rule.add_argument("code", metavar="CODE", help="a rule code or name, e.g. PRF101")
     commands.add_parser("rules", help="list every rule")
+    commands.add_parser("server", help="run the language server on stdin/stdout")
     return parser
 
 
@@ -88,6 +93,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
             sys.stdout.write(rules_table())
             return EXIT_CLEAN
+        if args.command == "server":
+            return _server()
         return Check(args).run()
     except BrokenPipeError:  # pragma: no cover - e.g. piped into `head`
         return EXIT_CLEAN
@@ -111,6 +118,17 @@ def _rule(code: str) -> int:
         return EXIT_ERROR
     sys.stdout.write(rule_page(rule))
     return EXIT_CLEAN
+
+
+def _server() -> int:
+    try:
+        from perf_lint import server
+    except ImportError as error:
+        if error.name not in ("pygls", "lsprotocol") and not str(error.name).startswith("pygls."):
+            raise
+        _error("the language server needs pygls: pip install 'perf-lint[server]'")
+        return EXIT_ERROR
+    return server.main()
 
 
 class Check:
@@ -140,7 +158,7 @@ class Check:
         return config_module.Resolver(args.config, selection)
 
     def run(self) -> int:
-        from perf_lint import files
+        from perf_lint import files, progress
         from perf_lint.config import ConfigError
         from perf_lint.engine import Engine, FixMode
         from perf_lint.rule import Diagnostic, Location
@@ -165,7 +183,8 @@ class Check:
         fixed: Dict[str, Counter[str]] = {}
         diffs: List[str] = []
         stdin_fixed: Optional[bytes] = None
-        for target in targets:
+        sources: Dict[str, str] = {}
+        for target in progress.track(targets):
             display = (args.stdin_filename or "-") if target == "-" else target
             try:
                 data = sys.stdin.buffer.read() if target == "-" else _read(target)
@@ -188,6 +207,8 @@ class Check:
                 _error(f"{display}: internal error: {type(error).__name__}: {error}")
                 continue
             diagnostics.extend(result.diagnostics)
+            if result.diagnostics:
+                sources[display] = result.fixed_source or result.source
             for message in result.messages:
                 sys.stderr.write(f"perf-lint: warning: {message}\n")
             if mode == FixMode.NONE:
@@ -213,7 +234,7 @@ class Check:
                     self.failed = True
                     del fixed[display]
         diagnostics.sort(key=lambda d: d.sort_key)
-        return self._finish(diagnostics, fixed, diffs, stdin_fixed)
+        return self._finish(diagnostics, fixed, diffs, stdin_fixed, sources)
 
     def _finish(
         self,
@@ -221,8 +242,9 @@ class Check:
         fixed: Dict[str, Counter[str]],
         diffs: List[str],
         stdin_fixed: Optional[bytes],
+        sources: Optional[Dict[str, str]] = None,
     ) -> int:
-        from perf_lint.output import RunSummary, renderer
+        from perf_lint.output import RunSummary, renderer, use_color
         from perf_lint.registry import RULES
 
         args = self.args
@@ -242,6 +264,7 @@ class Check:
             statistics=args.statistics,
             quiet=args.quiet,
             names={rule.CODE: rule.NAME for rule in RULES},
+            sources=sources or {},
         )
         out: TextIO = sys.stdout
         if stdin_fixed is not None:
@@ -250,6 +273,7 @@ class Check:
             sys.stdout.buffer.write(stdin_fixed)
             sys.stdout.flush()
             out = sys.stderr
+        summary.color = args.format == "text" and use_color(out)
         out.write(renderer(args.format)(summary))
         if self.failed:
             return EXIT_ERROR

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from perf_lint.docs import rule_page, rules_markdown
 from perf_lint.registry import RULES
 
@@ -18,3 +20,22 @@ def test_every_rule_is_documented() -> None:
     for rule in RULES:
         assert f"## {rule.CODE} {rule.NAME}" in text
         assert rule.documentation().splitlines()[1] in rule_page(rule)
+
+
+def test_rule_command_prints_the_documented_text(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``perf-lint rule CODE`` and the section of ``docs/rules.md`` hold the
+    same text; only the heading levels differ (one level deeper in the file)."""
+    from perf_lint.cli import main
+
+    document = (root / "docs" / "rules.md").read_text(encoding="utf-8")
+    for rule in RULES:
+        assert main(["rule", rule.CODE]) == 0
+        printed = capsys.readouterr().out.splitlines()
+        start = document.index(f"## {rule.CODE} {rule.NAME}\n")
+        section = document[start:].splitlines()[: len(printed)]
+        assert len(section) == len(printed)
+        for in_file, on_screen in zip(section, printed):
+            assert in_file in (on_screen, "#" + on_screen), (rule.CODE, in_file, on_screen)
+        assert section[0] == "#" + printed[0]

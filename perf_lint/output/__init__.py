@@ -5,11 +5,12 @@ from __future__ import annotations
 import collections
 import dataclasses
 import importlib
-from typing import Callable, Counter, Dict, List, Optional
+import os
+from typing import Callable, Counter, Dict, List, Optional, TextIO
 
 from perf_lint.rule import Applicability, Diagnostic
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "json-lines", "sarif", "github", "junit", "grouped")
 DOCS_URL = "https://github.com/perf-lint/perf-lint/blob/main/docs/rules.md"
 
 
@@ -31,6 +32,10 @@ class RunSummary:
     statistics: bool = False
     quiet: bool = False
     names: Dict[str, str] = dataclasses.field(default_factory=dict)
+    #: The text of each file that has diagnostics (for formats that quote it).
+    sources: Dict[str, str] = dataclasses.field(default_factory=dict)
+    #: Whether ANSI colours may be used (see ``use_color``).
+    color: bool = False
 
     def fixable(self, diagnostic: Diagnostic) -> bool:
         """Whether the fix would be applied with ``--fix`` in this run."""
@@ -52,5 +57,18 @@ def renderer(name: str) -> Callable[[RunSummary], str]:
     """The ``render`` function of the format called ``name``."""
     if name not in FORMATS:
         raise KeyError(name)
-    module = importlib.import_module(f"perf_lint.output.{name}")
+    module = importlib.import_module(f"perf_lint.output.{name.replace('-', '_')}")
     return module.render  # type: ignore[no-any-return]
+
+
+def use_color(stream: TextIO) -> bool:
+    """Colour only on a terminal, never when ``NO_COLOR`` is set (and not
+    empty, as no-color.org says); ``FORCE_COLOR`` asks for it anyway."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())

@@ -12,22 +12,43 @@ def _plural(count: int, word: str, plural: str = "") -> str:
     return f"{count} {word if count == 1 else plural or word + 's'}"
 
 
+_BOLD, _RED, _CYAN, _RESET = "\x1b[1m", "\x1b[31m", "\x1b[36m", "\x1b[0m"
+
+
+def _paint(summary: RunSummary, text: str, *styles: str) -> str:
+    return "".join(styles) + text + _RESET if summary.color else text
+
+
 def line(summary: RunSummary, diagnostic: Diagnostic) -> str:
-    where = f"{diagnostic.path}:{diagnostic.location.row}:{diagnostic.location.column}:"
+    colon = _paint(summary, ":", _CYAN)
+    where = colon.join(
+        (
+            _paint(summary, diagnostic.path, _BOLD),
+            str(diagnostic.location.row),
+            str(diagnostic.location.column),
+        )
+    )
+    where += colon
     if diagnostic.code is None:
-        return f"{where} {diagnostic.message}"
-    mark = "[*] " if summary.fixable(diagnostic) else ""
-    return f"{where} {diagnostic.code} {mark}{diagnostic.message}"
+        return f"{where} {_paint(summary, diagnostic.message, _RED)}"
+    mark = _paint(summary, "[*]", _CYAN) + " " if summary.fixable(diagnostic) else ""
+    return f"{where} {_paint(summary, diagnostic.code, _BOLD, _RED)} {mark}{diagnostic.message}"
 
 
 def statistics(summary: RunSummary) -> List[str]:
+    """ruff's layout: count (right-aligned), code, ``[*]`` when some are
+    fixable in this run else ``[ ]``, name; tab-separated, most frequent first."""
     rows = []
     counts = summary.counts()
+    if not counts:
+        return rows
+    count_width = len(str(max(counts.values())))
+    code_width = max(len(code or "-") for code in counts)
     for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0] or "")):
         name = summary.names.get(code or "", "") if code else "file-problem"
         of_code = [d for d in summary.diagnostics if d.code == code]
         mark = "[*]" if any(summary.fixable(d) for d in of_code) else "[ ]"
-        rows.append(f"{count:>5}\t{code or '-':<7}\t{mark} {name}")
+        rows.append(f"{count:>{count_width}}\t{code or '-':<{code_width}}\t{mark} {name}")
     return rows
 
 
