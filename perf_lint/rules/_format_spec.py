@@ -67,7 +67,7 @@ def translate(spec: str, conversion: Optional[str] = None) -> Optional[Translati
     flags = "-" if align == "<" else ""
     if conversion is not None or kind in ("", "s"):
         # A string: left-aligned by default.
-        if sign or alt or zero or (kind == "s" and conversion is not None):
+        if sign or alt or zero or kind not in ("", "s"):
             return None
         flags = "" if align == ">" else "-"
         if width is None:

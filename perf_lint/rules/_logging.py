@@ -59,19 +59,21 @@ DEFAULT_LOGGER_NAMES = (
     "*_log",
 )
 
-# A call of a logging method: the method's name (not preceded by an
-# identifier character), then blanks, line continuations or comments, then
-# the opening parenthesis. Every repetition matches in one way only, so the
-# search stays linear. Any logging call that a rule reports contains this.
+# Blanks, line continuations and comments: each repetition matches in one
+# way only (a comment runs to its newline), so searches stay linear.
+_GAP = r"(?:[\s\\]|#[^\n]*\n)*"
+_METHOD = r"(?:debug|info|warning|warn|error|exception|critical|fatal|log)"
+# Every logging call a rule reports is either a method call, so the method's
+# name follows a dot and precedes an opening parenthesis, or a call of a
+# function imported from ``logging``, whose name then occurs in the file.
 CALL_PATTERN = (
-    r"(?<!\w)(?:debug|info|warning|warn|error|exception|critical|fatal|log)"
-    r"(?:[\s\\]|#[^\n]*\n)*\("
+    rf"(?:(?=.*?\.{_GAP}{_METHOD}{_GAP}\()|(?=.*?logging)(?=.*?(?<!\w){_METHOD}{_GAP}\())"
 )
 
 
 def prefilter(*also: str) -> str:
     """A sound pre-filter: a logging call, and each of ``also`` somewhere."""
-    return r"(?s)\A" + "".join(f"(?=.*?{part})" for part in (CALL_PATTERN, *also))
+    return r"(?s)\A" + CALL_PATTERN + "".join(f"(?=.*?{part})" for part in also)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -35,12 +35,16 @@ def _is_text(node: cst.BaseExpression) -> bool:
 
 
 def is_concatenation(node: cst.BaseExpression) -> bool:
-    """A ``+`` whose first addition joins strings: one of its first two
-    operands is a ``str`` literal or an f-string."""
+    """A ``+`` whose first addition joins strings (one of its first two
+    operands is a ``str`` literal or an f-string) and that has an operand
+    other than a ``str`` literal."""
     if not (isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add)):
         return False
     operands = _operands(node.with_changes(lpar=[], rpar=[]))
-    return any(_is_text(operand) for operand in operands[:2])
+    # Literals alone are folded by the compiler: nothing runs at call time.
+    return any(_is_text(operand) for operand in operands[:2]) and not all(
+        string_value(operand) is not None for operand in operands
+    )
 
 
 def concat_to_lazy(rule: LoggingRule, node: cst.BinaryOperation) -> Optional[Lazy]:
