@@ -543,3 +543,8 @@ def test_prefilter_hides_nothing_on_the_stdlib(monkeypatch: pytest.MonkeyPatch) 
         assert without == with_filter[path], path
         total += len(without)
     assert total >= 3
+
+
+def test_submodule_import_binds_logging() -> None:
+    assert _codes('import logging.handlers\nlogging.info(f"{x!r}")\n') == [(2, "PRF301")]
+    assert _codes('import logging.handlers as h\nh.info(f"{x!r}")\n') == []

@@ -109,7 +109,9 @@ class _LoggerBindings(cst.CSTVisitor):
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
-            if _dotted(alias.name) == "logging":
+            dotted = _dotted(alias.name)
+            if dotted == "logging" or (dotted.startswith("logging.") and alias.asname is None):
+                # ``import logging.handlers`` binds ``logging`` too.
                 self.modules.add(_dotted(alias.asname.name) if alias.asname else "logging")
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:

@@ -85,8 +85,10 @@ class _Calls(cst.CSTVisitor):
 
 class LoggingExpensiveArgument(LoggingRule):
     """## What it does
-    Checks for logging calls at `debug` level (or up to the level set by
-    `expensive-argument-level`) whose arguments call a function, outside an
+    Checks for logging calls (as PRF301 defines them) at the level set by
+    `expensive-argument-level` or below (default `debug`: only `debug`
+    calls; `info` adds `info` calls, and so on) whose arguments call a
+    function, outside an
     `if <logger>.isEnabledFor(...)` guard. Calls of cheap builtins (`len`,
     `str`, `repr`, `id`, `type`, `getattr`, `isinstance`, ...) are allowed,
     as are calls inside a `lambda`; `exc_info`, `stack_info` and `stacklevel`

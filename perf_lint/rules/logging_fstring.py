@@ -160,6 +160,18 @@ class LoggingFstring(LoggingRule):
     `if <logger>.isEnabledFor(...)` guard (also after
     `if not <logger>.isEnabledFor(...): return` in the same block).
 
+    A logging call, for all the PRF30x rules, is a call of `debug`, `info`,
+    `warning`, `warn`, `error`, `exception`, `critical`, `fatal` or `log`
+    (whose message is its second argument) on a logger: the `logging`
+    module (under any alias, or those functions imported from it); a name,
+    or a `self.x`/`cls.x` attribute, bound anywhere in the file from
+    `logging.getLogger(...)` or an imported `getLogger(...)`; a
+    `logging.getLogger(...)` call itself; or a receiver whose name (the last
+    attribute of `self.logger`) matches a glob of the `logger-names` option
+    (default `log`, `logger`, `_log`, `_logger`, `LOG`, `LOGGER`,
+    `_LOGGER`, `*_logger`, `*_log`). Any other object with a `.debug()`
+    method is not a logger.
+
     ## Why is this bad?
     An f-string is formatted before the call, even when the level is
     disabled and the record is dropped. With `"... %s ...", arg` the logging
