@@ -35,20 +35,21 @@ def _is_text(node: cst.BaseExpression) -> bool:
 
 
 def is_concatenation(node: cst.BaseExpression) -> bool:
-    """A ``+`` whose first addition joins strings (one of its first two
-    operands is a ``str`` literal or an f-string) and that has an operand
-    other than a ``str`` literal."""
+    """A ``+`` (as ruff's G003, whatever its operands), unless every operand
+    is a ``str`` literal: the compiler folds those, nothing runs at call
+    time."""
     if not (isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add)):
         return False
     operands = _operands(node.with_changes(lpar=[], rpar=[]))
-    # Literals alone are folded by the compiler: nothing runs at call time.
-    return any(_is_text(operand) for operand in operands[:2]) and not all(
-        string_value(operand) is not None for operand in operands
-    )
+    return not all(string_value(operand) is not None for operand in operands)
 
 
 def concat_to_lazy(rule: LoggingRule, node: cst.BinaryOperation) -> Optional[Lazy]:
     operands = _operands(node.with_changes(lpar=[], rpar=[]))
+    if not any(_is_text(operand) for operand in operands[:2]):
+        # Without a string among the first two operands, the first ``+``
+        # may add numbers: no fix.
+        return None
     out: List[str] = []
     arguments: List[cst.BaseExpression] = []
     like = None
@@ -84,8 +85,9 @@ def _unwrap_str(rule: LoggingRule, node: cst.BaseExpression) -> cst.BaseExpressi
 
 class LoggingConcat(LoggingRule):
     """## What it does
-    Checks for logging calls whose message is built by string concatenation
-    with `+`.
+    Checks for logging calls whose message is built with `+` (string
+    concatenation), unless every operand is a string literal, which the
+    compiler joins once.
 
     ## Why is this bad?
     The concatenation (and any `str()` inside it) runs before the call, even
@@ -109,7 +111,9 @@ class LoggingConcat(LoggingRule):
     the message only matches for plain strings. Each literal operand becomes
     text (`%` doubled), each other operand a `%s` with the operand as the
     argument (`str(x)` passes `x`, since `%s` calls `str`). Concatenations
-    with an f-string operand, or whose comments cannot be kept, get no fix.
+    with an f-string operand, whose comments cannot be kept, or in which
+    neither of the first two operands is a string literal (the first `+`
+    could add numbers) get no fix.
     """
 
     CODE = "PRF304"
@@ -120,7 +124,7 @@ class LoggingConcat(LoggingRule):
     PATTERN = prefilter(r"\+")
     VALID = (
         Valid('logger.info("%s", x)\n'),
-        Valid("logger.info(a + b)\n"),
+        Valid('logger.info("a" + "b")\n'),
         Valid('printer.info("a" + x)\n'),
     )
     INVALID = (
