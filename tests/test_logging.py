@@ -548,3 +548,11 @@ def test_prefilter_hides_nothing_on_the_stdlib(monkeypatch: pytest.MonkeyPatch) 
 def test_submodule_import_binds_logging() -> None:
     assert _codes('import logging.handlers\nlogging.info(f"{x!r}")\n') == [(2, "PRF301")]
     assert _codes('import logging.handlers as h\nh.info(f"{x!r}")\n') == []
+
+
+def test_too_deep_a_tree_is_reported_not_raised() -> None:
+    """libcst visits recursively: thousands of implicitly concatenated
+    strings (as in pydoc_data/topics.py) exhaust the stack."""
+    source = "x = (\n" + '    "a"\n' * 1000 + ")\nlogger.info(f'{x!r}')\n"
+    found = _engine().check_text(source, "deep.py").diagnostics
+    assert [(d.code, d.name) for d in found] == [(None, "parse-error")]
