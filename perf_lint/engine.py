@@ -377,10 +377,16 @@ class Engine:
         instances = [rule(context, self.config.rule_options(rule)) for rule in candidates]
         needs_metadata = any(instance.get_inherited_dependencies() for instance in instances)
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True) if needs_metadata else None
-        if wrapper is not None:
-            wrapper.visit_batched(instances)
-        else:
-            cst.visit_batched(module, instances)
+        try:
+            if wrapper is not None:
+                wrapper.visit_batched(instances)
+            else:
+                cst.visit_batched(module, instances)
+        except RecursionError:
+            # libcst visits recursively: a very deep tree (an implicit
+            # concatenation of thousands of strings) exhausts the stack.
+            problem = _file_problem(path, "parse-error", "cannot analyse: nested too deeply")
+            return _Pass([problem], module, [])
         if not any(instance.reports for instance in instances):
             return _Pass([], module, [])
         if wrapper is None:

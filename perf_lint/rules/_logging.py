@@ -1,0 +1,588 @@
+"""What the logging rules (PRF301-PRF305) share: which calls are logging
+calls, which of them run under an ``isEnabledFor`` guard, and how a lazy
+``"... %s ...", arg, ...`` replacement is put together.
+
+A logger is the ``logging`` module (under any alias), a name or a
+``self.x``/``cls.x`` attribute bound anywhere in the file from
+``logging.getLogger(...)`` or ``getLogger(...)`` (imported from
+``logging``), a ``logging.getLogger(...)`` call itself, or a name (or the
+last attribute of a dotted receiver, as in ``self.logger``) matching one of
+the ``logger-names`` glob patterns. Bindings are collected for the whole
+file, not per scope: a name bound from ``getLogger`` in one function is
+taken to be a logger in the others too."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import fnmatch
+import re
+import warnings
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
+
+import libcst as cst
+
+from perf_lint.context import FileContext
+from perf_lint.rule import Rule
+from perf_lint.rules._types import ScopeTracker
+
+METHODS: Dict[str, int] = {
+    "debug": 10,
+    "info": 20,
+    "warning": 30,
+    "warn": 30,
+    "error": 40,
+    "exception": 40,
+    "critical": 50,
+    "fatal": 50,
+    "log": 0,
+}
+LEVELS: Dict[str, int] = {
+    "NOTSET": 0,
+    "DEBUG": 10,
+    "INFO": 20,
+    "WARNING": 30,
+    "WARN": 30,
+    "ERROR": 40,
+    "CRITICAL": 50,
+    "FATAL": 50,
+}
+DEFAULT_LOGGER_NAMES = (
+    "log",
+    "logger",
+    "_log",
+    "_logger",
+    "LOG",
+    "LOGGER",
+    "_LOGGER",
+    "*_logger",
+    "*_log",
+)
+
+# Blanks, line continuations and comments: each repetition matches in one
+# way only (a comment runs to its newline), so searches stay linear.
+_GAP = r"(?:[\s\\]|#[^\n]*\n)*"
+_METHOD = r"(?:debug|info|warning|warn|error|exception|critical|fatal|log)"
+# Every logging call a rule reports is either a method call, so the method's
+# name follows a dot and precedes an opening parenthesis, or a call of a
+# function imported from ``logging``, whose name then occurs in the file.
+CALL_PATTERN = (
+    rf"(?:(?=.*?\.{_GAP}{_METHOD}{_GAP}\()|(?=.*?logging)(?=.*?(?<!\w){_METHOD}{_GAP}\())"
+)
+
+
+def prefilter(*also: str) -> str:
+    """A sound pre-filter: a logging call, and each of ``also`` somewhere."""
+    return r"(?s)\A" + CALL_PATTERN + "".join(f"(?=.*?{part})" for part in also)
+
+
+@dataclasses.dataclass(frozen=True)
+class LoggingOptions:
+    """Options every logging rule reads."""
+
+    logger_names: Tuple[str, ...] = dataclasses.field(
+        default=DEFAULT_LOGGER_NAMES,
+        metadata={"help": "glob patterns of names taken to be loggers"},
+    )
+
+
+def _dotted(node: cst.CSTNode) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return _dotted(node.value) + "." + node.attr.value
+    return ""
+
+
+class _LoggerBindings(cst.CSTVisitor):
+    """Imports of ``logging`` and names bound from ``getLogger`` in a file."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.modules: Set[str] = set()
+        self.get_logger: Set[str] = set()
+        self.functions: Set[str] = set()
+        self.levels: Dict[str, int] = {}
+        self.names: Set[str] = set()
+        self.attributes: Set[str] = set()
+        self._scopes: List[str] = ["module"]
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            dotted = _dotted(alias.name)
+            if dotted == "logging" or (dotted.startswith("logging.") and alias.asname is None):
+                # ``import logging.handlers`` binds ``logging`` too.
+                self.modules.add(_dotted(alias.asname.name) if alias.asname else "logging")
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if node.relative or node.module is None or _dotted(node.module) != "logging":
+            return
+        if isinstance(node.names, cst.ImportStar):
+            self.get_logger.add("getLogger")
+            self.functions.update(METHODS)
+            self.levels.update(LEVELS)
+            return
+        for alias in node.names:
+            imported = _dotted(alias.name)
+            local = _dotted(alias.asname.name) if alias.asname else imported
+            if imported == "getLogger":
+                self.get_logger.add(local)
+            elif imported in METHODS:
+                self.functions.add(local)
+            elif imported in LEVELS:
+                self.levels[local] = LEVELS[imported]
+
+    def is_get_logger(self, node: cst.BaseExpression) -> bool:
+        if not isinstance(node, cst.Call):
+            return False
+        func = node.func
+        if isinstance(func, cst.Name):
+            return func.value in self.get_logger
+        return (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "getLogger"
+            and _dotted(func.value) in self.modules
+        )
+
+    def _bind(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self.names.add(target.value)
+            if self._scopes[-1] == "class":
+                self.attributes.add(target.value)
+        elif (
+            isinstance(target, cst.Attribute)
+            and isinstance(target.value, cst.Name)
+            and target.value.value in ("self", "cls")
+        ):
+            self.attributes.add(target.attr.value)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._scopes.append("class")
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._scopes.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._scopes.append("function")
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._scopes.pop()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self.is_get_logger(node.value):
+            for target in node.targets:
+                self._bind(target.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None and self.is_get_logger(node.value):
+            self._bind(node.target)
+
+
+def logger_bindings(context: FileContext) -> _LoggerBindings:
+    key = ("logger-bindings",)
+    if key not in context.cache:
+        found = _LoggerBindings()
+        context.module.visit(found)
+        context.cache[key] = found
+    return context.cache[key]  # type: ignore[return-value]
+
+
+@dataclasses.dataclass(frozen=True)
+class LoggingCall:
+    """A logging call: ``level`` is the method's level (``None`` for ``log``
+    with a level that is not a known constant); ``message`` is the index in
+    ``call.args`` of the message argument (``None`` when there is none)."""
+
+    call: cst.Call
+    method: str
+    level: Optional[int]
+    message: Optional[int]
+
+    @property
+    def message_arg(self) -> Optional[cst.Arg]:
+        return None if self.message is None else self.call.args[self.message]
+
+    def can_add_arguments(self) -> bool:
+        """Whether lazy arguments can follow the message: it is passed by
+        position and no other positional or starred argument follows it."""
+        arg = self.message_arg
+        if arg is None or arg.keyword is not None or arg.star:
+            return False
+        return all(
+            other.keyword is not None or other.star == "**"
+            for other in self.call.args[self.message + 1 :]  # type: ignore[operator]
+        )
+
+
+class _Guards:
+    """Whether the node being visited runs only when an ``isEnabledFor``
+    test passed: inside ``if <...>.isEnabledFor(...):`` (also as an ``and``
+    operand), in the ``else`` of ``if not <...>.isEnabledFor(...):``, and
+    after ``if not <...>.isEnabledFor(...): return`` (or ``raise``,
+    ``continue``, ``break``) in the same block. Function bodies start
+    unguarded, since they run later."""
+
+    def __init__(self) -> None:
+        self.depth: List[int] = [0]
+        self._bodies: Dict[cst.CSTNode, int] = {}
+        self._blocks: List[cst.CSTNode] = []
+        self._after: Dict[cst.CSTNode, int] = {}
+
+    @property
+    def active(self) -> bool:
+        return self.depth[-1] > 0
+
+    def visit_If(self, node: cst.If) -> None:
+        sense = _guard_sense(node.test)
+        if sense is True:
+            self._bodies[node.body] = self._bodies.get(node.body, 0) + 1
+        elif sense is False and isinstance(node.orelse, cst.Else):
+            self._bodies[node.orelse.body] = self._bodies.get(node.orelse.body, 0) + 1
+
+    def leave_If(self, node: cst.If) -> None:
+        if _guard_sense(node.test) is False and _exits(node.body) and self._blocks:
+            block = self._blocks[-1]
+            self._after[block] = self._after.get(block, 0) + 1
+            self.depth[-1] += 1
+
+    def enter_function(self) -> None:
+        self.depth.append(0)
+
+    def leave_function(self) -> None:
+        self.depth.pop()
+
+    def enter_block(self, block: cst.CSTNode) -> None:
+        self._blocks.append(block)
+        self.depth[-1] += self._bodies.get(block, 0)
+
+    def leave_block(self, block: cst.CSTNode) -> None:
+        if self._blocks and self._blocks[-1] is block:
+            self._blocks.pop()
+        self.depth[-1] -= self._bodies.pop(block, 0) + self._after.pop(block, 0)
+
+
+def _is_enabled_call(node: cst.BaseExpression) -> bool:
+    return (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value == "isEnabledFor"
+    )
+
+
+def _guard_sense(test: cst.BaseExpression) -> Optional[bool]:
+    """``True`` when ``test`` passing implies an ``isEnabledFor`` call
+    returned true, ``False`` when ``test`` failing does (``not ...``)."""
+    if _is_enabled_call(test):
+        return True
+    if (
+        isinstance(test, cst.BooleanOperation)
+        and isinstance(test.operator, cst.And)
+        and (_guard_sense(test.left) is True or _guard_sense(test.right) is True)
+    ):
+        return True
+    if (
+        isinstance(test, cst.UnaryOperation)
+        and isinstance(test.operator, cst.Not)
+        and _guard_sense(test.expression) is True
+    ):
+        return False
+    return None
+
+
+def _exits(body: cst.BaseSuite) -> bool:
+    statements: Sequence[cst.CSTNode]
+    if isinstance(body, cst.IndentedBlock):
+        statements = body.body
+        if len(statements) != 1 or not isinstance(statements[0], cst.SimpleStatementLine):
+            return False
+        statements = statements[0].body
+    else:
+        statements = body.body  # type: ignore[attr-defined]
+    return bool(statements) and isinstance(
+        statements[-1], (cst.Return, cst.Raise, cst.Continue, cst.Break)
+    )
+
+
+class LoggingRule(Rule):
+    """Base of the logging rules (not registered itself): tracks scopes (for
+    type inference) and guards, and calls ``check`` on every logging call."""
+
+    OPTIONS = LoggingOptions
+
+    def __init__(self, context: FileContext, options: object = None) -> None:
+        super().__init__(context, options)
+        self.scopes = ScopeTracker(context.module, context.cache)
+        self.guards = _Guards()
+        self._bindings: Optional[_LoggerBindings] = None
+        self._patterns = [
+            re.compile(fnmatch.translate(pattern)) for pattern in self.options.logger_names
+        ]
+        self._functions: Set[cst.CSTNode] = set()
+
+    # -- to override ------------------------------------------------------
+    def check(self, found: LoggingCall) -> None:
+        raise NotImplementedError
+
+    # -- scopes and guards --------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.scopes.visit_scope_header(node)
+        self._functions.add(node.body)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.scopes.visit_scope_header(node)
+
+    def _enter(self, block: cst.CSTNode) -> None:
+        if block in self._functions:
+            self.guards.enter_function()
+        self.scopes.enter_block(block)
+        self.guards.enter_block(block)
+
+    def _leave(self, block: cst.CSTNode) -> None:
+        self.guards.leave_block(block)
+        self.scopes.leave_block(block)
+        if block in self._functions:
+            self._functions.discard(block)
+            self.guards.leave_function()
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._enter(node)
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        self._leave(original_node)
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        self._enter(node)
+
+    def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
+        self._leave(original_node)
+
+    def visit_If(self, node: cst.If) -> None:
+        self.guards.visit_If(node)
+
+    def leave_If(self, original_node: cst.If) -> None:
+        self.guards.leave_If(original_node)
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.scopes.enter(node)
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self.scopes.leave(original_node)
+
+    def visit_ListComp(self, node: cst.ListComp) -> None:
+        self.scopes.enter(node)
+
+    def leave_ListComp(self, original_node: cst.ListComp) -> None:
+        self.scopes.leave(original_node)
+
+    def visit_SetComp(self, node: cst.SetComp) -> None:
+        self.scopes.enter(node)
+
+    def leave_SetComp(self, original_node: cst.SetComp) -> None:
+        self.scopes.leave(original_node)
+
+    def visit_DictComp(self, node: cst.DictComp) -> None:
+        self.scopes.enter(node)
+
+    def leave_DictComp(self, original_node: cst.DictComp) -> None:
+        self.scopes.leave(original_node)
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self.scopes.enter(node)
+
+    def leave_GeneratorExp(self, original_node: cst.GeneratorExp) -> None:
+        self.scopes.leave(original_node)
+
+    # -- logging calls ------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        found = self.match(node)
+        if found is not None:
+            self.check(found)
+
+    @property
+    def bindings(self) -> _LoggerBindings:
+        if self._bindings is None:
+            self._bindings = logger_bindings(self.context)
+        return self._bindings
+
+    def is_logger(self, node: cst.BaseExpression) -> bool:
+        bindings = self.bindings
+        if isinstance(node, cst.Name):
+            name = node.value
+            if name in bindings.modules or name in bindings.names:
+                return True
+        elif isinstance(node, cst.Attribute):
+            name = node.attr.value
+            if _dotted(node) in bindings.modules:
+                return True
+            if (
+                isinstance(node.value, cst.Name)
+                and node.value.value in ("self", "cls")
+                and name in bindings.attributes
+            ):
+                return True
+        elif isinstance(node, cst.Call):
+            return bindings.is_get_logger(node)
+        else:
+            return False
+        return any(pattern.match(name) for pattern in self._patterns)
+
+    def match(self, node: cst.Call) -> Optional[LoggingCall]:
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method not in METHODS or not self.is_logger(func.value):
+                return None
+        elif isinstance(func, cst.Name):
+            method = func.value
+            if method not in self.bindings.functions or method not in METHODS:
+                return None
+        else:
+            return None
+        level: Optional[int] = METHODS[method]
+        position = 0
+        if method == "log":
+            level = self._level(node.args[0]) if node.args else None
+            position = 1
+        message = _message_index(node.args, position)
+        return LoggingCall(node, method, level, message)
+
+    def _level(self, arg: cst.Arg) -> Optional[int]:
+        if arg.keyword is not None or arg.star:
+            return None
+        value = arg.value
+        if isinstance(value, cst.Integer):
+            return int(value.value, 0)
+        if isinstance(value, cst.Name):
+            return self.bindings.levels.get(value.value)
+        if isinstance(value, cst.Attribute) and _dotted(value.value) in self.bindings.modules:
+            return LEVELS.get(value.attr.value)
+        return None
+
+    def infer(self, node: cst.BaseExpression) -> Optional[FrozenSet[str]]:
+        return self.scopes.infer(node)
+
+
+def _message_index(args: Sequence[cst.Arg], position: int) -> Optional[int]:
+    for index, arg in enumerate(args):
+        if arg.keyword is not None and arg.keyword.value == "msg":
+            return index
+    if len(args) > position and all(
+        not arg.star and arg.keyword is None for arg in args[: position + 1]
+    ):
+        return position
+    return None
+
+
+# -- building the lazy replacement ----------------------------------------------
+
+_NEEDS_PARENS = (cst.Tuple, cst.Yield, cst.NamedExpr, cst.GeneratorExp, cst.Lambda, cst.IfExp)
+
+
+def as_argument(node: cst.BaseExpression) -> cst.BaseExpression:
+    """``node`` as it can stand among call arguments."""
+    if isinstance(node, _NEEDS_PARENS) and not node.lpar:
+        return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return node
+
+
+class _Comments(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: List[str] = []
+
+    def visit_Comment(self, node: cst.Comment) -> None:
+        self.found.append(node.value)
+
+
+def comments(node: cst.CSTNode) -> List[str]:
+    collector = _Comments()
+    node.visit(collector)
+    return sorted(collector.found)
+
+
+def lazy_arguments(
+    original: cst.BaseExpression,
+    message: cst.BaseExpression,
+    arguments: Sequence[cst.BaseExpression],
+) -> Optional[cst.Tuple]:
+    """The replacement of the message argument ``original``: ``message, a,
+    b`` (a tuple without parentheses prints as the argument list it stands
+    for). The parentheses around ``original`` go around ``message``.
+    ``None`` when a comment of ``original`` would be lost."""
+    if original.lpar and not message.lpar:
+        message = message.with_changes(lpar=original.lpar, rpar=original.rpar)
+    elements = [cst.Element(message)] + [cst.Element(as_argument(a)) for a in arguments]
+    replacement = cst.Tuple(elements, lpar=[], rpar=[])
+    if comments(replacement) != comments(original):
+        return None
+    return replacement
+
+
+def string_value(node: cst.BaseExpression) -> Optional[str]:
+    """The value of a ``str`` literal (plain or implicitly concatenated),
+    ``None`` for anything else (bytes, f-strings)."""
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        try:
+            value = node.evaluated_value
+        except Exception:  # pragma: no cover - libcst rejects what it parsed
+            return None
+        return value if isinstance(value, str) else None
+    return None
+
+
+def first_string(node: cst.BaseExpression) -> Optional[cst.SimpleString]:
+    while isinstance(node, cst.ConcatenatedString):
+        node = node.left
+    return node if isinstance(node, cst.SimpleString) else None
+
+
+def literal_eval(code: str) -> object:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return ast.literal_eval("(" + code + "\n)")
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            return None
+
+
+def string_literal(value: str, like: Optional[cst.SimpleString]) -> cst.SimpleString:
+    """A literal whose value is ``value``, quoted like ``like`` where that
+    spells it exactly (raw strings stay raw when they can), else escaped."""
+    prefix, quote = "", '"'
+    if like is not None:
+        prefix = like.prefix.lower().replace("b", "")
+        quote = like.quote
+    if "r" in prefix:
+        candidate = prefix + quote + value + quote
+        if literal_eval(candidate) == value:
+            return cst.SimpleString(candidate)
+        prefix = prefix.replace("r", "")
+    triple = len(quote) == 3
+    out = []
+    for char in value:
+        if char == "\\":
+            out.append("\\\\")
+        elif char == quote[0]:
+            out.append("\\" + char)
+        elif char == "\n" and triple:
+            out.append(char)
+        elif char in "\n\r\t":
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}[char])
+        elif not char.isprintable():
+            code = ord(char)
+            out.append(
+                f"\\x{code:02x}"
+                if code < 0x100
+                else f"\\u{code:04x}"
+                if code < 0x10000
+                else f"\\U{code:08x}"
+            )
+        else:
+            out.append(char)
+    candidate = prefix + quote + "".join(out) + quote
+    if literal_eval(candidate) != value:
+        candidate = repr(value)
+    return cst.SimpleString(candidate)
+
+
+Literal = Union[cst.SimpleString, cst.ConcatenatedString, cst.FormattedString]

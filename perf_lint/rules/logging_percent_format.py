@@ -1,0 +1,125 @@
+"""PRF303 logging-percent-format."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import libcst as cst
+
+from perf_lint.rule import Fix, Invalid, Valid
+from perf_lint.rules._logging import LoggingCall, LoggingRule, lazy_arguments, prefilter
+from perf_lint.rules.logging_fstring import Lazy
+
+#: Types a single right operand may have for ``msg % x`` to format exactly
+#: like ``msg % (x,)``: anything but a tuple or a mapping.
+_SCALARS = frozenset({"str", "int", "float", "complex", "bool", "None", "bytes", "frozenset"})
+
+
+def is_percent_format(node: cst.BaseExpression) -> bool:
+    """``<str literal> % args``."""
+    return (
+        isinstance(node, cst.BinaryOperation)
+        and isinstance(node.operator, cst.Modulo)
+        and _is_str_literal(node.left)
+    )
+
+
+def _is_str_literal(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.ConcatenatedString):
+        return _is_str_literal(node.left) and _is_str_literal(node.right)
+    if isinstance(node, cst.SimpleString):
+        return "b" not in node.prefix.lower()
+    return isinstance(node, cst.FormattedString)
+
+
+def _is_mapping_display(node: cst.BaseExpression) -> bool:
+    """A dict display with at least one ``key: value`` (never empty)."""
+    return isinstance(node, cst.Dict) and any(
+        isinstance(element, cst.DictElement) for element in node.elements
+    )
+
+
+def percent_to_lazy(rule: LoggingRule, node: cst.BinaryOperation) -> Optional[Lazy]:
+    right = node.right
+    message = node.left
+    if isinstance(right, cst.Tuple):
+        if not right.elements or any(
+            not isinstance(element, cst.Element) for element in right.elements
+        ):
+            return None
+        arguments: List[cst.BaseExpression] = [element.value for element in right.elements]
+        return Lazy(message, arguments, True)
+    types = rule.infer(right)
+    safe = (types is not None and types <= _SCALARS) or _is_mapping_display(right)
+    return Lazy(message, [right], safe)
+
+
+class LoggingPercentFormat(LoggingRule):
+    """## What it does
+    Checks for logging calls whose message is formatted with the `%`
+    operator.
+
+    ## Why is this bad?
+    `"..." % args` runs before the call, even when the level is disabled and
+    the record is dropped. Passing the arguments to the logging call lets it
+    format the message only when a handler emits it.
+
+    Like PRF302, and unlike PRF301, this rule also reports calls under an
+    `isEnabledFor` guard.
+
+    ## Example
+    ```python
+    logger.info("%s items in %.1fs" % (count, elapsed))
+    ```
+
+    Use instead:
+    ```python
+    logger.info("%s items in %.1fs", count, elapsed)
+    ```
+
+    ## Fix safety
+    The message stays as it is and the right operand's items become the
+    call's arguments, so the logging module applies the same `%` to the same
+    values. This is **safe** when the right operand is a non-empty tuple
+    display without starred items; when it is a dict display with at least
+    one item (`LogRecord` uses a single non-empty mapping argument as the
+    mapping, as `%` did); and when it is a single value proven not to be a
+    tuple or a mapping (a literal, an annotated name, a builtin call), for
+    which `msg % x` equals `msg % (x,)`. Any other single value gets an
+    unsafe fix: a tuple would be formatted differently. An empty tuple gets
+    no fix, since a call without arguments is not formatted at all (`%%`
+    would stay doubled). As with PRF301, an error in formatting is reported
+    by the handler instead of raised by the call.
+    """
+
+    CODE = "PRF303"
+    NAME = "logging-percent-format"
+    MESSAGE = "Logging message is formatted with `%`; pass the values as arguments"
+    FIX_MESSAGE = "Pass the values as lazy arguments"
+    FIX = Fix.SAFE_WHEN_PROVEN
+    PATTERN = prefilter("%")
+    VALID = (
+        Valid('logger.info("%s", x)\n'),
+        Valid("logger.info(n % 2)\n"),
+        Valid('printer.info("%s" % x)\n'),
+    )
+    INVALID = (
+        Invalid('logger.info("%s %r" % (a, b))\n', fixed='logger.info("%s %r", a, b)\n'),
+        Invalid('logger.info("%s" % x)\n', unsafe_fixed='logger.info("%s", x)\n'),
+        Invalid('logger.info("%d%%" % len(x))\n', fixed='logger.info("%d%%", len(x))\n'),
+    )
+
+    def check(self, found: LoggingCall) -> None:
+        arg = found.message_arg
+        if arg is None or not is_percent_format(arg.value):
+            return
+        node = arg.value
+        assert isinstance(node, cst.BinaryOperation)
+        lazy = percent_to_lazy(self, node) if found.can_add_arguments() else None
+        replacement = None
+        if lazy is not None:
+            replacement = lazy_arguments(node, lazy.message, lazy.arguments)
+        if replacement is None or lazy is None:
+            self.report(node)
+            return
+        self.report(node, replacement=replacement, safe=lazy.safe)
