@@ -14,8 +14,6 @@ import sys
 from pathlib import Path, PurePath
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Type
 
-from perf_lint.registry import RULES, codes_matching
-
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.9/3.10
@@ -32,6 +30,7 @@ DEFAULT_EXCLUDE = (
     ".hg",
     ".mypy_cache",
     ".nox",
+    ".perf-lint-cache",
     ".pytest_cache",
     ".ruff_cache",
     ".svn",
@@ -51,6 +50,7 @@ GENERAL_KEYS = (
     "per-file-ignores",
     "exclude",
     "extend-exclude",
+    "cache-dir",
 )
 
 
@@ -64,6 +64,8 @@ def option_key(field_name: str) -> str:
 
 def rule_option_fields() -> Dict[str, Tuple[dataclasses.Field, List[Type[Any]]]]:
     """Every option key any rule declares, with the field and the rules."""
+    from perf_lint.registry import RULES  # imports libcst: only when a table is read
+
     found: Dict[str, Tuple[dataclasses.Field, List[Type[Any]]]] = {}
     for rule in RULES:
         for field in dataclasses.fields(rule.OPTIONS):
@@ -112,6 +114,8 @@ def _string_list(key: str, value: Any, where: str) -> List[str]:
 def check_selectors(selectors: Iterable[str], key: str, where: str) -> Tuple[str, ...]:
     checked = []
     for selector in selectors:
+        from perf_lint.registry import codes_matching
+
         normal = selector.strip().upper()
         if not normal or not codes_matching(normal):
             raise ConfigError(f"{where}: `{key}` has an unknown rule selector {selector!r}")
@@ -134,6 +138,8 @@ class Config:
     source: Optional[Path] = None
     #: Command-line selections applied after the file's, in order.
     overrides: Tuple[Selection, ...] = ()
+    #: ``cache-dir``: where the results cache lives (relative to ``root``).
+    cache_dir: Optional[str] = None
 
     # -- selection --------------------------------------------------------
     def selected_codes(self, path: Optional[str] = None) -> Tuple[str, ...]:
@@ -141,6 +147,8 @@ class Config:
         file's first, then the command line's (as in ruff): within a layer
         the most specific selector wins and ``ignore`` wins a tie; a layer
         with ``select`` starts afresh. Per-file ignores always win."""
+        from perf_lint.registry import RULES
+
         file_ignores = self._file_ignores(path) if path else ()
         layers = (Selection(self.select, self.extend_select, self.ignore), *self.overrides)
         chosen = []
@@ -248,6 +256,10 @@ def parse_table(table: Mapping[str, Any], where: str, root: Path, source: Option
     for key in ("exclude", "extend-exclude"):
         if key in table:
             values[key.replace("-", "_")] = tuple(_string_list(key, table[key], where))
+    if "cache-dir" in table:
+        if not isinstance(table["cache-dir"], str) or not table["cache-dir"]:
+            raise ConfigError(f"{where}: `cache-dir` must be a non-empty string")
+        values["cache_dir"] = table["cache-dir"]
     if "per-file-ignores" in table:
         raw = table["per-file-ignores"]
         if not isinstance(raw, dict):
@@ -331,9 +343,14 @@ class Resolver:
 
     def __init__(self, explicit: Optional[Path] = None, overrides: Optional[Selection] = None):
         self.overrides = overrides or Selection()
-        self._explicit = load_file(explicit).with_overrides(self.overrides) if explicit else None
+        self._explicit = self.load(explicit).with_overrides(self.overrides) if explicit else None
         self._by_directory: Dict[Path, Config] = {}
         self._by_file: Dict[Optional[Path], Config] = {}
+
+    def load(self, path: Path) -> Config:
+        """Read one configuration file (a hook: the results cache remembers
+        tables it has validated before)."""
+        return load_file(path)
 
     def for_path(self, path: str) -> Config:
         if self._explicit is not None:
@@ -342,7 +359,7 @@ class Resolver:
         if directory not in self._by_directory:
             found = find_pyproject(directory)
             if found not in self._by_file:
-                base = load_file(found) if found is not None else Config(root=Path.cwd())
+                base = self.load(found) if found is not None else Config(root=Path.cwd())
                 self._by_file[found] = base.with_overrides(self.overrides)
             self._by_directory[directory] = self._by_file[found]
         return self._by_directory[directory]

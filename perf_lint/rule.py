@@ -5,9 +5,19 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from typing import TYPE_CHECKING, Any, ClassVar, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, ClassVar, List, Optional, Sequence
 
 import libcst as cst
+
+# The records the fronts use live in a module that does not import libcst (a
+# warm run never loads it); they are re-exported here.
+from perf_lint.diagnostic import (  # noqa: F401
+    Applicability,
+    Diagnostic,
+    Edit,
+    FixRecord,
+    Location,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from perf_lint.context import FileContext
@@ -26,13 +36,6 @@ class Fix(enum.Enum):
         return self is not Fix.NONE
 
 
-class Applicability(str, enum.Enum):
-    """The applicability of one concrete fix (ruff's vocabulary)."""
-
-    SAFE = "safe"
-    UNSAFE = "unsafe"
-
-
 @dataclasses.dataclass(frozen=True)
 class Valid:
     """Code the rule must leave alone."""
@@ -48,46 +51,6 @@ class Invalid:
     code: str
     fixed: Optional[str] = None
     unsafe_fixed: Optional[str] = None
-
-
-@dataclasses.dataclass(frozen=True)
-class Location:
-    """A 1-based row and 1-based column (in characters)."""
-
-    row: int
-    column: int
-
-
-@dataclasses.dataclass(frozen=True)
-class Edit:
-    content: str
-    location: Location
-    end_location: Location
-
-
-@dataclasses.dataclass(frozen=True)
-class FixRecord:
-    applicability: Applicability
-    message: str
-    edits: Tuple[Edit, ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class Diagnostic:
-    """One finding. ``code`` is ``None`` for problems with the file itself
-    (syntax errors, unreadable files), which no selection can hide."""
-
-    code: Optional[str]
-    name: str
-    message: str
-    path: str
-    location: Location
-    end_location: Location
-    fix: Optional[FixRecord] = None
-
-    @property
-    def sort_key(self) -> Tuple[str, int, int, str]:
-        return (self.path, self.location.row, self.location.column, self.code or "")
 
 
 @dataclasses.dataclass(frozen=True)

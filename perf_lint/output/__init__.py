@@ -7,7 +7,7 @@ import dataclasses
 import importlib
 from typing import Callable, Counter, Dict, List, Optional
 
-from perf_lint.rule import Applicability, Diagnostic
+from perf_lint.diagnostic import Applicability, Diagnostic
 
 FORMATS = ("text", "json")
 DOCS_URL = "https://github.com/perf-lint/perf-lint/blob/main/docs/rules.md"
