@@ -285,8 +285,7 @@ class Check:
         output = time.perf_counter()
         code = self._finish(diagnostics, fixed, diffs, stdin_fixed)
         timings.add("output", time.perf_counter() - output)
-        processes = jobs if len(tasks) > 1 else 1
-        sys.stderr.write(timings.render(time.perf_counter() - started, processes))
+        sys.stderr.write(timings.render(time.perf_counter() - started, runner.workers))
         return code
 
     def _finish(

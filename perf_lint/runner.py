@@ -114,6 +114,8 @@ class Runner:
         self.timings = timings
         self.on_done = on_done
         self._identities: Dict[int, str] = {}
+        #: How many worker processes the last ``run`` used (0: none).
+        self.workers = 0
 
     def _identity(self, config: Config) -> str:
         found = self._identities.get(id(config))
@@ -205,6 +207,7 @@ class Runner:
         # Largest files first, one file per message: both cores stay busy to
         # the end instead of one finishing its share early.
         order = sorted(work, key=lambda index: -len(tasks[index].data))
+        self.workers = jobs
         methods = multiprocessing.get_all_start_methods()
         method = "fork" if sys.platform == "linux" and "fork" in methods else "spawn"
         context = multiprocessing.get_context(method)

@@ -66,7 +66,7 @@ class Timings:
         for phase in known + other + rules:
             yield phase, self.seconds[phase], self.calls[phase]
 
-    def render(self, wall: float, processes: int = 1) -> str:
+    def render(self, wall: float, processes: int = 0) -> str:
         lines = [
             f"{'phase':<32} {'seconds':>9} {'calls':>8}",
             f"{'-' * 32} {'-' * 9} {'-' * 8}",
@@ -76,8 +76,8 @@ class Timings:
         lines.append(f"{'-' * 32} {'-' * 9} {'-' * 8}")
         lines.append(f"{'wall time':<32} {wall:9.3f}")
         note = (
-            "Phases inside 'check (total)' are summed over the worker processes;"
-            if processes > 1
+            f"worker processes: {processes}; phases inside 'check (total)' are summed over them;"
+            if processes
             else "Phases inside 'check (total)' are nested in it;"
         )
         lines.append(note + " 'rule' rows are each rule's own visit_/leave_ methods.")

@@ -18,15 +18,17 @@ from perf_lint.runner import PARALLEL_MIN_BYTES, default_jobs
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def stdlib_sample(limit: int = 60) -> List[Path]:
-    """Every 25th module of this interpreter's standard library, plus the
-    largest few, enough bytes that the run really uses workers."""
+def stdlib_sample() -> List[Path]:
+    """Mid-sized modules of this interpreter's standard library, spread over
+    the alphabet, just enough bytes that the run really uses workers."""
     stdlib = Path(sysconfig.get_paths()["stdlib"])
-    files = sorted(p for p in stdlib.glob("*.py") if p.is_file())
-    sample = files[::25][:limit]
-    sample += sorted(files, key=lambda p: -p.stat().st_size)[:4]
-    assert sum(p.stat().st_size for p in sample) > 2 * PARALLEL_MIN_BYTES
-    return sample
+    files = [p for p in sorted(stdlib.glob("*.py")) if 4000 < p.stat().st_size < 40000]
+    sample: List[Path] = []
+    for path in files[::3]:
+        sample.append(path)
+        if sum(p.stat().st_size for p in sample) > PARALLEL_MIN_BYTES * 5 // 4:
+            return sample
+    raise AssertionError("the standard library is too small for this test")
 
 
 def copy_tree(tmp_path: Path) -> Path:
@@ -55,12 +57,11 @@ def snapshot(root: Path) -> Dict[str, bytes]:
 def test_jobs_give_the_output_of_one_process(tmp_path: Path) -> None:
     tree = copy_tree(tmp_path)
     one = run(tree, "--no-cache", "--jobs", "1", "--format", "json", ".")
-    two = run(tree, "--no-cache", "--jobs", "2", "--format", "json", ".")
-    assert one.returncode == two.returncode == 1
-    assert one.stdout == two.stdout and one.stdout.count('"code"') > 10
-    cold = run(tree, "--jobs", "2", "--format", "json", ".")
+    two = run(tree, "--jobs", "2", "--timings", "--format", "json", ".")  # fills the cache
+    assert "worker processes: 2" in two.stderr
     warm = run(tree, "--jobs", "2", "--format", "json", ".")
-    assert cold.stdout == warm.stdout == one.stdout
+    assert one.returncode == two.returncode == warm.returncode == 1
+    assert one.stdout == two.stdout == warm.stdout and one.stdout.count('"code"') > 10
 
 
 def test_jobs_fix_the_same_way(tmp_path: Path) -> None:

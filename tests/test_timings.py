@@ -72,4 +72,5 @@ def test_merge_and_take() -> None:
     assert dict(first.calls) == {"parse (libcst)": 3, "rule PRF101": 1}
     assert not second.seconds
     table = first.render(wall=3.0, processes=2)
+    assert "worker processes: 2" in table
     assert table.index("parse (libcst)") < table.index("rule PRF101")
