@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import functools
 import os
+import stat
 import sys
 from pathlib import Path, PurePath
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Type
@@ -173,7 +175,7 @@ class Config:
         parts of the path below ``below`` (a directory named on the command
         line is linted whatever its own name)."""
         patterns = self.exclude + self.extend_exclude
-        return any(path_matches(p, path, self.root, below) for p in patterns)
+        return bool(patterns) and _any_matches(patterns, path, self.root, below)
 
     def rule_options(self, rule: Type[Any]) -> Any:
         """The rule's options dataclass filled from this configuration."""
@@ -226,6 +228,56 @@ def path_matches(pattern: str, path: str, root: Path, below: Optional[str] = Non
     pattern = pattern[2:] if pattern.startswith("./") else pattern
     return fnmatch.fnmatchcase(text, pattern) or fnmatch.fnmatchcase(
         text, pattern.rstrip("/") + "/*"
+    )
+
+
+def _relative_parts(path: str, base: str) -> Tuple[Tuple[str, ...], str]:
+    """The parts and the POSIX text of ``path`` relative to ``base`` (both
+    absolute), as ``PurePath.relative_to`` gives them, by string operations
+    when ``path`` is below ``base`` (discovery calls this for every file)."""
+    if path == base:
+        return (), "."
+    prefix = base if base.endswith(os.sep) else base + os.sep
+    if path.startswith(prefix) and (os.altsep is None or os.altsep not in path):
+        relative = path[len(prefix) :]
+        if relative and "." not in relative.split(os.sep):
+            return tuple(relative.split(os.sep)), relative.replace(os.sep, "/")
+    if os.sep == "/" and os.altsep is None and path.startswith("/") and "/." not in path:
+        # Not below ``base``: the absolute path itself (POSIX, normalised).
+        return ("/", *path[1:].split("/")) if path != "/" else ("/",), path
+    pure = _relative(PurePath(path), base)
+    return pure.parts, pure.as_posix()
+
+
+def _any_matches(
+    patterns: Iterable[str], path: str, root: Path, below: Optional[str] = None
+) -> bool:
+    """``any(path_matches(p, path, root, below) for p in patterns)``, with the
+    relative paths computed once."""
+    absolute = os.path.abspath(path)
+    parts, text = _relative_parts(absolute, os.path.abspath(root))
+    names = _relative_parts(absolute, os.path.abspath(below))[0] if below else parts
+    by_name, by_path = _compiled(tuple(patterns))
+    if by_name is not None and any(by_name.match(part) for part in names):
+        return True
+    return by_path is not None and by_path.match(text) is not None
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(patterns: Tuple[str, ...]) -> Tuple[Optional[Any], Optional[Any]]:
+    """One regular expression for the name patterns and one for the path
+    patterns (``path_matches``'s rules, fnmatch's translation)."""
+    import re
+
+    names = [fnmatch.translate(p) for p in patterns if "/" not in p]
+    paths = []
+    for pattern in patterns:
+        if "/" in pattern:
+            pattern = pattern[2:] if pattern.startswith("./") else pattern
+            paths += [fnmatch.translate(pattern), fnmatch.translate(pattern.rstrip("/") + "/*")]
+    return (
+        re.compile("|".join(names)) if names else None,
+        re.compile("|".join(paths)) if paths else None,
     )
 
 
@@ -317,11 +369,22 @@ def find_pyproject(start: Path) -> Optional[Path]:
     directory = _existing_directory(start)
     for candidate in (directory, *directory.parents):
         pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file():
-            data = read_toml(pyproject)
-            if SECTION in data.get("tool", {}):
-                return pyproject
+        try:
+            info = pyproject.stat()
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode) and _has_section(
+            str(pyproject), info.st_mtime_ns, info.st_size
+        ):
+            return pyproject
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _has_section(path: str, mtime_ns: int, size: int) -> bool:
+    """Whether the ``pyproject.toml`` has a ``[tool.perf-lint]`` table (read
+    once per version of the file, not once per directory below it)."""
+    return SECTION in read_toml(Path(path)).get("tool", {})
 
 
 def discover(start: Path, explicit: Optional[Path] = None) -> Config:
@@ -346,18 +409,39 @@ class Resolver:
         self._explicit = self.load(explicit).with_overrides(self.overrides) if explicit else None
         self._by_directory: Dict[Path, Config] = {}
         self._by_file: Dict[Optional[Path], Config] = {}
+        self._found: Dict[Path, Optional[Path]] = {}
 
     def load(self, path: Path) -> Config:
         """Read one configuration file (a hook: the results cache remembers
         tables it has validated before)."""
         return load_file(path)
 
+    def _nearest(self, directory: Path) -> Optional[Path]:
+        """``find_pyproject(directory)``, remembering every directory on the
+        way up (discovery asks for each directory of the tree)."""
+        if directory not in self._found:
+            pyproject = directory / "pyproject.toml"
+            try:
+                info = pyproject.stat()
+                has = stat.S_ISREG(info.st_mode) and _has_section(
+                    str(pyproject), info.st_mtime_ns, info.st_size
+                )
+            except OSError:
+                has = False
+            if has:
+                self._found[directory] = pyproject
+            elif directory.parent == directory:
+                self._found[directory] = None
+            else:
+                self._found[directory] = self._nearest(directory.parent)
+        return self._found[directory]
+
     def for_path(self, path: str) -> Config:
         if self._explicit is not None:
             return self._explicit
         directory = _existing_directory(Path(path))
         if directory not in self._by_directory:
-            found = find_pyproject(directory)
+            found = self._nearest(directory)
             if found not in self._by_file:
                 base = self.load(found) if found is not None else Config(root=Path.cwd())
                 self._by_file[found] = base.with_overrides(self.overrides)
