@@ -20,6 +20,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from perf_lint import noqa
+from perf_lint import positions as sparse_positions
 from perf_lint.config import Config
 from perf_lint.context import FileContext
 from perf_lint.registry import BY_CODE
@@ -326,15 +327,18 @@ class Engine:
         instances = [rule(context, self.config.rule_options(rule)) for rule in candidates]
         needs_metadata = any(instance.get_inherited_dependencies() for instance in instances)
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True) if needs_metadata else None
+        marks = sparse_positions.StatementMarks(module, instances)
         if wrapper is not None:
-            wrapper.visit_batched(instances)
+            wrapper.visit_batched([marks, *instances])
         else:
-            cst.visit_batched(module, instances)
+            cst.visit_batched(module, [marks, *instances])
         if not any(instance.reports for instance in instances):
             return _Pass([], module, [])
         if wrapper is None:
             wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        positions = wrapper.resolve(PositionProvider)
+        positions = sparse_positions.report_positions(
+            module, marks, lambda: wrapper.resolve(PositionProvider)
+        )
         unfixable = _unfixable(module, source, [r for i in instances for r in i.reports])
         inline = noqa.InlineNoqa(source)
         diagnostics: List[Diagnostic] = []

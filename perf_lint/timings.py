@@ -141,7 +141,7 @@ def install(timings: Timings) -> Timings:
     import libcst as cst
     from libcst.metadata import MetadataWrapper
 
-    from perf_lint import engine
+    from perf_lint import engine, positions
     from perf_lint.registry import RULES
 
     analysis = [
@@ -158,6 +158,7 @@ def install(timings: Timings) -> Timings:
     engine._compiles = _timed(timings, "syntax check (ast)", engine._compiles)
     cst.parse_module = _timed(timings, "parse (libcst)", cst.parse_module)
     MetadataWrapper.resolve = _timed(timings, "positions", MetadataWrapper.resolve)
+    positions.report_positions = _timed(timings, "positions", positions.report_positions)
     rules = [RULE_PREFIX + rule.CODE for rule in RULES]
     # The wrapper's visit_batched may call the module's: count it once.
     nested = [*rules, "visit (traversal)"]
