@@ -215,14 +215,16 @@ class _DebugFields(cst.CSTVisitor):
 _DEBUG_FIELD = re.compile(r"=\s*[}!:]")
 
 
-def _unfixable(module: cst.Module, source: str, reports: Sequence[Report]) -> set:
+def _unfixable(
+    module: cst.Module, source: str, reports: Sequence[Report], code: Optional[str] = None
+) -> set:
     """The reported nodes whose fix must be dropped: all of them when libcst
     does not reproduce the file exactly (it drops a final lone CR, for one),
     else those inside f-string debug fields."""
     fixing = [report.node for report in reports if report.replacement is not None]
     if not fixing:
         return set()
-    if module.code != source:
+    if (code if code is not None else module.code) != source:
         return set(fixing)
     if not _DEBUG_FIELD.search(source):
         return set()
@@ -327,19 +329,19 @@ class Engine:
         instances = [rule(context, self.config.rule_options(rule)) for rule in candidates]
         needs_metadata = any(instance.get_inherited_dependencies() for instance in instances)
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True) if needs_metadata else None
-        marks = sparse_positions.StatementMarks(module, instances)
         if wrapper is not None:
-            wrapper.visit_batched([marks, *instances])
+            wrapper.visit_batched(instances)
         else:
-            cst.visit_batched(module, [marks, *instances])
+            cst.visit_batched(module, instances)
         if not any(instance.reports for instance in instances):
             return _Pass([], module, [])
         if wrapper is None:
             wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        reports = [r for i in instances for r in i.reports]
         positions = sparse_positions.report_positions(
-            module, marks, lambda: wrapper.resolve(PositionProvider)
+            module, reports, lambda: wrapper.resolve(PositionProvider)
         )
-        unfixable = _unfixable(module, source, [r for i in instances for r in i.reports])
+        unfixable = _unfixable(module, source, reports, positions.code)
         inline = noqa.InlineNoqa(source)
         diagnostics: List[Diagnostic] = []
         fixes: List[Tuple[Diagnostic, Report]] = []

@@ -1,96 +1,32 @@
 """Positions for the reported nodes only.
 
-libcst's ``PositionProvider`` renders the whole module and records a range
-for every node; on a file with one diagnostic that is most of the cost of
-the run. Here only the top-level statements that hold a report are rendered
-with positions recorded; the statements before them are rendered plainly
-(only their line breaks are counted) and the statements after the last one
-are not rendered at all. A top-level statement's rendering does not depend
-on what precedes it (it starts a line, at the module's indentation, which is
-none), so the ranges are exactly ``PositionProvider``'s.
+libcst's ``PositionProvider`` renders the whole module, tracking the line
+and column after every token and recording a range for every node; on a
+file with a few diagnostics that is much of the cost of the run. Here the
+module is rendered plainly (tokens appended, nothing else) and positions are
+tracked and recorded only inside the reported nodes: on entering one, the
+line and column are brought up to date by counting the line breaks of the
+text rendered since the last one (exactly as ``PositionProvider`` counts
+them, token by token), and its subtree is rendered with libcst's own
+position-recording code. The ranges are therefore ``PositionProvider``'s.
+Rendering stops after the last reported node unless the module's full text
+is wanted too (the engine compares it with the source before offering fixes).
 
-Which statement holds a report is learnt during the rules' own traversal:
-``StatementMarks`` runs first in the batch and notes, as each top-level
-statement is entered, how many reports each rule has made so far. Any node
-that is not covered (a report on the module itself, a node a rule reports
-from elsewhere) makes ``Positions`` fall back to the full computation, so a
-lookup never fails and never differs from libcst's answer."""
+Any node outside the reported subtrees that the engine asks for makes
+``Positions`` fall back to the full computation, so a lookup never fails and
+never differs from libcst's answer."""
 
 from __future__ import annotations
 
-import bisect
+import contextlib
 import re
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Collection, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import libcst as cst
-from libcst._nodes.internal import CodegenState
 from libcst.metadata import CodeRange, PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 _NEWLINE = re.compile(r"\r\n?|\n")
-
-
-class StatementMarks(cst.BatchableCSTVisitor):
-    """Notes the report counts of every rule as each top-level statement of
-    ``module`` is entered. Must come first in the batch."""
-
-    def __init__(self, module: cst.Module, rules: Sequence[Any]) -> None:
-        super().__init__()
-        self._top = {id(statement): index for index, statement in enumerate(module.body)}
-        self._rules = rules
-        #: ``(statement index, [reports so far per rule])`` in document order.
-        self.marks: List[Tuple[int, List[int]]] = []
-
-    def _enter(self, node: cst.CSTNode) -> None:
-        index = self._top.get(id(node))
-        if index is not None:
-            self.marks.append((index, [len(rule.reports) for rule in self._rules]))
-
-    # Every kind of statement that can stand at the top of a module.
-    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
-        self._enter(node)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._enter(node)
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._enter(node)
-
-    def visit_If(self, node: cst.If) -> None:
-        self._enter(node)
-
-    def visit_For(self, node: cst.For) -> None:
-        self._enter(node)
-
-    def visit_While(self, node: cst.While) -> None:
-        self._enter(node)
-
-    def visit_Try(self, node: cst.Try) -> None:
-        self._enter(node)
-
-    def visit_TryStar(self, node: cst.TryStar) -> None:
-        self._enter(node)
-
-    def visit_With(self, node: cst.With) -> None:
-        self._enter(node)
-
-    def visit_Match(self, node: cst.Match) -> None:
-        self._enter(node)
-
-    def statements(self) -> Set[int]:
-        """The indexes of the top-level statements in which reports were made
-        (as far as the counts tell; a wrong guess only costs time)."""
-        found: Set[int] = set()
-        if not self.marks:
-            return found
-        for position, rule in enumerate(self._rules):
-            counts = [mark[1][position] for mark in self.marks]
-            for number in range(len(rule.reports)):
-                # The last statement entered with at most `number` reports before it.
-                where = bisect.bisect_right(counts, number) - 1
-                if where >= 0:
-                    found.add(self.marks[where][0])
-        return found
 
 
 def _advance(line: int, column: int, tokens: List[str]) -> Tuple[int, int]:
@@ -102,7 +38,7 @@ def _advance(line: int, column: int, tokens: List[str]) -> Tuple[int, int]:
         if not breaks:
             return line, column + len(text)
         return line + breaks, len(text) - text.rfind("\n") - 1
-    for token in tokens:  # a CR at the end of one token and LF at the next: two breaks
+    for token in tokens:  # a CR ending one token and an LF starting the next: two breaks
         segments = _NEWLINE.split(token)
         if len(segments) == 1:
             column += len(token)
@@ -112,48 +48,99 @@ def _advance(line: int, column: int, tokens: List[str]) -> Tuple[int, int]:
     return line, column
 
 
-def statement_positions(module: cst.Module, wanted: Set[int]) -> Dict[cst.CSTNode, CodeRange]:
-    """``PositionProvider``'s ranges for every node inside the top-level
-    statements whose indexes are in ``wanted``."""
+class _Done(Exception):
+    """Every wanted node has its range; the rest need not be rendered."""
+
+
+class _SparseState(PositionProvidingCodegenState):
+    """Renders plainly outside the wanted nodes and like ``PositionProvider``
+    inside them."""
+
+    def start(self, wanted: Collection[cst.CSTNode], stop_early: bool) -> None:
+        self.wanted = wanted
+        self.left = len(wanted) if stop_early else -1
+        self.depth = 0
+        self.synced = 0
+
+    def add_token(self, value: str) -> None:
+        self.tokens.append(value)
+        if self.depth:
+            self._update_position(value)
+
+    def add_indent_tokens(self) -> None:
+        self.tokens.extend(self.indent_tokens)
+        if self.depth:
+            for token in self.indent_tokens:
+                self._update_position(token)
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if not self.depth:
+            if node not in self.wanted:
+                return
+            self.line, self.column = _advance(self.line, self.column, self.tokens[self.synced :])
+        self.depth += 1
+        super().before_codegen(node)
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        if not self.depth:
+            return
+        super().after_codegen(node)
+        self.depth -= 1
+        if not self.depth:
+            self.synced = len(self.tokens)
+            if node in self.wanted:
+                self.left -= 1
+                if self.left == 0:
+                    raise _Done
+
+    def record_syntactic_position(  # type: ignore[override]
+        self,
+        node: cst.CSTNode,
+        *,
+        start_node: Optional[cst.CSTNode] = None,
+        end_node: Optional[cst.CSTNode] = None,
+    ) -> Any:
+        if self.depth:
+            return super().record_syntactic_position(node, start_node=start_node, end_node=end_node)
+        return contextlib.nullcontext()
+
+
+def node_positions(
+    module: cst.Module, wanted: Collection[cst.CSTNode], with_code: bool = False
+) -> Tuple[Dict[cst.CSTNode, CodeRange], Optional[str]]:
+    """``PositionProvider``'s ranges for every node inside the ``wanted``
+    nodes (nodes of ``module``), and the module's text if ``with_code``."""
     provider = PositionProvider()
-    if not wanted:
-        return provider._computed
-    plain = CodegenState(
-        default_indent=module.default_indent, default_newline=module.default_newline
+    state = _SparseState(
+        default_indent=module.default_indent,
+        default_newline=module.default_newline,
+        provider=provider,
     )
-    line, column = 1, 0
-    for header in module.header:
-        header._codegen(plain)
-    last = max(wanted)
-    for index, statement in enumerate(module.body[: last + 1]):
-        if index not in wanted:
-            statement._codegen(plain)
-            continue
-        line, column = _advance(line, column, plain.tokens)
-        plain.tokens.clear()
-        state = PositionProvidingCodegenState(
-            default_indent=module.default_indent,
-            default_newline=module.default_newline,
-            provider=provider,
-        )
-        state.line, state.column = line, column
-        statement._codegen(state)
-        line, column = state.line, state.column
-    return provider._computed
+    state.start(set(wanted), stop_early=not with_code)
+    if not wanted and not with_code:
+        return provider._computed, None
+    try:
+        module._codegen(state)
+    except _Done:
+        return provider._computed, None
+    return provider._computed, "".join(state.tokens) if with_code else None
 
 
 class Positions(Mapping):  # type: ignore[type-arg]
-    """The ranges of the nodes in the reported statements, falling back to
-    the full computation for anything else."""
+    """The ranges of the nodes inside the reported ones, falling back to the
+    full computation for anything else. ``code`` is the module's text when
+    it was rendered whole on the way (else ``None``)."""
 
     def __init__(
         self,
         sparse: Dict[cst.CSTNode, CodeRange],
         full: Callable[[], Mapping],  # type: ignore[type-arg]
+        code: Optional[str] = None,
     ) -> None:
         self._sparse = sparse
         self._resolve = full
         self._full: Optional[Mapping] = None  # type: ignore[type-arg]
+        self.code = code
 
     def _all(self) -> Mapping:  # type: ignore[type-arg]
         if self._full is None:
@@ -173,9 +160,12 @@ class Positions(Mapping):  # type: ignore[type-arg]
 
 def report_positions(
     module: cst.Module,
-    marks: StatementMarks,
+    reports: List[Any],
     full: Callable[[], Mapping],  # type: ignore[type-arg]
 ) -> Positions:
-    """Positions for the engine: computed for the statements that hold a
-    report, the rest only if asked for."""
-    return Positions(statement_positions(module, marks.statements()), full)
+    """Positions for the engine: computed inside the reported nodes, the
+    rest only if asked for; the module's text comes along when a report
+    offers a fix (the engine then checks that libcst reproduces the file)."""
+    with_code = any(getattr(report, "replacement", None) is not None for report in reports)
+    sparse, code = node_positions(module, [report.node for report in reports], with_code)
+    return Positions(sparse, full, code)

@@ -11,7 +11,7 @@ import random
 import sysconfig
 import warnings
 from pathlib import Path
-from typing import Any, List, Set
+from typing import Any, List
 
 import hypothesmith
 import libcst as cst
@@ -64,7 +64,7 @@ def sources() -> List[str]:
     return found + EDGE_CASES
 
 
-def full_positions(module: cst.Module, marks: Any, full: Any) -> Any:
+def full_positions(module: cst.Module, reports: Any, full: Any) -> Any:
     return positions_module.Positions({}, full)
 
 
@@ -109,17 +109,23 @@ class _Collect(cst.CSTVisitor):
         return True
 
 
-def assert_sparse_equals_full(module: cst.Module, wanted: Set[int]) -> None:
+def nodes_of(node: cst.CSTNode) -> List[cst.CSTNode]:
+    collect = _Collect()
+    node.visit(collect)
+    return collect.inside
+
+
+def assert_sparse_equals_full(module: cst.Module, wanted: List[cst.CSTNode]) -> None:
     full = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    sparse = positions_module.statement_positions(module, wanted)
-    assert all(sparse[node] == full[node] for node in sparse)
-    for index in wanted:
-        collect = _Collect()
-        module.body[index].visit(collect)
-        assert all(node in sparse for node in collect.inside)
+    for with_code in (False, True):
+        sparse, code = positions_module.node_positions(module, wanted, with_code)
+        assert all(sparse[node] == full[node] for node in sparse)
+        for node in wanted:
+            assert all(inner in sparse for inner in nodes_of(node))
+        assert code == (module.code if with_code else None)
 
 
-def test_statement_positions_match_position_provider() -> None:
+def test_node_positions_match_position_provider() -> None:
     chooser = random.Random(6)
     for source in sources():
         with warnings.catch_warnings():
@@ -128,46 +134,32 @@ def test_statement_positions_match_position_provider() -> None:
                 module = cst.parse_module(source)
             except cst.ParserSyntaxError:
                 continue
-        count = len(module.body)
-        if not count:
+        every = nodes_of(module)[1:]
+        if not every:
             continue
-        for wanted in ({0}, {count - 1}, set(chooser.sample(range(count), min(3, count)))):
-            assert_sparse_equals_full(module, wanted)
-
-
-def test_marks_find_the_reporting_statements() -> None:
-    source = "a = 1\n\n\ndef f(x):\n    return x in [1, 2]\n\n\nb = a in (3, 4)\nc = 5\n"
-    module = cst.parse_module(source)
-
-    class Reporter(cst.BatchableCSTVisitor):
-        def __init__(self) -> None:
-            super().__init__()
-            self.reports: List[cst.CSTNode] = []
-
-        def visit_Comparison(self, node: cst.Comparison) -> None:
-            self.reports.append(node)
-
-    first, second = Reporter(), Reporter()
-    marks = positions_module.StatementMarks(module, [first, second])
-    cst.visit_batched(module, [marks, first, second])
-    assert marks.statements() == {1, 2}
+        for _ in range(3):
+            wanted = chooser.sample(every, min(3, len(every)))
+            # A node and one inside it: the inner one is covered by the outer.
+            inner = nodes_of(wanted[0])
+            assert_sparse_equals_full(module, [*wanted, chooser.choice(inner)])
+        assert_sparse_equals_full(module, [every[-1]])
 
 
 @st.composite
-def program_and_statements(draw: Any) -> tuple:
+def program_and_nodes(draw: Any) -> tuple:
     source = draw(st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node()))
     try:
         module = cst.parse_module(source)
     except (cst.ParserSyntaxError, RecursionError):
         module = cst.parse_module("x = 1\n")
-    count = len(module.body)
-    wanted = draw(st.sets(st.integers(0, count - 1), max_size=3)) if count else set()
+    every = nodes_of(module)[1:]
+    wanted = draw(st.lists(st.sampled_from(every), max_size=4)) if every else []
     return module, wanted
 
 
 @_settings(10)
-@given(program_and_statements())
-def test_statement_positions_property(case: tuple) -> None:
+@given(program_and_nodes())
+def test_node_positions_property(case: tuple) -> None:
     module, wanted = case
     assert_sparse_equals_full(module, wanted)
 
