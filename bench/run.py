@@ -88,21 +88,23 @@ def log(message: str) -> None:
 
 
 # -- set-up -------------------------------------------------------------------
-def make_venv(python: str, skip_install: bool) -> None:
-    if not (VENV / "bin" / "python").exists() and not (VENV / "Scripts").exists():
+def make_venv(python: str, no_install: bool) -> None:
+    """Create the venv with the peers (once), and install perf-lint from this
+    checkout (every run, unless ``--no-install`` and the venv already exists)."""
+    fresh = not Path(bin_path("python")).exists()
+    if fresh:
         log(f"creating {VENV}")
         subprocess.run([python, "-m", "venv", str(VENV)], check=True)
-        skip_install = False
     pip = [bin_path("python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     stamp = VENV / "peers-installed"
-    if not skip_install or not stamp.exists():
-        if not stamp.exists():
-            log("installing the peers: " + ", ".join(PEERS))
-            subprocess.run([*pip, *PEERS], check=True)
-            stamp.write_text("\n".join(PEERS) + "\n")
-    log(f"installing perf-lint from {ROOT}")
-    subprocess.run([*pip, str(ROOT)], check=True)
-    subprocess.run([*pip, "--force-reinstall", "--no-deps", str(ROOT)], check=True)
+    if fresh or not stamp.exists():
+        log("installing the peers: " + ", ".join(PEERS))
+        subprocess.run([*pip, *PEERS], check=True)
+        stamp.write_text("\n".join(PEERS) + "\n")
+    if fresh or not no_install:
+        log(f"installing perf-lint from {ROOT}")
+        subprocess.run([*pip, str(ROOT)], check=True)
+        subprocess.run([*pip, "--force-reinstall", "--no-deps", str(ROOT)], check=True)
 
 
 def stdlib_corpus() -> Path:
@@ -152,10 +154,10 @@ def django_corpus(version: str) -> Path:
     if not archives:
         raise SystemExit(f"pip download produced no Django {version} sdist in {downloads}")
     with tarfile.open(archives[0]) as archive:
-        if sys.version_info >= (3, 12):
+        if hasattr(tarfile, "data_filter"):  # refuses links and paths out of the target
             archive.extractall(CORPORA, filter="data")
-        else:  # pragma: no cover - older interpreters
-            archive.extractall(CORPORA)  # noqa: S202 - a PyPI sdist we just downloaded
+        else:  # pragma: no cover - interpreters without extraction filters
+            archive.extractall(CORPORA)
     extracted = CORPORA / f"django-{version}"
     if not extracted.exists():
         extracted = CORPORA / f"Django-{version}"
@@ -292,14 +294,29 @@ def tools_for(corpus: str, path: Path, wanted: Sequence[str], jobs: int) -> List
             ),
         ]
     if "libcst" in wanted:
-        found.append(Tool("libcst.parse_module", "cold-1", [python, "-c", PARSE_SCRIPT, "libcst", str(path)]))
+        found.append(
+            Tool("libcst.parse_module", "cold-1", [python, "-c", PARSE_SCRIPT, "libcst", str(path)])
+        )
     if "ast" in wanted:
         found.append(Tool("ast.parse", "cold-1", [python, "-c", PARSE_SCRIPT, "ast", str(path)]))
     if "ruff" in wanted:
-        ruff = [bin_path("ruff"), "check", "--select", "PLR6201,PERF,G", "--preview", "--exit-zero", "--quiet"]
+        ruff = [
+            bin_path("ruff"),
+            "check",
+            "--select",
+            "PLR6201,PERF,G",
+            "--preview",
+            "--exit-zero",
+            "--quiet",
+        ]
         found += [
             Tool("ruff cold", "cold-n", [*ruff, "--no-cache", str(path)]),
-            Tool("ruff warm", "warm", [*ruff, "--cache-dir", str(cache / "ruff"), str(path)], prime=True),
+            Tool(
+                "ruff warm",
+                "warm",
+                [*ruff, "--cache-dir", str(cache / "ruff"), str(path)],
+                prime=True,
+            ),
         ]
     if "flake8" in wanted:
         found.append(
@@ -341,8 +358,16 @@ def stdin_tools(path: Path, wanted: Sequence[str]) -> List[Tool]:
             Tool(
                 "perf-lint stdin",
                 "stdin",
-                [bin_path("perf-lint"), "check", "--no-cache", "--exit-zero", "--quiet",
-                 "--stdin-filename", str(path), "-"],
+                [
+                    bin_path("perf-lint"),
+                    "check",
+                    "--no-cache",
+                    "--exit-zero",
+                    "--quiet",
+                    "--stdin-filename",
+                    str(path),
+                    "-",
+                ],
                 stdin=path,
             )
         )
@@ -351,8 +376,19 @@ def stdin_tools(path: Path, wanted: Sequence[str]) -> List[Tool]:
             Tool(
                 "ruff stdin",
                 "stdin",
-                [bin_path("ruff"), "check", "--select", "PLR6201,PERF,G", "--preview", "--no-cache",
-                 "--exit-zero", "--quiet", "--stdin-filename", str(path), "-"],
+                [
+                    bin_path("ruff"),
+                    "check",
+                    "--select",
+                    "PLR6201,PERF,G",
+                    "--preview",
+                    "--no-cache",
+                    "--exit-zero",
+                    "--quiet",
+                    "--stdin-filename",
+                    str(path),
+                    "-",
+                ],
                 stdin=path,
             )
         )
@@ -361,7 +397,14 @@ def stdin_tools(path: Path, wanted: Sequence[str]) -> List[Tool]:
             Tool(
                 "flake8 stdin",
                 "stdin",
-                [bin_path("flake8"), "--select=G,LOG", "--exit-zero", "--stdin-display-name", str(path), "-"],
+                [
+                    bin_path("flake8"),
+                    "--select=G,LOG",
+                    "--exit-zero",
+                    "--stdin-display-name",
+                    str(path),
+                    "-",
+                ],
                 stdin=path,
             )
         )
@@ -370,7 +413,7 @@ def stdin_tools(path: Path, wanted: Sequence[str]) -> List[Tool]:
 
 # -- measuring --------------------------------------------------------------------
 def measure(tool: Tool, cwd: Path) -> Sample:
-    stdin = open(tool.stdin, "rb") if tool.stdin else subprocess.DEVNULL
+    stdin = open(tool.stdin, "rb") if tool.stdin else subprocess.DEVNULL  # noqa: SIM115
     try:
         start = time.perf_counter()
         process = subprocess.Popen(
@@ -498,7 +541,10 @@ def checks(samples: Dict[Tuple[str, str], List[Sample]]) -> str:
     line(None if editor is None else editor <= 0.25, f"big file via stdin: {editor} s <= 0.25 s")
     rss = [peak[key] for key in peak if key[0] == "stdlib" and key[1].startswith("perf-lint")]
     worst = max(rss) / 1024 if rss else None
-    line(None if worst is None else worst <= 300, f"stdlib peak RSS of perf-lint: {worst} MB <= 300 MB")
+    line(
+        None if worst is None else worst <= 300,
+        f"stdlib peak RSS of perf-lint: {worst} MB <= 300 MB",
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -507,15 +553,21 @@ JOBS = 2
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     global JOBS
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="1 round, Django and the big file, no fixit")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="1 round, Django and the big file, no fixit"
+    )
     parser.add_argument("--runs", type=int, help="rounds per tool (default 5, 1 with --quick)")
     parser.add_argument(
         "--tools",
         default="perf-lint,libcst,ast,ruff,flake8,pylint,fixit",
         help="comma-separated subset of perf-lint,libcst,ast,ruff,flake8,pylint,fixit",
     )
-    parser.add_argument("--corpora", default="django,stdlib,big", help="subset of django,stdlib,big")
+    parser.add_argument(
+        "--corpora", default="django,stdlib,big", help="subset of django,stdlib,big"
+    )
     parser.add_argument("--jobs", type=int, default=2, help="-j for the tools that take it (2)")
     parser.add_argument("--python", default=sys.executable, help="interpreter for the venv")
     parser.add_argument("--django-version", default=DJANGO_VERSION)
@@ -560,7 +612,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "# perf-lint benchmark",
         "",
         f"- date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}",
-        f"- machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        f"- machine: {platform.platform()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}",
         f"- load average after the run: {load}",
         f"- rounds: {runs} (interleaved); whole-process wall time, medians; "
         "peak RSS is the largest process's maximum resident set",
