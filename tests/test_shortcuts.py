@@ -183,3 +183,16 @@ def memberships(draw: Any) -> str:
 def test_shortcuts_property(source: str) -> None:
     with pytest.MonkeyPatch.context() as monkeypatch, contextlib.suppress(RecursionError):
         analyse_all_ways(source, monkeypatch)
+
+
+def test_rule_visitors_are_libcsts() -> None:
+    from perf_lint.context import FileContext
+    from perf_lint.registry import RULES
+
+    module = cst.parse_module("x = 1\n")
+    for rule in RULES:
+        instance = rule(FileContext("x.py", "x = 1\n", module))
+        expected = cst.BatchableCSTVisitor.get_visitors(instance)
+        for _ in range(2):  # computed, then remembered
+            found = instance.get_visitors()
+            assert found == expected and found
