@@ -195,6 +195,7 @@ class Cache:
     ) -> None:
         self.root = Path(directory)
         self.entries = self.root / f"v{FORMAT}"
+        self._entries = str(self.entries)
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.hits = self.misses = self.written = 0
@@ -208,8 +209,8 @@ class Cache:
             digest.update(part)
         return digest.hexdigest()
 
-    def _path(self, key: str) -> Path:
-        return self.entries / key[:2] / key[2:]
+    def _path(self, key: str) -> str:
+        return os.path.join(self._entries, key[:2], key[2:])
 
     def get(self, key: str) -> Optional[bytes]:
         path = self._path(key)
@@ -234,8 +235,8 @@ class Cache:
             if not self.root.exists():
                 self.root.mkdir(parents=True, exist_ok=True)
                 self._mark()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
             try:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(data)

@@ -407,43 +407,53 @@ class Resolver:
     def __init__(self, explicit: Optional[Path] = None, overrides: Optional[Selection] = None):
         self.overrides = overrides or Selection()
         self._explicit = self.load(explicit).with_overrides(self.overrides) if explicit else None
-        self._by_directory: Dict[Path, Config] = {}
         self._by_file: Dict[Optional[Path], Config] = {}
-        self._found: Dict[Path, Optional[Path]] = {}
+        self._found: Dict[str, Optional[Path]] = {}
+        self._by_name: Dict[str, Config] = {}
 
     def load(self, path: Path) -> Config:
         """Read one configuration file (a hook: the results cache remembers
         tables it has validated before)."""
         return load_file(path)
 
-    def _nearest(self, directory: Path) -> Optional[Path]:
-        """``find_pyproject(directory)``, remembering every directory on the
-        way up (discovery asks for each directory of the tree)."""
-        if directory not in self._found:
-            pyproject = directory / "pyproject.toml"
-            try:
-                info = pyproject.stat()
-                has = stat.S_ISREG(info.st_mode) and _has_section(
-                    str(pyproject), info.st_mtime_ns, info.st_size
-                )
-            except OSError:
-                has = False
-            if has:
-                self._found[directory] = pyproject
-            elif directory.parent == directory:
-                self._found[directory] = None
-            else:
-                self._found[directory] = self._nearest(directory.parent)
-        return self._found[directory]
+    def _nearest(self, directory: str) -> Optional[Path]:
+        """``find_pyproject(directory)`` for an existing absolute directory,
+        remembering every directory on the way up (discovery asks for each
+        directory of the tree)."""
+        found = self._found.get(directory, False)
+        if found is not False:
+            return found  # type: ignore[return-value]
+        pyproject = os.path.join(directory, "pyproject.toml")
+        try:
+            info = os.stat(pyproject)
+            has = stat.S_ISREG(info.st_mode) and _has_section(
+                pyproject, info.st_mtime_ns, info.st_size
+            )
+        except OSError:
+            has = False
+        parent = os.path.dirname(directory)
+        if has:
+            found = Path(pyproject)
+        else:
+            found = None if parent == directory else self._nearest(parent)
+        self._found[directory] = found
+        return found
 
     def for_path(self, path: str) -> Config:
         if self._explicit is not None:
             return self._explicit
-        directory = _existing_directory(Path(path))
-        if directory not in self._by_directory:
+        # Discovery asks for every directory and the command for every file:
+        # answer from the containing directory's name, by string operations.
+        absolute = os.path.abspath(path)
+        where = absolute if os.path.isdir(absolute) else os.path.dirname(absolute)
+        known = self._by_name.get(where)
+        if known is None:
+            directory = where  # the nearest existing directory, as _existing_directory
+            while not os.path.isdir(directory) and os.path.dirname(directory) != directory:
+                directory = os.path.dirname(directory)
             found = self._nearest(directory)
             if found not in self._by_file:
                 base = self.load(found) if found is not None else Config(root=Path.cwd())
                 self._by_file[found] = base.with_overrides(self.overrides)
-            self._by_directory[directory] = self._by_file[found]
-        return self._by_directory[directory]
+            known = self._by_name[where] = self._by_file[found]
+        return known

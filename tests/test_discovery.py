@@ -68,7 +68,7 @@ def test_nearest_configuration_is_read_once(tmp_path: Path, monkeypatch) -> None
     resolver = Resolver()
     for directory in (tmp_path / "sub" / "deeper", tmp_path / "sub", tmp_path):
         expected = tmp_path / "pyproject.toml"
-        assert resolver._nearest(directory) == find_pyproject(directory) == expected
+        assert resolver._nearest(str(directory)) == find_pyproject(directory) == expected
         assert resolver.for_path(str(directory)).select == ("PRF1",)
     # Looked at once each for the table; the one with it loaded once more.
     assert reads.count(tmp_path / "sub" / "pyproject.toml") == 1
