@@ -80,6 +80,8 @@ def _check(
     try:
         result = _engine(identity, config).check_bytes(data, display, fix=mode)
         error = None
+        if mode == LINT:
+            result.source = ""  # not needed by the command; less to send back
     except Exception as problem:
         result, error = None, f"internal error: {type(problem).__name__}: {problem}"
     report = None
@@ -212,11 +214,14 @@ class Runner:
         method = "fork" if sys.platform == "linux" and "fork" in methods else "spawn"
         context = multiprocessing.get_context(method)
         pending = set(order)
+        pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker)
         try:
-            with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker) as pool:
-                for answer in pool.map(_check, self._items(tasks, order), chunksize=1):
-                    pending.discard(answer[0])
-                    yield self._finish(*answer)
+            for answer in pool.map(_check, self._items(tasks, order), chunksize=1):
+                pending.discard(answer[0])
+                yield self._finish(*answer)
         except BrokenProcessPool:
             for index in sorted(pending):
                 yield index, None, "internal error: a worker process died"
+        finally:
+            # On an interrupt, drop the files not started rather than wait for them.
+            pool.shutdown(wait=True, cancel_futures=True)
