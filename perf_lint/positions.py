@@ -167,5 +167,8 @@ def report_positions(
     rest only if asked for; the module's text comes along when a report
     offers a fix (the engine then checks that libcst reproduces the file)."""
     with_code = any(getattr(report, "replacement", None) is not None for report in reports)
-    sparse, code = node_positions(module, [report.node for report in reports], with_code)
+    wanted = [report.node for report in reports]
+    for report in reports:  # statements a multi-statement fix removes, where rules give them
+        wanted.extend(getattr(report, "removals", None) or ())
+    sparse, code = node_positions(module, wanted, with_code)
     return Positions(sparse, full, code)
