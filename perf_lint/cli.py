@@ -8,16 +8,30 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
+import time
 from pathlib import Path
-from typing import Counter, Dict, List, Optional, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Counter, Dict, List, Optional, Sequence, TextIO
 
 from perf_lint import __version__
+
+if TYPE_CHECKING:  # pragma: no cover
+    from perf_lint.runner import Outcome
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
 
 def _codes(text: str) -> List[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,6 +88,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     output.add_argument("--quiet", "-q", action="store_true", help="print diagnostics only")
     check.add_argument("--config", type=Path, metavar="FILE", help="a pyproject.toml or TOML file")
+    speed = check.add_argument_group("speed")
+    speed.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        metavar="N",
+        help="worker processes (default: all cores; 1 checks in this process)",
+    )
+    speed.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write the results cache"
+    )
+    speed.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="where the results cache lives (default: .perf-lint-cache, or `cache-dir`)",
+    )
+    speed.add_argument(
+        "--timings", action="store_true", help="print time per phase and per rule on stderr"
+    )
 
     rule = commands.add_parser("rule", help="print one rule's documentation")
     rule.add_argument("code", metavar="CODE", help="a rule code or name, e.g. PRF101")
@@ -138,6 +171,19 @@ class Check:
         self.args = args
         self.paths: List[str] = args.paths or ["."]
         self.failed = False  # an internal or configuration error happened
+        self.cache = None
+
+    def _selectors(self, selectors: List[str], key: str, where: str) -> tuple:  # type: ignore[type-arg]
+        """``check_selectors``, remembered by the cache (a warm run does not
+        load the rules to check the same selectors again)."""
+        from perf_lint.config import check_selectors
+
+        if self.cache is not None and selectors and self.cache.known_selectors(selectors):
+            return tuple(selector.strip().upper() for selector in selectors)
+        checked = check_selectors(selectors, key, where)
+        if self.cache is not None and selectors:
+            self.cache.remember_selectors(selectors)
+        return checked
 
     def _resolver(self):  # type: ignore[no-untyped-def]
         from perf_lint import config as config_module
@@ -146,34 +192,47 @@ class Check:
         where = "command line"
         selection = config_module.Selection(
             select=(
-                config_module.check_selectors(args.select, "--select", where)
-                if args.select is not None
-                else None
+                self._selectors(args.select, "--select", where) if args.select is not None else None
             ),
-            extend_select=config_module.check_selectors(
-                args.extend_select, "--extend-select", where
-            ),
-            ignore=config_module.check_selectors(args.ignore, "--ignore", where),
+            extend_select=self._selectors(args.extend_select, "--extend-select", where),
+            ignore=self._selectors(args.ignore, "--ignore", where),
         )
-        return config_module.Resolver(args.config, selection)
+        from perf_lint.cache import CachedResolver
+
+        return CachedResolver(self.cache, args.config, selection)
+
+    def _open_cache(self):  # type: ignore[no-untyped-def]
+        """The results cache of this run, or ``None`` (``--no-cache``)."""
+        if self.args.no_cache:
+            return None
+        from perf_lint import cache as cache_module
+
+        where = cache_module.directory_for(self.args.cache_dir, self.args.config)
+        return cache_module.Cache(where)
 
     def run(self) -> int:
         from perf_lint import files, progress
         from perf_lint.config import ConfigError
-        from perf_lint.engine import Engine, FixMode
-        from perf_lint.rule import Diagnostic, Location
+        from perf_lint.diagnostic import Diagnostic, Location
+        from perf_lint.runner import Runner, Task, default_jobs
+        from perf_lint.timings import Timings
 
         args = self.args
-        engines: Dict[int, Engine] = {}
+        timings = Timings() if args.timings else None
+        started = time.perf_counter()
+        fixing = args.fix or args.diff
         try:
+            self.cache = None if fixing else self._open_cache()
             resolver = self._resolver()
             targets, problems = files.discover(self.paths, resolver)
         except ConfigError as error:
             _error(str(error))
             return EXIT_ERROR
-        mode = FixMode.NONE
-        if args.fix or args.diff:
-            mode = FixMode.UNSAFE if args.unsafe_fixes else FixMode.SAFE
+        if timings is not None:
+            timings.add("discover", time.perf_counter() - started)
+        mode = "none"
+        if fixing:
+            mode = "unsafe" if args.unsafe_fixes else "safe"
         diagnostics: List[Diagnostic] = []
         for path, reason in problems:
             start = Location(1, 1)
@@ -184,8 +243,10 @@ class Check:
         diffs: List[str] = []
         stdin_fixed: Optional[bytes] = None
         sources: Dict[str, str] = {}
-        for target in progress.track(targets):
+        tasks: List[Task] = []
+        for target in targets:
             display = (args.stdin_filename or "-") if target == "-" else target
+            reading = time.perf_counter()
             try:
                 data = sys.stdin.buffer.read() if target == "-" else _read(target)
             except OSError as error:
@@ -193,48 +254,82 @@ class Check:
                 message = f"cannot read: {error.strerror or error}"
                 diagnostics.append(Diagnostic(None, "io-error", message, display, start, start))
                 continue
+            finally:
+                if timings is not None:
+                    timings.add("read", time.perf_counter() - reading)
             try:
                 config = resolver.for_path(display if target == "-" else target)
             except ConfigError as error:
                 _error(str(error))
                 return EXIT_ERROR
-            if id(config) not in engines:
-                engines[id(config)] = Engine(config)
-            try:
-                result = engines[id(config)].check_bytes(data, display, fix=mode)
-            except Exception as error:
+            tasks.append(Task(target, display, data, config))
+        jobs = args.jobs if args.jobs is not None else default_jobs()
+        writes = args.fix and not args.diff
+
+        def finished(outcome: Outcome) -> None:
+            # Each fixed file is written as soon as its result arrives, so an
+            # interrupted run keeps what it finished (each file old or new).
+            advance()
+            task, result = outcome.task, outcome.result
+            if writes and outcome.error is None and task.target != "-" and result.changed:
+                self._write(outcome, fixed, timings)
+
+        with progress.counter(len(tasks)) as advance:
+            runner = Runner(mode, jobs=jobs, cache=self.cache, timings=timings, on_done=finished)
+            outcomes = runner.run(tasks)
+        for outcome in outcomes:
+            target, display, data = outcome.task.target, outcome.task.display, outcome.task.data
+            result = outcome.result
+            if outcome.error is not None:
                 self.failed = True
-                _error(f"{display}: internal error: {type(error).__name__}: {error}")
+                _error(f"{display}: {outcome.error}")
                 continue
             diagnostics.extend(result.diagnostics)
-            if result.diagnostics:
-                sources[display] = result.fixed_source or result.source
+            if result.diagnostics and args.format == "grouped":
+                sources[display] = _text_of(result, data)
             for message in result.messages:
                 sys.stderr.write(f"perf-lint: warning: {message}\n")
-            if mode == FixMode.NONE:
+            if mode == "none":
                 continue
             if target == "-":
                 stdin_fixed = result.fixed_bytes() if result.changed else data
             if not result.changed:
                 continue
-            fixed[display] = result.fixed
             if args.diff:
+                fixed[display] = result.fixed
                 diffs.append(_diff(display, result.source, result.fixed_source or ""))
-            elif target != "-":
-                try:
-                    files.write_atomically(target, result.fixed_bytes(), data)
-                except files.ChangedOnDisk:
-                    sys.stderr.write(
-                        f"perf-lint: warning: {display} changed while it was being fixed; "
-                        "left as it is\n"
-                    )
-                    del fixed[display]
-                except OSError as error:
-                    _error(f"{display}: cannot write: {error.strerror or error}")
-                    self.failed = True
-                    del fixed[display]
+            elif target == "-":
+                fixed[display] = result.fixed
         diagnostics.sort(key=lambda d: d.sort_key)
-        return self._finish(diagnostics, fixed, diffs, stdin_fixed, sources)
+        if timings is None:
+            return self._finish(diagnostics, fixed, diffs, stdin_fixed, sources)
+        output = time.perf_counter()
+        code = self._finish(diagnostics, fixed, diffs, stdin_fixed, sources)
+        timings.add("output", time.perf_counter() - output)
+        sys.stderr.write(timings.render(time.perf_counter() - started, runner.workers))
+        return code
+
+    def _write(self, outcome: Outcome, fixed: Dict[str, Counter[str]], timings: Any) -> None:
+        """Write one fixed file atomically; ``fixed`` records it on success."""
+        from perf_lint import files
+
+        task, result = outcome.task, outcome.result
+        writing = time.perf_counter()
+        try:
+            files.write_atomically(task.target, result.fixed_bytes(), task.data)
+        except files.ChangedOnDisk:
+            sys.stderr.write(
+                f"perf-lint: warning: {task.display} changed while it was being fixed; "
+                "left as it is\n"
+            )
+        except OSError as error:
+            _error(f"{task.display}: cannot write: {error.strerror or error}")
+            self.failed = True
+        else:
+            fixed[task.display] = result.fixed
+        finally:
+            if timings is not None:
+                timings.add("write", time.perf_counter() - writing)
 
     def _finish(
         self,
@@ -245,9 +340,15 @@ class Check:
         sources: Optional[Dict[str, str]] = None,
     ) -> int:
         from perf_lint.output import RunSummary, renderer, use_color
-        from perf_lint.registry import RULES
 
         args = self.args
+        # Diagnostics carry their rule's name; the registry (and libcst with
+        # it) is loaded only when fixes were made, which loaded it anyway.
+        names = {d.code: d.name for d in diagnostics if d.code is not None}
+        if fixed:
+            from perf_lint.registry import RULES
+
+            names.update({rule.CODE: rule.NAME for rule in RULES})
         if args.diff:
             sys.stdout.write("".join(diffs))
             total = sum(sum(counts.values()) for counts in fixed.values())
@@ -263,7 +364,7 @@ class Check:
             show_fixes=args.show_fixes,
             statistics=args.statistics,
             quiet=args.quiet,
-            names={rule.CODE: rule.NAME for rule in RULES},
+            names=names,
             sources=sources or {},
         )
         out: TextIO = sys.stdout
@@ -280,6 +381,23 @@ class Check:
         if diagnostics and not args.exit_zero:
             return EXIT_FOUND
         return EXIT_CLEAN
+
+
+def _text_of(result: Any, data: bytes) -> str:
+    """The text the diagnostics of ``result`` point into: the analysed text,
+    or, for results that come without it (from the cache or a worker
+    process), ``data`` decoded as Python decodes source files."""
+    text = getattr(result, "fixed_source", None) or getattr(result, "source", None)
+    if text:
+        return str(text)
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return data.decode("utf-8", "replace")
 
 
 def _read(path: str) -> bytes:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import functools
 import os
+import stat
 import sys
 from pathlib import Path, PurePath
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Type
-
-from perf_lint.registry import RULES, codes_matching
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -32,6 +32,7 @@ DEFAULT_EXCLUDE = (
     ".hg",
     ".mypy_cache",
     ".nox",
+    ".perf-lint-cache",
     ".pytest_cache",
     ".ruff_cache",
     ".svn",
@@ -51,6 +52,7 @@ GENERAL_KEYS = (
     "per-file-ignores",
     "exclude",
     "extend-exclude",
+    "cache-dir",
 )
 
 
@@ -64,6 +66,8 @@ def option_key(field_name: str) -> str:
 
 def rule_option_fields() -> Dict[str, Tuple[dataclasses.Field, List[Type[Any]]]]:
     """Every option key any rule declares, with the field and the rules."""
+    from perf_lint.registry import RULES  # imports libcst: only when a table is read
+
     found: Dict[str, Tuple[dataclasses.Field, List[Type[Any]]]] = {}
     for rule in RULES:
         for field in dataclasses.fields(rule.OPTIONS):
@@ -112,6 +116,8 @@ def _string_list(key: str, value: Any, where: str) -> List[str]:
 def check_selectors(selectors: Iterable[str], key: str, where: str) -> Tuple[str, ...]:
     checked = []
     for selector in selectors:
+        from perf_lint.registry import codes_matching
+
         normal = selector.strip().upper()
         if not normal or not codes_matching(normal):
             raise ConfigError(f"{where}: `{key}` has an unknown rule selector {selector!r}")
@@ -134,6 +140,8 @@ class Config:
     source: Optional[Path] = None
     #: Command-line selections applied after the file's, in order.
     overrides: Tuple[Selection, ...] = ()
+    #: ``cache-dir``: where the results cache lives (relative to ``root``).
+    cache_dir: Optional[str] = None
 
     # -- selection --------------------------------------------------------
     def selected_codes(self, path: Optional[str] = None) -> Tuple[str, ...]:
@@ -141,6 +149,8 @@ class Config:
         file's first, then the command line's (as in ruff): within a layer
         the most specific selector wins and ``ignore`` wins a tie; a layer
         with ``select`` starts afresh. Per-file ignores always win."""
+        from perf_lint.registry import RULES
+
         file_ignores = self._file_ignores(path) if path else ()
         layers = (Selection(self.select, self.extend_select, self.ignore), *self.overrides)
         chosen = []
@@ -165,7 +175,7 @@ class Config:
         parts of the path below ``below`` (a directory named on the command
         line is linted whatever its own name)."""
         patterns = self.exclude + self.extend_exclude
-        return any(path_matches(p, path, self.root, below) for p in patterns)
+        return bool(patterns) and _any_matches(patterns, path, self.root, below)
 
     def rule_options(self, rule: Type[Any]) -> Any:
         """The rule's options dataclass filled from this configuration."""
@@ -221,6 +231,56 @@ def path_matches(pattern: str, path: str, root: Path, below: Optional[str] = Non
     )
 
 
+def _relative_parts(path: str, base: str) -> Tuple[Tuple[str, ...], str]:
+    """The parts and the POSIX text of ``path`` relative to ``base`` (both
+    absolute), as ``PurePath.relative_to`` gives them, by string operations
+    when ``path`` is below ``base`` (discovery calls this for every file)."""
+    if path == base:
+        return (), "."
+    prefix = base if base.endswith(os.sep) else base + os.sep
+    if path.startswith(prefix) and (os.altsep is None or os.altsep not in path):
+        relative = path[len(prefix) :]
+        if relative and "." not in relative.split(os.sep):
+            return tuple(relative.split(os.sep)), relative.replace(os.sep, "/")
+    if os.sep == "/" and os.altsep is None and path.startswith("/") and "/." not in path:
+        # Not below ``base``: the absolute path itself (POSIX, normalised).
+        return ("/", *path[1:].split("/")) if path != "/" else ("/",), path
+    pure = _relative(PurePath(path), base)
+    return pure.parts, pure.as_posix()
+
+
+def _any_matches(
+    patterns: Iterable[str], path: str, root: Path, below: Optional[str] = None
+) -> bool:
+    """``any(path_matches(p, path, root, below) for p in patterns)``, with the
+    relative paths computed once."""
+    absolute = os.path.abspath(path)
+    parts, text = _relative_parts(absolute, os.path.abspath(root))
+    names = _relative_parts(absolute, os.path.abspath(below))[0] if below else parts
+    by_name, by_path = _compiled(tuple(patterns))
+    if by_name is not None and any(by_name.match(part) for part in names):
+        return True
+    return by_path is not None and by_path.match(text) is not None
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(patterns: Tuple[str, ...]) -> Tuple[Optional[Any], Optional[Any]]:
+    """One regular expression for the name patterns and one for the path
+    patterns (``path_matches``'s rules, fnmatch's translation)."""
+    import re
+
+    names = [fnmatch.translate(p) for p in patterns if "/" not in p]
+    paths = []
+    for pattern in patterns:
+        if "/" in pattern:
+            pattern = pattern[2:] if pattern.startswith("./") else pattern
+            paths += [fnmatch.translate(pattern), fnmatch.translate(pattern.rstrip("/") + "/*")]
+    return (
+        re.compile("|".join(names)) if names else None,
+        re.compile("|".join(paths)) if paths else None,
+    )
+
+
 def _relative(path: PurePath, base: str) -> PurePath:
     try:
         return path.relative_to(base)
@@ -248,6 +308,10 @@ def parse_table(table: Mapping[str, Any], where: str, root: Path, source: Option
     for key in ("exclude", "extend-exclude"):
         if key in table:
             values[key.replace("-", "_")] = tuple(_string_list(key, table[key], where))
+    if "cache-dir" in table:
+        if not isinstance(table["cache-dir"], str) or not table["cache-dir"]:
+            raise ConfigError(f"{where}: `cache-dir` must be a non-empty string")
+        values["cache_dir"] = table["cache-dir"]
     if "per-file-ignores" in table:
         raw = table["per-file-ignores"]
         if not isinstance(raw, dict):
@@ -305,11 +369,22 @@ def find_pyproject(start: Path) -> Optional[Path]:
     directory = _existing_directory(start)
     for candidate in (directory, *directory.parents):
         pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file():
-            data = read_toml(pyproject)
-            if SECTION in data.get("tool", {}):
-                return pyproject
+        try:
+            info = pyproject.stat()
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode) and _has_section(
+            str(pyproject), info.st_mtime_ns, info.st_size
+        ):
+            return pyproject
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _has_section(path: str, mtime_ns: int, size: int) -> bool:
+    """Whether the ``pyproject.toml`` has a ``[tool.perf-lint]`` table (read
+    once per version of the file, not once per directory below it)."""
+    return SECTION in read_toml(Path(path)).get("tool", {})
 
 
 def discover(start: Path, explicit: Optional[Path] = None) -> Config:
@@ -331,18 +406,54 @@ class Resolver:
 
     def __init__(self, explicit: Optional[Path] = None, overrides: Optional[Selection] = None):
         self.overrides = overrides or Selection()
-        self._explicit = load_file(explicit).with_overrides(self.overrides) if explicit else None
-        self._by_directory: Dict[Path, Config] = {}
+        self._explicit = self.load(explicit).with_overrides(self.overrides) if explicit else None
         self._by_file: Dict[Optional[Path], Config] = {}
+        self._found: Dict[str, Optional[Path]] = {}
+        self._by_name: Dict[str, Config] = {}
+
+    def load(self, path: Path) -> Config:
+        """Read one configuration file (a hook: the results cache remembers
+        tables it has validated before)."""
+        return load_file(path)
+
+    def _nearest(self, directory: str) -> Optional[Path]:
+        """``find_pyproject(directory)`` for an existing absolute directory,
+        remembering every directory on the way up (discovery asks for each
+        directory of the tree)."""
+        found = self._found.get(directory, False)
+        if found is not False:
+            return found  # type: ignore[return-value]
+        pyproject = os.path.join(directory, "pyproject.toml")
+        try:
+            info = os.stat(pyproject)
+            has = stat.S_ISREG(info.st_mode) and _has_section(
+                pyproject, info.st_mtime_ns, info.st_size
+            )
+        except OSError:
+            has = False
+        parent = os.path.dirname(directory)
+        if has:
+            found = Path(pyproject)
+        else:
+            found = None if parent == directory else self._nearest(parent)
+        self._found[directory] = found
+        return found
 
     def for_path(self, path: str) -> Config:
         if self._explicit is not None:
             return self._explicit
-        directory = _existing_directory(Path(path))
-        if directory not in self._by_directory:
-            found = find_pyproject(directory)
+        # Discovery asks for every directory and the command for every file:
+        # answer from the containing directory's name, by string operations.
+        absolute = os.path.abspath(path)
+        where = absolute if os.path.isdir(absolute) else os.path.dirname(absolute)
+        known = self._by_name.get(where)
+        if known is None:
+            directory = where  # the nearest existing directory, as _existing_directory
+            while not os.path.isdir(directory) and os.path.dirname(directory) != directory:
+                directory = os.path.dirname(directory)
+            found = self._nearest(directory)
             if found not in self._by_file:
-                base = load_file(found) if found is not None else Config(root=Path.cwd())
+                base = self.load(found) if found is not None else Config(root=Path.cwd())
                 self._by_file[found] = base.with_overrides(self.overrides)
-            self._by_directory[directory] = self._by_file[found]
-        return self._by_directory[directory]
+            known = self._by_name[where] = self._by_file[found]
+        return known

@@ -20,6 +20,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from perf_lint import noqa
+from perf_lint import positions as sparse_positions
 from perf_lint.config import Config
 from perf_lint.context import FileContext
 from perf_lint.registry import BY_CODE
@@ -262,14 +263,16 @@ class _DebugFields(cst.CSTVisitor):
 _DEBUG_FIELD = re.compile(r"=\s*[}!:]")
 
 
-def _unfixable(module: cst.Module, source: str, reports: Sequence[Report]) -> set:
+def _unfixable(
+    module: cst.Module, source: str, reports: Sequence[Report], code: Optional[str] = None
+) -> set:
     """The reported nodes whose fix must be dropped: all of them when libcst
     does not reproduce the file exactly (it drops a final lone CR, for one),
     else those inside f-string debug fields."""
     fixing = [report.node for report in reports if report.replacement is not None]
     if not fixing:
         return set()
-    if module.code != source:
+    if (code if code is not None else module.code) != source:
         return set(fixing)
     if not _DEBUG_FIELD.search(source):
         return set()
@@ -391,8 +394,11 @@ class Engine:
             return _Pass([], module, [])
         if wrapper is None:
             wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        positions = wrapper.resolve(PositionProvider)
-        unfixable = _unfixable(module, source, [r for i in instances for r in i.reports])
+        reports = [r for i in instances for r in i.reports]
+        positions = sparse_positions.report_positions(
+            module, reports, lambda: wrapper.resolve(PositionProvider)
+        )
+        unfixable = _unfixable(module, source, reports, positions.code)
         inline = noqa.InlineNoqa(source)
         diagnostics: List[Diagnostic] = []
         fixes: List[Tuple[Diagnostic, Report]] = []

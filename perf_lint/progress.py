@@ -4,14 +4,13 @@ tqdm is imported only when a bar is actually shown."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from typing import Iterator, Optional, Sequence, TextIO, TypeVar
+from typing import Any, Callable, Iterator, Optional, TextIO
 
 #: The fewest files for which a bar is worth drawing.
 THRESHOLD = 50
-
-T = TypeVar("T")
 
 
 def wanted(total: int, stream: Optional[TextIO] = None) -> bool:
@@ -23,17 +22,19 @@ def wanted(total: int, stream: Optional[TextIO] = None) -> bool:
     return bool(isatty and isatty())
 
 
-def track(items: Sequence[T], stream: Optional[TextIO] = None) -> Iterator[T]:
-    """Yield ``items``, advancing a bar on ``stream`` (stderr) when one is
-    wanted; the bar is cleared when the iteration ends."""
+@contextlib.contextmanager
+def counter(total: int, stream: Optional[TextIO] = None) -> Iterator[Callable[..., None]]:
+    """A callable that advances a bar of ``total`` files by one each time it
+    is called (its arguments are ignored), drawn on ``stream`` (stderr) when
+    one is wanted; the bar is cleared when the block ends."""
     stream = stream if stream is not None else sys.stderr
-    if not wanted(len(items), stream):
-        yield from items
+    if not wanted(total, stream):
+        yield _ignore
         return
     from tqdm import tqdm
 
     with tqdm(
-        total=len(items),
+        total=total,
         file=stream,
         unit="file",
         desc="perf-lint",
@@ -41,6 +42,8 @@ def track(items: Sequence[T], stream: Optional[TextIO] = None) -> Iterator[T]:
         dynamic_ncols=True,
         mininterval=0.1,
     ) as bar:
-        for item in items:
-            yield item
-            bar.update(1)
+        yield lambda *_: bar.update(1)
+
+
+def _ignore(*_: Any) -> None:
+    """Advance no bar."""

@@ -5,9 +5,19 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from typing import TYPE_CHECKING, Any, ClassVar, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
+
+# The records the fronts use live in a module that does not import libcst (a
+# warm run never loads it); they are re-exported here.
+from perf_lint.diagnostic import (  # noqa: F401
+    Applicability,
+    Diagnostic,
+    Edit,
+    FixRecord,
+    Location,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from perf_lint.context import FileContext
@@ -24,13 +34,6 @@ class Fix(enum.Enum):
     @property
     def can_fix(self) -> bool:
         return self is not Fix.NONE
-
-
-class Applicability(str, enum.Enum):
-    """The applicability of one concrete fix (ruff's vocabulary)."""
-
-    SAFE = "safe"
-    UNSAFE = "unsafe"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,46 +54,6 @@ class Invalid:
 
 
 @dataclasses.dataclass(frozen=True)
-class Location:
-    """A 1-based row and 1-based column (in characters)."""
-
-    row: int
-    column: int
-
-
-@dataclasses.dataclass(frozen=True)
-class Edit:
-    content: str
-    location: Location
-    end_location: Location
-
-
-@dataclasses.dataclass(frozen=True)
-class FixRecord:
-    applicability: Applicability
-    message: str
-    edits: Tuple[Edit, ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class Diagnostic:
-    """One finding. ``code`` is ``None`` for problems with the file itself
-    (syntax errors, unreadable files), which no selection can hide."""
-
-    code: Optional[str]
-    name: str
-    message: str
-    path: str
-    location: Location
-    end_location: Location
-    fix: Optional[FixRecord] = None
-
-    @property
-    def sort_key(self) -> Tuple[str, int, int, str]:
-        return (self.path, self.location.row, self.location.column, self.code or "")
-
-
-@dataclasses.dataclass(frozen=True)
 class NoOptions:
     """Options of a rule that has none."""
 
@@ -105,6 +68,10 @@ class Report:
     replacement: Optional[cst.CSTNode] = None
     applicability: Optional[Applicability] = None
     fix_message: Optional[str] = None
+
+
+#: The visitor method names of each rule class (see ``Rule.get_visitors``).
+_VISITOR_NAMES: Dict[type, Tuple[str, ...]] = {}
 
 
 class Rule(cst.BatchableCSTVisitor):
@@ -156,6 +123,15 @@ class Rule(cst.BatchableCSTVisitor):
                 fix_message=self.FIX_MESSAGE.format(**slots) if replacement is not None else None,
             )
         )
+
+    def get_visitors(self) -> Dict[str, Callable[..., Any]]:
+        """libcst's ``get_visitors`` with the method names found once per class:
+        libcst inspects every attribute of every instance, a few milliseconds
+        per rule per file."""
+        names = _VISITOR_NAMES.get(type(self))
+        if names is None:
+            names = _VISITOR_NAMES[type(self)] = tuple(super().get_visitors())
+        return {name: getattr(self, name) for name in names}
 
     @classmethod
     def documentation(cls) -> str:

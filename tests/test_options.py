@@ -70,7 +70,6 @@ class TooManyNames(Rule):
 def with_test_rule(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     rules = (*registry.RULES, TooManyNames)
     monkeypatch.setattr(registry, "RULES", rules)
-    monkeypatch.setattr(config_module, "RULES", rules)
     monkeypatch.setitem(registry.BY_CODE, "PRF999", TooManyNames)
     yield
 

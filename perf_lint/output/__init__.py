@@ -8,7 +8,7 @@ import importlib
 import os
 from typing import Callable, Counter, Dict, List, Optional, TextIO
 
-from perf_lint.rule import Applicability, Diagnostic
+from perf_lint.diagnostic import Applicability, Diagnostic
 
 FORMATS = ("text", "json", "json-lines", "sarif", "github", "junit", "grouped")
 DOCS_URL = "https://github.com/perf-lint/perf-lint/blob/main/docs/rules.md"

@@ -7,8 +7,8 @@ too (``%3A``, ``%2C``)."""
 
 from __future__ import annotations
 
+from perf_lint.diagnostic import Diagnostic
 from perf_lint.output import RunSummary
-from perf_lint.rule import Diagnostic
 
 
 def escape_data(text: str) -> str:

@@ -15,9 +15,9 @@ import itertools
 import re
 from typing import List
 
+from perf_lint.diagnostic import Applicability, Diagnostic
 from perf_lint.output import RunSummary
 from perf_lint.output.text import closing, fixes, statistics
-from perf_lint.rule import Applicability, Diagnostic
 
 #: How many source lines a long diagnostic quotes before eliding the rest.
 MAX_QUOTED_LINES = 6

@@ -6,8 +6,8 @@ import json
 import os
 from typing import Any, Dict, Optional
 
+from perf_lint.diagnostic import Diagnostic, FixRecord, Location
 from perf_lint.output import RunSummary, rule_url
-from perf_lint.rule import Diagnostic, FixRecord, Location
 
 
 def _location(location: Location) -> Dict[str, int]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import List
 
+from perf_lint.diagnostic import Diagnostic
 from perf_lint.output import RunSummary
-from perf_lint.rule import Diagnostic
 
 
 def _plural(count: int, word: str, plural: str = "") -> str:

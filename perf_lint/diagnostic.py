@@ -1,0 +1,57 @@
+"""The records a run produces: ``Diagnostic`` with its ``Location`` and fix.
+
+This module does not import libcst, so that the fronts and the results cache
+can handle diagnostics without loading the parser."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import Optional, Tuple
+
+
+class Applicability(str, enum.Enum):
+    """The applicability of one concrete fix (ruff's vocabulary)."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@dataclasses.dataclass(frozen=True)
+class Location:
+    """A 1-based row and 1-based column (in characters)."""
+
+    row: int
+    column: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Edit:
+    content: str
+    location: Location
+    end_location: Location
+
+
+@dataclasses.dataclass(frozen=True)
+class FixRecord:
+    applicability: Applicability
+    message: str
+    edits: Tuple[Edit, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Diagnostic:
+    """One finding. ``code`` is ``None`` for problems with the file itself
+    (syntax errors, unreadable files), which no selection can hide."""
+
+    code: Optional[str]
+    name: str
+    message: str
+    path: str
+    location: Location
+    end_location: Location
+    fix: Optional[FixRecord] = None
+
+    @property
+    def sort_key(self) -> Tuple[str, int, int, str]:
+        return (self.path, self.location.row, self.location.column, self.code or "")

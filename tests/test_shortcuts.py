@@ -1,0 +1,198 @@
+"""The engine's shortcuts change nothing: results are identical with and
+without the text pre-filter and with positions computed for the reported
+statements only or for the whole module, on the fixtures, a standard-library
+sample and generated programs (Hypothesis)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import sysconfig
+import warnings
+from pathlib import Path
+from typing import Any, List
+
+import hypothesmith
+import libcst as cst
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from perf_lint import engine as engine_module
+from perf_lint import positions as positions_module
+from perf_lint.config import Config
+from perf_lint.engine import Engine, FixMode
+from tests.conftest import fixture_sources
+
+pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")
+
+_EXAMPLES = os.environ.get("PERF_LINT_HYPOTHESIS_EXAMPLES")
+
+
+def _settings(default: int) -> settings:
+    return settings(
+        max_examples=int(_EXAMPLES) if _EXAMPLES else default,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+
+
+def stdlib_sample() -> List[Path]:
+    """Every 12th module of the interpreter's standard library under 30 kB."""
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    files = [p for p in sorted(stdlib.glob("*.py")) if p.stat().st_size < 30000]
+    return files[::12]
+
+
+EDGE_CASES = [
+    "# header\n\nx in [1, 2]\n",
+    "x in [1, 2]",  # no final newline
+    "a = 1\r\nif a in (1, 2):\r\n    pass\r\n",
+    "a = 1\rif a in (1, 2):\r    pass\r",
+    "\ufeffx = 1\n\x0c\ny = x in [1]\n",
+    "def f():\n    return 1\n\n\n@dec\nclass C:\n    x = y in [1, 2]  # noqa: PRF102\n",
+    "if True:\n    pass\nelse:\n    z = (1 in\n  [2, 3])\n",
+    "x = '''\r\n''' in [1]\n",
+]
+
+
+def sources() -> List[str]:
+    found = [p.read_text(encoding="utf-8") for p in fixture_sources()]
+    found += [p.read_text(encoding="utf-8") for p in stdlib_sample()]
+    return found + EDGE_CASES
+
+
+def full_positions(module: cst.Module, reports: Any, full: Any) -> Any:
+    return positions_module.Positions({}, full)
+
+
+def everything(source: str, rules: Any) -> list:
+    return list(rules)
+
+
+def analyse_all_ways(source: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = Engine(Config())
+    expected = {mode: engine.check_text(source, "x.py", fix=mode) for mode in MODES}
+    for patch in (
+        ("candidate_rules", everything),
+        ("report_positions", full_positions),
+    ):
+        with monkeypatch.context() as context:
+            target = engine_module if patch[0] == "candidate_rules" else positions_module
+            context.setattr(target, patch[0], patch[1])
+            for mode in MODES:
+                got = Engine(Config()).check_text(source, "x.py", fix=mode)
+                assert got.diagnostics == expected[mode].diagnostics, (patch[0], mode)
+                assert got.fixed_source == expected[mode].fixed_source, (patch[0], mode)
+
+
+MODES = (FixMode.NONE, FixMode.SAFE, FixMode.UNSAFE)
+
+
+def test_results_identical_without_shortcuts(monkeypatch: pytest.MonkeyPatch) -> None:
+    reported = 0
+    for source in sources():
+        analyse_all_ways(source, monkeypatch)
+        reported += bool(Engine(Config()).check_text(source, "x.py").diagnostics)
+    assert reported > 10
+
+
+class _Collect(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside: List[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.inside.append(node)
+        return True
+
+
+def nodes_of(node: cst.CSTNode) -> List[cst.CSTNode]:
+    collect = _Collect()
+    node.visit(collect)
+    return collect.inside
+
+
+def assert_sparse_equals_full(module: cst.Module, wanted: List[cst.CSTNode]) -> None:
+    full = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    for with_code in (False, True):
+        sparse, code = positions_module.node_positions(module, wanted, with_code)
+        assert all(sparse[node] == full[node] for node in sparse)
+        for node in wanted:
+            assert all(inner in sparse for inner in nodes_of(node))
+        assert code == (module.code if with_code else None)
+
+
+def test_node_positions_match_position_provider() -> None:
+    chooser = random.Random(6)
+    for source in sources():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                module = cst.parse_module(source)
+            except cst.ParserSyntaxError:
+                continue
+        every = nodes_of(module)[1:]
+        if not every:
+            continue
+        for _ in range(3):
+            wanted = chooser.sample(every, min(3, len(every)))
+            # A node and one inside it: the inner one is covered by the outer.
+            inner = nodes_of(wanted[0])
+            assert_sparse_equals_full(module, [*wanted, chooser.choice(inner)])
+        assert_sparse_equals_full(module, [every[-1]])
+
+
+@st.composite
+def program_and_nodes(draw: Any) -> tuple:
+    source = draw(st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node()))
+    try:
+        module = cst.parse_module(source)
+    except (cst.ParserSyntaxError, RecursionError):
+        module = cst.parse_module("x = 1\n")
+    every = nodes_of(module)[1:]
+    wanted = draw(st.lists(st.sampled_from(every), max_size=4)) if every else []
+    return module, wanted
+
+
+@_settings(10)
+@given(program_and_nodes())
+def test_node_positions_property(case: tuple) -> None:
+    module, wanted = case
+    assert_sparse_equals_full(module, wanted)
+
+
+@st.composite
+def memberships(draw: Any) -> str:
+    program = draw(st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node()))
+    if program and not program.endswith(("\n", "\r")):
+        program += "\n"
+    kind = draw(st.sampled_from(["[{}, 1]", "({}, 1)", "({},)", "[{}]", "((\n{}, 1))"]))
+    line = draw(
+        st.sampled_from(["x in {}\n", "y = 1 not in {}\n", "def f(s: str):\n    s in {}\n"])
+    )
+    where = draw(st.sampled_from(["before", "after"]))
+    snippet = line.format(kind.format(draw(st.sampled_from(["'a'", "1", "x", "[2]"]))))
+    return snippet + program if where == "before" else program + snippet
+
+
+@_settings(10)
+@given(memberships())
+def test_shortcuts_property(source: str) -> None:
+    with pytest.MonkeyPatch.context() as monkeypatch, contextlib.suppress(RecursionError):
+        analyse_all_ways(source, monkeypatch)
+
+
+def test_rule_visitors_are_libcsts() -> None:
+    from perf_lint.context import FileContext
+    from perf_lint.registry import RULES
+
+    module = cst.parse_module("x = 1\n")
+    for rule in RULES:
+        instance = rule(FileContext("x.py", "x = 1\n", module))
+        expected = cst.BatchableCSTVisitor.get_visitors(instance)
+        for _ in range(2):  # computed, then remembered
+            found = instance.get_visitors()
+            assert found == expected and found
