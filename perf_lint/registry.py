@@ -5,12 +5,18 @@ from __future__ import annotations
 from typing import Dict, Tuple, Type
 
 from perf_lint.rule import Rule
+from perf_lint.rules.complex_function import ComplexFunction
 from perf_lint.rules.list_literal_membership import ListLiteralMembership
+from perf_lint.rules.oversized_class import OversizedClass
+from perf_lint.rules.oversized_module import OversizedModule
 from perf_lint.rules.tuple_literal_membership import TupleLiteralMembership
 
 RULES: Tuple[Type[Rule], ...] = (
     ListLiteralMembership,
     TupleLiteralMembership,
+    OversizedModule,
+    ComplexFunction,
+    OversizedClass,
 )
 
 BY_CODE: Dict[str, Type[Rule]] = {rule.CODE: rule for rule in RULES}

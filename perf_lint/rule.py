@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from typing import TYPE_CHECKING, Any, ClassVar, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, ClassVar, List, Mapping, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -84,6 +84,8 @@ class Diagnostic:
     location: Location
     end_location: Location
     fix: Optional[FixRecord] = None
+    #: Structured details for machine-readable output (PRF201's split plan).
+    data: Optional[Mapping[str, Any]] = None
 
     @property
     def sort_key(self) -> Tuple[str, int, int, str]:
@@ -105,6 +107,7 @@ class Report:
     replacement: Optional[cst.CSTNode] = None
     applicability: Optional[Applicability] = None
     fix_message: Optional[str] = None
+    data: Optional[Mapping[str, Any]] = None
 
 
 class Rule(cst.BatchableCSTVisitor):
@@ -136,10 +139,13 @@ class Rule(cst.BatchableCSTVisitor):
         *,
         replacement: Optional[cst.CSTNode] = None,
         safe: Optional[bool] = None,
+        data: Optional[Mapping[str, Any]] = None,
         **slots: Any,
     ) -> None:
         """Report ``node``. ``replacement`` is the node that fixes it; ``safe``
-        overrides the rule's fix level for this one report."""
+        overrides the rule's fix level for this one report; ``data`` is
+        carried to machine-readable output. Reporting the ``Module`` makes a
+        file-level diagnostic at 1:1 (a ``# noqa`` for it goes on line 1)."""
         applicability = None
         if replacement is not None:
             if self.FIX is Fix.NONE:
@@ -154,8 +160,17 @@ class Rule(cst.BatchableCSTVisitor):
                 replacement=replacement,
                 applicability=applicability,
                 fix_message=self.FIX_MESSAGE.format(**slots) if replacement is not None else None,
+                data=data,
             )
         )
+
+    @classmethod
+    def admits(cls, source: str, options: Any) -> bool:
+        """A sound pre-filter beyond ``PATTERN``, given the rule's options:
+        ``False`` only when the rule cannot report anything in ``source``.
+        The engine skips the rule (and libcst, when no rule is left) when
+        ``PATTERN`` does not match or this says ``False``."""
+        return True
 
     @classmethod
     def documentation(cls) -> str:
