@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import functools
+import itertools
 import re
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
@@ -154,12 +155,7 @@ def decision_bound(source: str, limit: int) -> bool:
     sound, cheap test that some function may score above ``limit``."""
     if limit <= 0:
         return True
-    count = 0
-    for _ in _DECISION.finditer(source):
-        count += 1
-        if count >= limit:
-            return True
-    return False
+    return sum(1 for _ in itertools.islice(_DECISION.finditer(source), limit)) >= limit
 
 
 # A decision keyword. Only a letter that cannot end a number literal rules a
