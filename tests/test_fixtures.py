@@ -87,14 +87,32 @@ def test_fixed_output(source: Path) -> None:
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
 def test_fix_through_the_command(source: Path, tmp_path: Path) -> None:
-    """The same bytes come out of ``perf-lint check --fix`` on disk."""
+    """The same bytes come out of ``perf-lint check --fix`` on disk (the
+    fixture's options set in a ``pyproject.toml``); a rule without fixes
+    reports the marked lines and writes nothing."""
     code = fixture_code(source)
-    if BY_CODE[code].FIX is Fix.NONE:
-        pytest.skip("rule has no fix")  # pragma: no cover - no such rule yet
-    options = fixture_options(source.read_text(encoding="utf-8"))
+    text = source.read_text(encoding="utf-8")
+    options = fixture_options(text)
     if options:
         table = "".join(f"{key} = {json.dumps(value)}\n" for key, value in options.items())
         (tmp_path / "pyproject.toml").write_text(f"[tool.perf-lint]\n{table}", encoding="utf-8")
+    if BY_CODE[code].FIX is Fix.NONE:
+        copy = tmp_path / source.name
+        shutil.copyfile(source, copy)
+        command = ["check", "--select", code, "--fix", "--unsafe-fixes", "--format", "json"]
+        result = subprocess.run(
+            [sys.executable, "-m", "perf_lint", *command, str(copy)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert copy.read_bytes() == source.read_bytes()
+        found = [(d["location"]["row"], d["code"]) for d in json.loads(result.stdout)]
+        assert sorted(found) == sorted(
+            (row, c) for row, codes in expected_marks(text).items() for c in codes
+        )
+        return
     for flags, kind in (
         (["--fix"], ".fixed.py"),
         (["--fix", "--unsafe-fixes"], ".unsafe-fixed.py"),
