@@ -236,7 +236,7 @@ def test_split_plan_of_a_hand_made_module() -> None:
     summary = split_plan(ast.parse(HAND_MADE)).summary()
     assert summary == (
         "split candidates: {load, save, _path} (8 lines), {tomorrow, ONE_DAY} (3 lines), "
-        "{Report} (3 lines)"
+        "{Report} (3 lines); shared: ENCODING"
     )
 
 
@@ -254,7 +254,7 @@ def test_split_plan_shared_base_class_and_truncated_summary() -> None:
     assert plan.shared == ("Base",)
     assert [g.names for g in plan.groups] == [("S0", "use"), ("S1",), ("S2",), ("S3",), ("S4",)]
     assert plan.summary(max_groups=2, max_names=1) == (
-        "split candidates: {S0, +1} (4 lines), {S1} (2 lines), +3 more groups"
+        "split candidates: {S0, +1} (4 lines), {S1} (2 lines), +3 more groups; shared: Base"
     )
 
 
@@ -512,3 +512,14 @@ def test_the_command_module_does_not_import_radon_or_libcst() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_split_plan_names_a_name_bound_twice_once() -> None:
+    source = (
+        "def _flatten(x):\n    return x\n\n\ntry:\n    _flatten = print\nexcept AttributeError:\n"
+        "    pass\n\n\ndef a():\n    return _flatten(1)\n\n\ndef b():\n    return _flatten(2)\n\n\n"
+        "def c():\n    return _flatten(3)\n"
+    )
+    plan = split_plan(ast.parse(source))
+    assert plan.shared == ("_flatten",)
+    assert [g.names for g in plan.groups] == [("a",), ("b",), ("c",)]

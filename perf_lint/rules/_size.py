@@ -8,7 +8,7 @@ import dataclasses
 import functools
 import itertools
 import re
-from typing import Dict, FrozenSet, List, Optional, Set, Tuple, Union
+from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, Union
 
 #: Line separators that ``str.splitlines`` honours but Python does not (radon
 #: splits on them); replaced by spaces before radon sees the text.
@@ -203,6 +203,7 @@ class SplitPlan:
     exactly one group or in ``shared``."""
 
     groups: Tuple[SplitGroup, ...]
+    #: Largest definition first.
     shared: Tuple[str, ...]
     stays: int
 
@@ -234,6 +235,11 @@ class SplitPlan:
             parts.append(f"{{{', '.join(names)}}} ({group.lines} lines)")
         more = len(self.groups) - max_groups
         tail = f", +{more} more groups" if more > 0 else ""
+        if self.shared:
+            names = list(self.shared[:max_names])
+            if len(self.shared) > max_names:
+                names.append(f"+{len(self.shared) - max_names}")
+            tail += f"; shared: {', '.join(names)}"
         return "split candidates: " + ", ".join(parts) + tail
 
 
@@ -354,7 +360,7 @@ def split_plan(tree: ast.Module) -> SplitPlan:
         used = set().union(*(u.uses for u in members))
         groups.append(
             SplitGroup(
-                names=tuple(name for u in members for name in sorted(u.names)),
+                names=_unique(name for u in members for name in sorted(u.names)),
                 lines=sum(u.lines for u in members),
                 first_line=min(u.first_line for u in members),
                 imports=tuple(sorted(name for name in used if name in imports)),
@@ -367,11 +373,16 @@ def split_plan(tree: ast.Module) -> SplitPlan:
             )
         )  # fmt: skip
     groups.sort(key=lambda g: (-g.lines, g.first_line))
-    shared_names = tuple(
-        name for unit in sorted((units[i] for i in shared), key=lambda u: u.first_line)
+    shared_names = _unique(
+        name for unit in sorted((units[i] for i in shared), key=lambda u: (-u.lines, u.first_line))
         for name in sorted(unit.names)
     )  # fmt: skip
     return SplitPlan(tuple(groups), shared_names, stays)
+
+
+def _unique(names: Iterable[str]) -> Tuple[str, ...]:
+    """``names`` without repeats (a name bound twice), in order."""
+    return tuple(dict.fromkeys(names))
 
 
 def _components(
