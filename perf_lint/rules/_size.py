@@ -430,8 +430,10 @@ def _components(
     return list(found.values())
 
 
+@functools.lru_cache(maxsize=2)
 def parse(source: str) -> Optional[ast.Module]:
-    """``ast`` of ``source``, or ``None`` where Python rejects it."""
+    """``ast`` of ``source``, or ``None`` where Python rejects it (cached:
+    the size rules' pre-filters and the rules share it; never modified)."""
     import warnings
 
     with warnings.catch_warnings():
@@ -442,9 +444,23 @@ def parse(source: str) -> Optional[ast.Module]:
             return None
 
 
-def cached_tree(context: object) -> Optional[ast.Module]:
-    """The file's ``ast``, parsed at most once per file for all size rules."""
-    cache = context.cache  # type: ignore[attr-defined]
-    if "ast" not in cache:
-        cache["ast"] = parse(context.source)  # type: ignore[attr-defined]
-    return cache["ast"]
+@functools.lru_cache(maxsize=2)
+def function_scores(source: str) -> Optional[Tuple[FunctionComplexity, ...]]:
+    """The score of every function of ``source`` in source order (libcst's
+    visiting order); ``None`` where Python rejects the text. Cached: the
+    pre-filter and the rule ask for the same file."""
+    tree = parse(source)
+    if tree is None:
+        return None
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
+    return tuple(function_complexity(node) for node in definitions(tree, kinds))  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=2)
+def class_sizes(source: str) -> Optional[Tuple[ClassSize, ...]]:
+    """The size of every class of ``source`` in source order; ``None`` where
+    Python rejects the text."""
+    tree = parse(source)
+    if tree is None:
+        return None
+    return tuple(class_size(node) for node in definitions(tree, (ast.ClassDef,)))  # type: ignore[arg-type]

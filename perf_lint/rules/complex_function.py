@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 from typing import List
 
 import libcst as cst
 
 from perf_lint.rule import Invalid, Rule, Valid
-from perf_lint.rules._size import cached_tree, decision_bound, definitions, function_complexity
+from perf_lint.rules._size import decision_bound, function_scores
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,8 +66,13 @@ class ComplexFunction(Rule):
 
     @classmethod
     def admits(cls, source: str, options: ComplexFunctionOptions) -> bool:
-        # A score above the limit needs at least `limit` decision keywords.
-        return decision_bound(source, options.max_complexity)
+        # A score above the limit needs at least `limit` decision keywords;
+        # then the scores themselves, from `ast` (much cheaper than libcst).
+        limit = options.max_complexity
+        if not decision_bound(source, limit):
+            return False
+        scores = function_scores(source)
+        return scores is not None and any(score.complexity > limit for score in scores)
 
     def __init__(self, context, options=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(context, options)
@@ -78,15 +82,11 @@ class ComplexFunction(Rule):
         self.functions.append(node)
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        tree = cached_tree(self.context)
-        if tree is None:
-            return
-        found = definitions(tree, (ast.FunctionDef, ast.AsyncFunctionDef))
-        if len(found) != len(self.functions):  # pragma: no cover - libcst and ast disagree
-            return
+        scores = function_scores(self.context.source)
+        if scores is None or len(scores) != len(self.functions):  # pragma: no cover
+            return  # Python rejects the file, or libcst and ast disagree
         limit = self.options.max_complexity
-        for node, function in zip(self.functions, found):
-            score = function_complexity(function)  # type: ignore[arg-type]
+        for node, score in zip(self.functions, scores):
             if score.complexity > limit:
                 self.report(
                     node.name,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 from typing import List
 
 import libcst as cst
 
 from perf_lint.rule import Invalid, Rule, Valid
-from perf_lint.rules._size import cached_tree, class_size, definitions, line_bound
+from perf_lint.rules._size import class_sizes, line_bound
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,9 +63,12 @@ class OversizedClass(Rule):
 
     @classmethod
     def admits(cls, source: str, options: OversizedClassOptions) -> bool:
-        return (
-            line_bound(source) > options.max_class_lines
-            or source.count("def") > options.max_methods
+        max_lines, max_methods = options.max_class_lines, options.max_methods
+        if line_bound(source) <= max_lines and source.count("def") <= max_methods:
+            return False
+        sizes = class_sizes(source)
+        return sizes is not None and any(
+            size.lines > max_lines or size.methods > max_methods for size in sizes
         )
 
     def __init__(self, context, options=None) -> None:  # type: ignore[no-untyped-def]
@@ -77,17 +79,11 @@ class OversizedClass(Rule):
         self.classes.append(node)
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        if not self.classes:
-            return
-        tree = cached_tree(self.context)
-        if tree is None:
-            return
-        found = definitions(tree, (ast.ClassDef,))
-        if len(found) != len(self.classes):  # pragma: no cover - libcst and ast disagree
-            return
+        sizes = class_sizes(self.context.source)
+        if sizes is None or len(sizes) != len(self.classes):  # pragma: no cover
+            return  # Python rejects the file, or libcst and ast disagree
         max_lines, max_methods = self.options.max_class_lines, self.options.max_methods
-        for node, klass in zip(self.classes, found):
-            size = class_size(klass)  # type: ignore[arg-type]
+        for node, size in zip(self.classes, sizes):
             detail = []
             if size.lines > max_lines:
                 detail.append(f"{size.lines} lines > {max_lines}")

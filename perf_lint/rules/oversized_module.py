@@ -10,8 +10,8 @@ import libcst as cst
 from perf_lint.rule import Invalid, Rule, Valid
 from perf_lint.rules._size import (
     METRICS,
-    cached_tree,
     module_size,
+    parse,
     physical_lines,
     size_bound,
     split_plan,
@@ -98,7 +98,7 @@ class OversizedModule(Rule):
         size = measure(self.context.source, metric)
         if size is None or size <= limit:
             return
-        tree = cached_tree(self.context)
+        tree = parse(self.context.source)
         plan = split_plan(tree) if tree is not None else None
         data = {"size": size, "metric": metric, "limit": limit}
         if plan is not None:
