@@ -523,3 +523,21 @@ def test_split_plan_names_a_name_bound_twice_once() -> None:
     plan = split_plan(ast.parse(source))
     assert plan.shared == ("_flatten",)
     assert [g.names for g in plan.groups] == [("a",), ("b",), ("c",)]
+
+
+def test_split_plan_ignores_local_names_that_shadow_module_names() -> None:
+    source = (
+        "class Point:\n    pass\n\n\n"
+        "def uses_local():\n    Point = tuple\n    return Point\n\n\n"
+        "def uses_parameter(Point):\n    return [Point for Point in Point]\n\n\n"
+        "class Holder:\n    Point = 1\n    copy = Point\n\n    def method(self):\n"
+        "        return Point\n"
+    )
+    plan = split_plan(ast.parse(source))
+    # Only Holder.method reads the module's Point (methods do not see the
+    # class body's names).
+    assert sorted(g.names for g in plan.groups) == [
+        ("Holder", "Point"),
+        ("uses_local",),
+        ("uses_parameter",),
+    ]

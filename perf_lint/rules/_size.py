@@ -188,7 +188,9 @@ class SplitPlan:
     ``groups`` (largest first, by lines) are the connected components of the
     graph whose nodes are the module's top-level definitions (functions,
     classes, assignments and compound statements that bind names) and whose
-    edges are references between them: no group references another, so each
+    edges are references between them (a name read where no enclosing
+    function, lambda or comprehension binds it; names in strings, such as
+    quoted annotations, are not references): no group references another, so each
     can move to a module of its own. Imports are not nodes: each group lists
     the imported names it uses. A definition referenced by
     ``SHARED_USERS`` or more other definitions is ``shared`` (a common
@@ -287,12 +289,101 @@ def _bound_names(statement: ast.stmt) -> Tuple[Set[str], bool]:
     return bound, bool(bound) and not other
 
 
+_SCOPES = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Lambda,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+)
+
+
 def _used_names(statement: ast.stmt) -> Set[str]:
-    return {
-        node.id
-        for node in ast.walk(statement)
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
-    }
+    """The module-level names ``statement`` reads: names it loads that no
+    enclosing function, lambda or comprehension binds (a local ``Point``
+    in a test method is not the module's ``Point``). Class bodies see their
+    own names; their methods do not."""
+    found: Set[str] = set()
+    _read(statement, frozenset(), found)
+    return found
+
+
+def _local_names(nodes: Iterable[ast.AST]) -> Set[str]:
+    """Names bound directly in a scope made of ``nodes`` (not in nested
+    scopes), minus those declared ``global``."""
+    bound: Set[str] = set()
+    declared: Set[str] = set()
+    pending = list(nodes)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+            continue
+        if isinstance(node, _SCOPES):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            bound.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, ast.Global):
+            declared.update(node.names)
+        pending.extend(ast.iter_child_nodes(node))
+    return bound - declared
+
+
+def _arguments(args: ast.arguments) -> Set[str]:
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+    return {arg.arg for arg in every if arg is not None}
+
+
+def _read(node: ast.AST, bound: FrozenSet[str], found: Set[str]) -> None:
+    """Add to ``found`` the names ``node`` loads that ``bound`` (names of the
+    enclosing function scopes) does not hold."""
+    pending: List[ast.AST] = [node]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            # Decorators, defaults and annotations run in the enclosing scope.
+            args = node.args
+            outer: List[ast.AST] = [*args.defaults, *(d for d in args.kw_defaults if d)]
+            if not isinstance(node, ast.Lambda):
+                outer.extend(node.decorator_list)
+                outer.extend(a.annotation for a in _annotated(args) if a.annotation)
+                if node.returns is not None:
+                    outer.append(node.returns)
+            pending.extend(outer)
+            body = node.body if isinstance(node.body, list) else [node.body]
+            inner = bound | _arguments(args) | _local_names(body)
+            for statement in body:
+                _read(statement, frozenset(inner), found)
+        elif isinstance(node, ast.ClassDef):
+            pending.extend([*node.decorator_list, *node.bases, *node.keywords])
+            own = bound | _local_names(node.body)
+            for statement in node.body:
+                if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    _read(statement, bound, found)
+                else:
+                    _read(statement, frozenset(own), found)
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            targets = _local_names([g.target for g in node.generators])
+            inner = frozenset(bound | targets)
+            for child in ast.iter_child_nodes(node):
+                _read(child, inner, found)
+        elif isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load) and node.id not in bound:
+                found.add(node.id)
+        else:
+            pending.extend(ast.iter_child_nodes(node))
+
+
+def _annotated(args: ast.arguments) -> List[ast.arg]:
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+    return [arg for arg in every if arg is not None]
 
 
 def _span(statement: ast.stmt) -> Tuple[int, int]:
