@@ -5,11 +5,14 @@ sound pre-filters, positions, ``noqa``, JSON output and options."""
 from __future__ import annotations
 
 import ast
+import io
 import json
 import os
+import re
 import subprocess
 import sys
 import sysconfig
+import tokenize
 import warnings
 from pathlib import Path
 from typing import Any, Dict, List
@@ -26,6 +29,7 @@ from perf_lint.engine import Engine, candidate_rules
 from perf_lint.output import json as json_output
 from perf_lint.registry import BY_CODE
 from perf_lint.rules._size import (
+    _EXOTIC_SEPARATORS,
     METRICS,
     definitions,
     module_size,
@@ -105,19 +109,57 @@ def _valid(source: str) -> bool:
 @example("x = '\x1c'\n")
 @example("a = 1; b = 2; c = 3\n")
 @example('"""a\n\nb"""\n')
+@example("a\u00b7b = 1\n")
+@example("A\\\n\n")
+@example("A\n\\\r\n")
+@example("\n\\\n#")
 def test_module_size_invariants(source: str) -> None:
-    """What holds on generated programs: radon's own identity, every physical
-    line counted exactly once (``loc == lines``, once the separators Python
-    ignores are read as spaces; radon alone raised ``SyntaxError`` on 8% of
-    hypothesmith programs and miscounted others), and the bounds the cheap
-    pre-filter relies on."""
+    """What holds on generated programs: radon's own identity (it holds by
+    construction: radon computes ``loc`` as that sum); every physical line
+    counted at most once (``loc <= lines``), and exactly once unless a
+    backslash joins lines (radon counts a comment or a string reached
+    through a continuation once); and the bounds the cheap pre-filter relies
+    on. radon alone (without reading ``\\f``, ``\\x1c``… as spaces) raised
+    ``SyntaxError`` on 8% of hypothesmith programs and miscounted 4% more;
+    what it still cannot measure is checked in ``_radon_cannot_tokenize``."""
     assume(_valid(source))
-    size = module_size(source)
+    try:
+        size = module_size(source)
+    except SyntaxError:
+        assert _radon_cannot_tokenize(source)
+        return
     assert size.sloc + size.multi + size.single_comments + size.blank == size.loc
-    assert size.loc == size.lines == physical_lines(source)
+    assert size.lines == physical_lines(source)
+    assert size.loc <= size.lines
+    if "\\" not in source:
+        assert size.loc == size.lines
     assert size.sloc <= size.loc
     for metric in METRICS:
         assert size.measure(metric) <= size_bound(source, metric)
+
+
+_CONTINUED_BLANK = re.compile(r"\\(?:\r\n|\r|\n)[ \t\f]*(?:\r\n|\r|\n|\Z)")
+
+
+def _radon_cannot_tokenize(source: str) -> bool:
+    """The two causes found (by hypothesmith) of radon raising on valid code:
+    ``tokenize`` yields an ERRORTOKEN for identifier characters outside
+    ``\\w`` (``a·b``), and a backslash continuation followed by a blank line
+    or the end of the file (radon re-tokenizes line by line)."""
+    if _CONTINUED_BLANK.search(source):
+        return True
+    readline = io.StringIO(source.translate(_EXOTIC_SEPARATORS)).readline
+    return any(token.type == tokenize.ERRORTOKEN for token in tokenize.generate_tokens(readline))
+
+
+@pytest.mark.parametrize("line", ["a\u00b7b = 1\n", "x = 1\\\n\n"])
+def test_what_radon_cannot_measure_is_not_reported_by_sloc(line: str) -> None:
+    source = "y = 2\n" * 30 + line
+    assert _valid(source)
+    with pytest.raises(SyntaxError):
+        module_size(source)
+    assert _found("PRF201", source, max_module_lines=20, module_size_metric="sloc") == []
+    assert len(_found("PRF201", source, max_module_lines=20, module_size_metric="lines")) == 1
 
 
 # -- limits: exactly at, one over -------------------------------------------------

@@ -41,7 +41,9 @@ class ModuleSize:
 
     Invariants (tested as properties on generated programs): radon's own
     ``sloc + multi + single_comments + blank == loc``; ``loc <= lines``
-    (radon counts each physical line at most once); ``sloc <= loc``. ``lloc``
+    (radon counts each physical line at most once, and exactly once unless a
+    backslash continuation joins a comment or string line to another);
+    ``sloc <= loc``. ``lloc``
     (logical lines: ``a = 1; b = 2`` is two, so is ``if x: y``) is not
     bounded by ``lines``, only by ``2 * (lines + semicolons)``."""
 
@@ -67,7 +69,8 @@ def module_size(source: str) -> ModuleSize:
     be valid Python. Separators that only ``str.splitlines`` treats as line
     ends (form feed, ``\\x1c``…) are read as spaces first, so that radon's
     lines are Python's lines. Raises ``SyntaxError`` where radon cannot
-    tokenize the text line by line."""
+    tokenize the text line by line: Python accepts identifiers with
+    characters outside ``\\w`` (``a·b``) that ``tokenize`` rejects."""
     from radon.raw import analyze
 
     raw = analyze(source.translate(_EXOTIC_SEPARATORS))
