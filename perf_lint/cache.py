@@ -37,7 +37,7 @@ from perf_lint.diagnostic import Applicability, Diagnostic, Edit, FixRecord, Loc
 
 DEFAULT_DIR = ".perf-lint-cache"
 #: Bumped when the layout or the entry format changes.
-FORMAT = 1
+FORMAT = 2
 MAX_ENTRIES = 100_000
 MAX_BYTES = 256 * 1024 * 1024
 #: Temporary files older than this are left over from a killed run.
@@ -155,7 +155,7 @@ def diagnostics_to_bytes(diagnostics: Sequence[Diagnostic]) -> bytes:
                 ],
             ]
         start, end = _location(d.location), _location(d.end_location)
-        items.append([d.code, d.name, d.message, start, end, fix])
+        items.append([d.code, d.name, d.message, start, end, fix, d.data])
     return json.dumps({"format": FORMAT, "diagnostics": items}, separators=(",", ":")).encode()
 
 
@@ -166,7 +166,7 @@ def diagnostics_from_bytes(data: bytes, path: str) -> List[Diagnostic]:
         if decoded["format"] != FORMAT:
             raise ValueError("another format")
         found = []
-        for code, name, message, start, end, fix in decoded["diagnostics"]:
+        for code, name, message, start, end, fix, data in decoded["diagnostics"]:
             record = None
             if fix is not None:
                 applicability, fix_message, edits = fix
@@ -176,7 +176,9 @@ def diagnostics_from_bytes(data: bytes, path: str) -> List[Diagnostic]:
                     tuple(Edit(content, Location(*a), Location(*b)) for content, a, b in edits),
                 )
             found.append(
-                Diagnostic(code, name, message, path, Location(*start), Location(*end), record)
+                Diagnostic(
+                    code, name, message, path, Location(*start), Location(*end), record, data
+                )
             )
         return found
     except (ValueError, KeyError, TypeError) as error:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from typing import Optional, Tuple
+from typing import Any, Mapping, Optional, Tuple
 
 
 class Applicability(str, enum.Enum):
@@ -51,6 +51,8 @@ class Diagnostic:
     location: Location
     end_location: Location
     fix: Optional[FixRecord] = None
+    #: Structured details for machine-readable output (PRF201's split plan).
+    data: Optional[Mapping[str, Any]] = None
 
     @property
     def sort_key(self) -> Tuple[str, int, int, str]:

@@ -17,7 +17,7 @@ import warnings
 from typing import Any, Counter, Dict, List, Mapping, Optional, Sequence, Tuple, Type
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
 from perf_lint import noqa
 from perf_lint import positions as sparse_positions
@@ -108,13 +108,18 @@ def _pattern(rule: Type[Rule]) -> Optional[re.Pattern[str]]:
     return _PATTERNS[rule.CODE]
 
 
-def candidate_rules(source: str, rules: Sequence[Type[Rule]]) -> List[Type[Rule]]:
-    """The rules whose pre-filter admits ``source``."""
+def candidate_rules(
+    source: str, rules: Sequence[Type[Rule]], config: Optional[Config] = None
+) -> List[Type[Rule]]:
+    """The rules whose pre-filter admits ``source``: ``PATTERN``, then
+    ``admits`` with the rule's options from ``config``."""
     found = []
     for rule in rules:
         pattern = _pattern(rule)
         if pattern is None or pattern.search(source):
-            found.append(rule)
+            options = config.rule_options(rule) if config is not None else rule.OPTIONS()
+            if rule.admits(source, options):
+                found.append(rule)
     return found
 
 
@@ -182,6 +187,8 @@ def _compiles(source: str) -> bool:
 def _span(node: cst.CSTNode, positions: Mapping[cst.CSTNode, CodeRange]) -> Tuple[Any, Any]:
     """Start and end of ``node`` including its own parentheses (libcst's
     positions leave them out, but they belong to what a fix replaces)."""
+    if isinstance(node, cst.Module):  # a file-level diagnostic: at 1:1, as in ruff
+        return CodePosition(1, 0), CodePosition(1, 0)
     where = positions[node]
     start, end = where.start, where.end
     lpar, rpar = getattr(node, "lpar", None), getattr(node, "rpar", None)
@@ -361,7 +368,7 @@ class Engine:
     def _analyse(self, source: str, path: str, rules: Sequence[Type[Rule]]) -> _Pass:
         file_noqa = noqa.file_suppression(source)
         active = [rule for rule in rules if not noqa.file_suppresses(file_noqa, rule.CODE)]
-        candidates = candidate_rules(source, active)
+        candidates = candidate_rules(source, active, self.config)
         if not candidates and _compiles(source):
             return _Pass([], None, [])
         too_deep = _too_deep(path, source)
@@ -425,6 +432,7 @@ class Engine:
                     location=Location(start.line, start.column + 1),
                     end_location=Location(end.line, end.column + 1),
                     fix=fix_record,
+                    data=report.data,
                 )
                 diagnostics.append(diagnostic)
                 if fix_record is not None:

@@ -5,17 +5,23 @@ from __future__ import annotations
 from typing import Dict, Tuple, Type
 
 from perf_lint.rule import Rule
+from perf_lint.rules.complex_function import ComplexFunction
 from perf_lint.rules.list_literal_membership import ListLiteralMembership
 from perf_lint.rules.logging_concat import LoggingConcat
 from perf_lint.rules.logging_expensive_argument import LoggingExpensiveArgument
 from perf_lint.rules.logging_fstring import LoggingFstring
 from perf_lint.rules.logging_percent_format import LoggingPercentFormat
 from perf_lint.rules.logging_str_format import LoggingStrFormat
+from perf_lint.rules.oversized_class import OversizedClass
+from perf_lint.rules.oversized_module import OversizedModule
 from perf_lint.rules.tuple_literal_membership import TupleLiteralMembership
 
 RULES: Tuple[Type[Rule], ...] = (
     ListLiteralMembership,
     TupleLiteralMembership,
+    OversizedModule,
+    ComplexFunction,
+    OversizedClass,
     LoggingFstring,
     LoggingStrFormat,
     LoggingPercentFormat,

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tuple
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    ClassVar,
+    Dict,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+)
 
 import libcst as cst
 
@@ -68,6 +79,7 @@ class Report:
     replacement: Optional[cst.CSTNode] = None
     applicability: Optional[Applicability] = None
     fix_message: Optional[str] = None
+    data: Optional[Mapping[str, Any]] = None
 
 
 #: The visitor method names of each rule class (see ``Rule.get_visitors``).
@@ -103,10 +115,13 @@ class Rule(cst.BatchableCSTVisitor):
         *,
         replacement: Optional[cst.CSTNode] = None,
         safe: Optional[bool] = None,
+        data: Optional[Mapping[str, Any]] = None,
         **slots: Any,
     ) -> None:
         """Report ``node``. ``replacement`` is the node that fixes it; ``safe``
-        overrides the rule's fix level for this one report."""
+        overrides the rule's fix level for this one report; ``data`` is
+        carried to machine-readable output. Reporting the ``Module`` makes a
+        file-level diagnostic at 1:1 (a ``# noqa`` for it goes on line 1)."""
         applicability = None
         if replacement is not None:
             if self.FIX is Fix.NONE:
@@ -121,6 +136,7 @@ class Rule(cst.BatchableCSTVisitor):
                 replacement=replacement,
                 applicability=applicability,
                 fix_message=self.FIX_MESSAGE.format(**slots) if replacement is not None else None,
+                data=data,
             )
         )
 
@@ -132,6 +148,14 @@ class Rule(cst.BatchableCSTVisitor):
         if names is None:
             names = _VISITOR_NAMES[type(self)] = tuple(super().get_visitors())
         return {name: getattr(self, name) for name in names}
+
+    @classmethod
+    def admits(cls, source: str, options: Any) -> bool:
+        """A sound pre-filter beyond ``PATTERN``, given the rule's options:
+        ``False`` only when the rule cannot report anything in ``source``.
+        The engine skips the rule (and libcst, when no rule is left) when
+        ``PATTERN`` does not match or this says ``False``."""
+        return True
 
     @classmethod
     def documentation(cls) -> str:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Dict, List
+from typing import Any, Dict, List
 
 import pytest
 
@@ -30,6 +30,20 @@ def expected_marks(text: str) -> Dict[int, List[str]]:
         match = _EXPECT.search(line)
         if match:
             found[row] = sorted(code.strip() for code in match.group(1).split(","))
+    return found
+
+
+_OPTIONS = re.compile(r"^# options:(.*)$", re.MULTILINE)
+
+
+def fixture_options(text: str) -> Dict[str, Any]:
+    """Rule options from ``# options: key=value, key=value`` lines (config
+    keys as in ``[tool.perf-lint]``; integer values are read as integers)."""
+    found: Dict[str, Any] = {}
+    for match in _OPTIONS.finditer(text):
+        for item in match.group(1).split(","):
+            key, _, value = item.strip().partition("=")
+            found[key.strip()] = int(value) if value.strip().isdigit() else value.strip()
     return found
 
 

@@ -4,6 +4,7 @@ byte for byte. Adding a rule adds fixture files, not test code."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -11,14 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from perf_lint.config import Config
+from perf_lint.config import parse_table
 from perf_lint.engine import Engine, FixMode
 from perf_lint.registry import BY_CODE, RULES
 from perf_lint.rule import Fix
 from tests.conftest import (
     FIXTURES,
+    ROOT,
     expected_marks,
     fixture_code,
+    fixture_options,
     fixture_sources,
     output_path,
 )
@@ -26,8 +29,11 @@ from tests.conftest import (
 SOURCES = fixture_sources()
 
 
-def _engine(code: str) -> Engine:
-    return Engine(Config(select=(code,)))
+def _engine(code: str, source: Path) -> Engine:
+    """An engine running ``code`` with the options the fixture's ``# options:``
+    lines set (the defaults otherwise)."""
+    table = {"select": [code], **fixture_options(source.read_text(encoding="utf-8"))}
+    return Engine(parse_table(table, source.name, ROOT, None))
 
 
 def test_every_rule_has_a_fixture() -> None:
@@ -49,7 +55,7 @@ def test_every_line(source: Path) -> None:
     expected = expected_marks(text)
     assert expected, f"{source.name} marks no diagnostic"
     found: dict = {}
-    for diagnostic in _engine(code).check_text(text, str(source)).diagnostics:
+    for diagnostic in _engine(code, source).check_text(text, str(source)).diagnostics:
         found.setdefault(diagnostic.location.row, []).append(diagnostic.code)
     assert {row: sorted(codes) for row, codes in found.items()} == expected
 
@@ -58,7 +64,7 @@ def test_every_line(source: Path) -> None:
 def test_fixed_output(source: Path) -> None:
     code = fixture_code(source)
     data = source.read_bytes()
-    engine = _engine(code)
+    engine = _engine(code, source)
     safe = engine.check_bytes(data, str(source), fix=FixMode.SAFE).fixed_bytes()
     unsafe = engine.check_bytes(data, str(source), fix=FixMode.UNSAFE).fixed_bytes()
     fixed_file = output_path(source, ".fixed.py")
@@ -82,8 +88,31 @@ def test_fixed_output(source: Path) -> None:
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
 def test_fix_through_the_command(source: Path, tmp_path: Path) -> None:
     """The same bytes come out of ``perf-lint check --fix`` on disk (the
-    source itself for a rule without fixes)."""
+    fixture's options set in a ``pyproject.toml``); a rule without fixes
+    reports the marked lines and writes nothing."""
     code = fixture_code(source)
+    text = source.read_text(encoding="utf-8")
+    options = fixture_options(text)
+    if options:
+        table = "".join(f"{key} = {json.dumps(value)}\n" for key, value in options.items())
+        (tmp_path / "pyproject.toml").write_text(f"[tool.perf-lint]\n{table}", encoding="utf-8")
+    if BY_CODE[code].FIX is Fix.NONE:
+        copy = tmp_path / source.name
+        shutil.copyfile(source, copy)
+        command = ["check", "--select", code, "--fix", "--unsafe-fixes", "--format", "json"]
+        result = subprocess.run(
+            [sys.executable, "-m", "perf_lint", *command, str(copy)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert copy.read_bytes() == source.read_bytes()
+        found = [(d["location"]["row"], d["code"]) for d in json.loads(result.stdout)]
+        assert sorted(found) == sorted(
+            (row, c) for row, codes in expected_marks(text).items() for c in codes
+        )
+        return
     for flags, kind in (
         (["--fix"], ".fixed.py"),
         (["--fix", "--unsafe-fixes"], ".unsafe-fixed.py"),
@@ -99,6 +128,4 @@ def test_fix_through_the_command(source: Path, tmp_path: Path) -> None:
         expected = output_path(source, kind)
         if not expected.exists():
             expected = output_path(source, ".fixed.py")
-        if BY_CODE[code].FIX is Fix.NONE:
-            expected = source
         assert copy.read_bytes() == expected.read_bytes(), flags

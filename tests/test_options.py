@@ -1,6 +1,7 @@
 """Rule options travel from ``[tool.perf-lint]`` and from flake8's
-configuration to the rule instance. No shipped rule has options yet, so a
-test rule with one option of each kind stands in for them."""
+configuration to the rule instance. A test rule with one option of each
+kind stands in for every rule (the size rules' own options are checked in
+tests/test_size.py)."""
 
 from __future__ import annotations
 

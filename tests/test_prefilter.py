@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from perf_lint.config import Config
+from perf_lint.config import Config, parse_table
 from perf_lint.engine import Engine, candidate_rules
 from perf_lint.registry import RULES
-from tests.conftest import fixture_sources
+from tests.conftest import fixture_options, fixture_sources
 
 SHAPES = [
     "x in [1, 2]\n",
@@ -36,8 +37,10 @@ def test_prefilter_admits_every_reported_shape(source: str) -> None:
 def test_prefilter_admits_every_fixture() -> None:
     for path in fixture_sources():
         source = path.read_text(encoding="utf-8")
-        found = {d.code for d in Engine(Config()).check_text(source, str(path)).diagnostics}
-        assert found <= {rule.CODE for rule in candidate_rules(source, RULES)}, path.name
+        config = parse_table(fixture_options(source), path.name, Path.cwd(), None)
+        found = {d.code for d in Engine(config).check_text(source, str(path)).diagnostics}
+        assert found, path.name
+        assert found <= {rule.CODE for rule in candidate_rules(source, RULES, config)}, path.name
 
 
 def test_prefilter_is_linear_on_runs_of_hashes() -> None:

@@ -83,4 +83,5 @@ def test_lookup() -> None:
     with pytest.raises(KeyError):
         rule_for("PRF999")
     assert codes_matching("PRF1") == ("PRF101", "PRF102")
-    assert codes_matching("PRF2") == ()
+    assert codes_matching("PRF2") == ("PRF201", "PRF202", "PRF203")
+    assert codes_matching("PRF3") == ()

@@ -45,6 +45,7 @@ def record(diagnostic: Diagnostic) -> Dict[str, Any]:
         "name": diagnostic.name,
         "noqa_row": diagnostic.location.row,
         "url": rule_url(diagnostic.code, diagnostic.name),
+        **({"data": dict(diagnostic.data)} if diagnostic.data is not None else {}),
     }
 
 

@@ -1,0 +1,560 @@
+"""Size metrics of PRF201–PRF203, the radon way: pure functions returning
+frozen records. radon is imported only when a metric needs it."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import functools
+import itertools
+import re
+from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, Union
+
+#: Line separators that ``str.splitlines`` honours but Python does not (radon
+#: splits on them); replaced by spaces before radon sees the text.
+_EXOTIC_SEPARATORS = {ord(c): " " for c in "\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+
+#: The metrics ``module-size-metric`` accepts.
+METRICS = ("lines", "sloc", "lloc")
+
+FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+
+
+def physical_lines(source: str) -> int:
+    """The number of lines as Python counts them (``\\n``, ``\\r\\n`` and
+    ``\\r`` end a line; a last line without an end counts)."""
+    if not source:
+        return 0
+    breaks = source.count("\n") + source.count("\r") - source.count("\r\n")
+    return breaks + (source[-1] not in "\r\n")
+
+
+def line_bound(source: str) -> int:
+    """A cheap upper bound of ``physical_lines(source)``."""
+    return source.count("\n") + source.count("\r") + 1
+
+
+@dataclasses.dataclass(frozen=True)
+class ModuleSize:
+    """radon's raw metrics of a module, plus its physical lines.
+
+    Invariants (tested as properties on generated programs): radon's own
+    ``sloc + multi + single_comments + blank == loc``; ``loc <= lines``
+    (radon counts each physical line at most once, and exactly once unless a
+    backslash continuation joins a comment or string line to another);
+    ``sloc <= loc``. ``lloc``
+    (logical lines: ``a = 1; b = 2`` is two, so is ``if x: y``) is not
+    bounded by ``lines``, only by ``2 * (lines + semicolons)``."""
+
+    lines: int
+    loc: int
+    lloc: int
+    sloc: int
+    comments: int
+    multi: int
+    blank: int
+    single_comments: int
+
+    def measure(self, metric: str) -> int:
+        """The size by one of ``METRICS``."""
+        if metric not in METRICS:
+            raise ValueError(f"unknown metric {metric!r}")
+        return int(getattr(self, metric))
+
+
+@functools.lru_cache(maxsize=4)
+def module_size(source: str) -> ModuleSize:
+    """radon's raw metrics (``radon.raw.analyze``) of ``source``, which must
+    be valid Python. Separators that only ``str.splitlines`` treats as line
+    ends (form feed, ``\\x1c``…) are read as spaces first, so that radon's
+    lines are Python's lines. Raises ``SyntaxError`` where radon cannot
+    tokenize the text line by line: Python accepts identifiers with
+    characters outside ``\\w`` (``a·b``) that ``tokenize`` rejects."""
+    from radon.raw import analyze
+
+    raw = analyze(source.translate(_EXOTIC_SEPARATORS))
+    return ModuleSize(
+        lines=physical_lines(source),
+        loc=raw.loc,
+        lloc=raw.lloc,
+        sloc=raw.sloc,
+        comments=raw.comments,
+        multi=raw.multi,
+        blank=raw.blank,
+        single_comments=raw.single_comments,
+    )
+
+
+def size_bound(source: str, metric: str) -> int:
+    """A cheap upper bound of ``module_size(source).measure(metric)``:
+    ``sloc <= loc <= lines``, and radon counts at most two logical lines per
+    ``;``-separated part of a line."""
+    lines = line_bound(source)
+    if metric == "lloc":
+        return 2 * (lines + source.count(";"))
+    return lines
+
+
+# -- functions and classes ------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class FunctionComplexity:
+    """radon's cyclomatic complexity of one function: 1 plus its decision
+    points (``if``/``elif``, loops and their ``else``, each ``except`` and a
+    ``try``'s ``else``, each ``and``/``or``, ``assert``, comprehensions and
+    their ``if``s, conditional expressions, ``case`` clauses but a wildcard).
+    Nested functions and classes are scored on their own and add nothing;
+    lambdas and comprehensions count towards the enclosing function."""
+
+    name: str
+    line: int
+    column: int
+    complexity: int
+    rank: str
+
+
+def function_complexity(node: FunctionNode) -> FunctionComplexity:
+    """radon's score of ``node`` (always at least 1)."""
+    from radon.complexity import cc_rank
+    from radon.visitors import ComplexityVisitor
+
+    visitor = ComplexityVisitor()
+    visitor.visit(node)
+    score = visitor.functions[0].complexity
+    return FunctionComplexity(node.name, node.lineno, node.col_offset, score, cc_rank(score))
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassSize:
+    """The size of one class: ``lines`` from the ``class`` keyword to the end
+    of its last statement (decorators not counted), ``methods`` the
+    ``def``/``async def`` statements directly in its body (properties,
+    static and class methods included; each ``@x.setter`` is one more)."""
+
+    name: str
+    line: int
+    lines: int
+    methods: int
+
+
+def class_size(node: ast.ClassDef) -> ClassSize:
+    end = node.end_lineno if node.end_lineno is not None else node.lineno
+    methods = sum(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) for s in node.body)
+    return ClassSize(node.name, node.lineno, end - node.lineno + 1, methods)
+
+
+def definitions(tree: ast.AST, kinds: Tuple[type, ...]) -> List[ast.AST]:
+    """Every node of ``kinds`` in ``tree``, in source order (the order of
+    their ``def``/``class`` keywords, which is libcst's visiting order)."""
+    found = [node for node in ast.walk(tree) if isinstance(node, kinds)]
+    found.sort(key=lambda node: (node.lineno, node.col_offset))  # type: ignore[attr-defined]
+    return found
+
+
+def decision_bound(source: str, limit: int) -> bool:
+    """Whether ``source`` holds at least ``limit`` decision keywords: a
+    sound, cheap test that some function may score above ``limit``."""
+    if limit <= 0:
+        return True
+    return sum(1 for _ in itertools.islice(_DECISION.finditer(source), limit)) >= limit
+
+
+# A decision keyword. Only a letter that cannot end a number literal rules a
+# keyword out (``0xfor x`` is ``0xf or x``, ``1jif`` is ``1j if``).
+_DECISION = re.compile(
+    r"(?<![g-ik-zG-IK-Z_])(?:if|elif|for|while|except|else|and|or|assert|case)(?![A-Za-z0-9_])"
+)
+
+
+# -- split plan -------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class SplitGroup:
+    """Top-level definitions that reference each other and nothing else in
+    the module apart from ``shared`` definitions and ``imports``; ``names``
+    largest definition first, ``first_line`` where the first one starts."""
+
+    names: Tuple[str, ...]
+    lines: int
+    first_line: int
+    imports: Tuple[str, ...]
+    shared: Tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class SplitPlan:
+    """How a module could be split.
+
+    ``groups`` (largest first, by lines) are the connected components of the
+    graph whose nodes are the module's top-level definitions (functions,
+    classes, assignments and compound statements that bind names) and whose
+    edges are references between them (a name read where no enclosing
+    function, lambda or comprehension binds it; names in strings, such as
+    quoted annotations, are not references): no group references another, so each
+    can move to a module of its own. Imports are not nodes: each group lists
+    the imported names it uses. A definition referenced by
+    ``SHARED_USERS`` or more other definitions is ``shared`` (a common
+    helper, constant or base class): it does not join its users into one
+    group; it stays, or moves to a common module the groups import.
+    ``stays`` counts the statements that bind no movable name (``if
+    __name__ == "__main__":``, module-level calls, docstrings, dunder
+    assignments such as ``__all__``): they stay in the module.
+
+    Invariant: the lines of the groups and of the shared definitions add up
+    to at most the lines of the module, and every movable definition is in
+    exactly one group or in ``shared``."""
+
+    groups: Tuple[SplitGroup, ...]
+    #: Largest definition first.
+    shared: Tuple[str, ...]
+    stays: int
+
+    def as_data(self) -> Dict[str, object]:
+        return {
+            "groups": [
+                {
+                    "names": list(g.names),
+                    "lines": g.lines,
+                    "line": g.first_line,
+                    "imports": list(g.imports),
+                    "shared": list(g.shared),
+                }
+                for g in self.groups
+            ],
+            "shared": list(self.shared),
+            "stays": self.stays,
+        }
+
+    def summary(self, max_groups: int = 3, max_names: int = 3) -> str:
+        """One line naming the largest groups."""
+        if len(self.groups) < 2:
+            return "no independent groups of definitions to split out"
+        parts = []
+        for group in self.groups[:max_groups]:
+            names = list(group.names[:max_names])
+            if len(group.names) > max_names:
+                names.append(f"+{len(group.names) - max_names}")
+            parts.append(f"{{{', '.join(names)}}} ({group.lines} lines)")
+        more = len(self.groups) - max_groups
+        tail = f", +{more} more groups" if more > 0 else ""
+        if self.shared:
+            names = list(self.shared[:max_names])
+            if len(self.shared) > max_names:
+                names.append(f"+{len(self.shared) - max_names}")
+            tail += f"; shared: {', '.join(names)}"
+        return "split candidates: " + ", ".join(parts) + tail
+
+
+#: A definition referenced by this many other definitions is shared.
+SHARED_USERS = 3
+
+
+@dataclasses.dataclass
+class _Unit:
+    index: int
+    names: FrozenSet[str]
+    uses: Set[str]
+    first_line: int
+    lines: int
+    is_import: bool
+
+
+def _bound_names(statement: ast.stmt) -> Tuple[Set[str], bool]:
+    """Names ``statement`` binds at module level, and whether imports bind
+    all of them."""
+    bound: Set[str] = set()
+    other = False
+    pending: List[ast.AST] = [statement]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+            other = True
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                if alias.name != "*":
+                    bound.add((alias.asname or alias.name).split(".")[0])
+            continue
+        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp)):
+            continue
+        if isinstance(node, ast.GeneratorExp):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound.add(node.id)
+            other = True
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        pending.extend(ast.iter_child_nodes(node))
+    return bound, bool(bound) and not other
+
+
+_SCOPES = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Lambda,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+)
+
+
+def _used_names(statement: ast.stmt) -> Set[str]:
+    """The module-level names ``statement`` reads: names it loads that no
+    enclosing function, lambda or comprehension binds (a local ``Point``
+    in a test method is not the module's ``Point``). Class bodies see their
+    own names; their methods do not."""
+    found: Set[str] = set()
+    _read(statement, frozenset(), found)
+    return found
+
+
+def _local_names(nodes: Iterable[ast.AST]) -> Set[str]:
+    """Names bound directly in a scope made of ``nodes`` (not in nested
+    scopes), minus those declared ``global``."""
+    bound: Set[str] = set()
+    declared: Set[str] = set()
+    pending = list(nodes)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+            continue
+        if isinstance(node, _SCOPES):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            bound.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, ast.Global):
+            declared.update(node.names)
+        pending.extend(ast.iter_child_nodes(node))
+    return bound - declared
+
+
+def _arguments(args: ast.arguments) -> Set[str]:
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+    return {arg.arg for arg in every if arg is not None}
+
+
+def _read(node: ast.AST, bound: FrozenSet[str], found: Set[str]) -> None:
+    """Add to ``found`` the names ``node`` loads that ``bound`` (names of the
+    enclosing function scopes) does not hold."""
+    pending: List[ast.AST] = [node]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            # Decorators, defaults and annotations run in the enclosing scope.
+            args = node.args
+            outer: List[ast.AST] = [*args.defaults, *(d for d in args.kw_defaults if d)]
+            if not isinstance(node, ast.Lambda):
+                outer.extend(node.decorator_list)
+                outer.extend(a.annotation for a in _annotated(args) if a.annotation)
+                if node.returns is not None:
+                    outer.append(node.returns)
+            pending.extend(outer)
+            body = node.body if isinstance(node.body, list) else [node.body]
+            inner = bound | _arguments(args) | _local_names(body)
+            for statement in body:
+                _read(statement, frozenset(inner), found)
+        elif isinstance(node, ast.ClassDef):
+            pending.extend([*node.decorator_list, *node.bases, *node.keywords])
+            own = bound | _local_names(node.body)
+            for statement in node.body:
+                if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    _read(statement, bound, found)
+                else:
+                    _read(statement, frozenset(own), found)
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            targets = _local_names([g.target for g in node.generators])
+            inner = frozenset(bound | targets)
+            for child in ast.iter_child_nodes(node):
+                _read(child, inner, found)
+        elif isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load) and node.id not in bound:
+                found.add(node.id)
+        else:
+            pending.extend(ast.iter_child_nodes(node))
+
+
+def _annotated(args: ast.arguments) -> List[ast.arg]:
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+    return [arg for arg in every if arg is not None]
+
+
+def _span(statement: ast.stmt) -> Tuple[int, int]:
+    decorators = getattr(statement, "decorator_list", None) or []
+    first = min([statement.lineno] + [d.lineno for d in decorators])
+    last = statement.end_lineno if statement.end_lineno is not None else statement.lineno
+    return first, last - first + 1
+
+
+def _is_main_guard(statement: ast.stmt) -> bool:
+    """``if __name__ == "__main__":`` (any ``if`` testing ``__name__``)."""
+    return isinstance(statement, ast.If) and any(
+        isinstance(node, ast.Name) and node.id == "__name__" for node in ast.walk(statement.test)
+    )
+
+
+def _is_dunder(name: str) -> bool:
+    return name.startswith("__") and name.endswith("__")
+
+
+def split_plan(tree: ast.Module) -> SplitPlan:
+    """The split plan of a parsed module (see ``SplitPlan``)."""
+    units: List[_Unit] = []
+    imports: Dict[str, List[int]] = {}
+    stays = 0
+    for statement in tree.body:
+        if _is_main_guard(statement):
+            stays += 1
+            continue
+        names, is_import = _bound_names(statement)
+        movable = {name for name in names if not _is_dunder(name)}
+        if not movable:
+            stays += 1
+            continue
+        first, lines = _span(statement)
+        unit = _Unit(
+            len(units), frozenset(movable), _used_names(statement), first, lines, is_import
+        )
+        units.append(unit)
+        if is_import:
+            for name in movable:
+                imports.setdefault(name, []).append(unit.index)
+    definers: Dict[str, List[int]] = {}
+    for unit in units:
+        if not unit.is_import:
+            for name in unit.names:
+                definers.setdefault(name, []).append(unit.index)
+    # Who references whom, among definitions.
+    users: Dict[int, Set[int]] = {unit.index: set() for unit in units}
+    references: Dict[int, Set[int]] = {unit.index: set() for unit in units}
+    for unit in units:
+        if unit.is_import:
+            continue
+        for name in unit.uses:
+            for target in definers.get(name, ()):
+                if target != unit.index:
+                    users[target].add(unit.index)
+                    references[unit.index].add(target)
+    definitions = [unit for unit in units if not unit.is_import]
+    shared = {u.index for u in definitions if len(users[u.index]) >= SHARED_USERS}
+    components = _components(definitions, references, users, shared)
+    groups = []
+    for component in components:
+        members = sorted((units[i] for i in component), key=lambda u: (-u.lines, u.first_line))
+        used = set().union(*(u.uses for u in members))
+        groups.append(
+            SplitGroup(
+                names=_unique(name for u in members for name in sorted(u.names)),
+                lines=sum(u.lines for u in members),
+                first_line=min(u.first_line for u in members),
+                imports=tuple(sorted(name for name in used if name in imports)),
+                shared=tuple(
+                    sorted(
+                        {name for i in component for t in references[i] & shared
+                         for name in units[t].names}
+                    )
+                ),
+            )
+        )  # fmt: skip
+    groups.sort(key=lambda g: (-g.lines, g.first_line))
+    shared_names = _unique(
+        name for unit in sorted((units[i] for i in shared), key=lambda u: (-u.lines, u.first_line))
+        for name in sorted(unit.names)
+    )  # fmt: skip
+    return SplitPlan(tuple(groups), shared_names, stays)
+
+
+def _unique(names: Iterable[str]) -> Tuple[str, ...]:
+    """``names`` without repeats (a name bound twice), in order."""
+    return tuple(dict.fromkeys(names))
+
+
+def _components(
+    definitions: List[_Unit],
+    references: Dict[int, Set[int]],
+    users: Dict[int, Set[int]],
+    shared: Set[int],
+) -> List[List[int]]:
+    """Connected components of the definitions (edges in either direction)
+    leaving out ``shared`` ones; then a shared definition whose users all
+    fall in one component joins it (and is no longer shared), until none
+    does. ``shared`` keeps the rest."""
+    parent = {unit.index: unit.index for unit in definitions}
+
+    def root(node: int) -> int:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    def join(one: int, other: int) -> None:
+        parent[root(one)] = root(other)
+
+    for unit in definitions:
+        if unit.index not in shared:
+            for other in references[unit.index]:
+                if other not in shared:
+                    join(unit.index, other)
+    changed = True
+    while changed:
+        changed = False
+        for node in sorted(shared):
+            owners = {root(user) for user in users[node] if user not in shared}
+            if len(owners) == 1 and not users[node] & shared:
+                shared.discard(node)
+                join(node, owners.pop())
+                for other in references[node] | users[node]:
+                    if other not in shared:
+                        join(node, other)
+                changed = True
+    found: Dict[int, List[int]] = {}
+    for unit in definitions:
+        if unit.index not in shared:
+            found.setdefault(root(unit.index), []).append(unit.index)
+    return list(found.values())
+
+
+@functools.lru_cache(maxsize=2)
+def parse(source: str) -> Optional[ast.Module]:
+    """``ast`` of ``source``, or ``None`` where Python rejects it (cached:
+    the size rules' pre-filters and the rules share it; never modified)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return ast.parse(source)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            return None
+
+
+@functools.lru_cache(maxsize=2)
+def function_scores(source: str) -> Optional[Tuple[FunctionComplexity, ...]]:
+    """The score of every function of ``source`` in source order (libcst's
+    visiting order); ``None`` where Python rejects the text. Cached: the
+    pre-filter and the rule ask for the same file."""
+    tree = parse(source)
+    if tree is None:
+        return None
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
+    return tuple(function_complexity(node) for node in definitions(tree, kinds))  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=2)
+def class_sizes(source: str) -> Optional[Tuple[ClassSize, ...]]:
+    """The size of every class of ``source`` in source order; ``None`` where
+    Python rejects the text."""
+    tree = parse(source)
+    if tree is None:
+        return None
+    return tuple(class_size(node) for node in definitions(tree, (ast.ClassDef,)))  # type: ignore[arg-type]
