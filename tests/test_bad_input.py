@@ -126,7 +126,10 @@ def test_a_large_file_is_linted(tmp_path: Path) -> None:
     write(tmp_path, "large.py", body + "len(y) in [1]\n")
     result = run(tmp_path, "check", "large.py")
     assert result.rc == 1
-    assert diags(result.out) == [("large.py", 20_001, 11, "PRF101", True)]
+    assert diags(result.out) == [
+        ("large.py", 1, 1, "PRF201", False),  # over max-module-lines, at 1:1
+        ("large.py", 20_001, 11, "PRF101", True),
+    ]
 
 
 def test_missing_paths_and_symlink_problems_are_named(tmp_path: Path) -> None:
