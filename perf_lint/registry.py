@@ -6,11 +6,17 @@ from typing import Dict, Tuple, Type
 
 from perf_lint.rule import Rule
 from perf_lint.rules.list_literal_membership import ListLiteralMembership
+from perf_lint.rules.loop_append_comprehension import LoopAppendComprehension
+from perf_lint.rules.loop_dict_comprehension import LoopDictComprehension
+from perf_lint.rules.loop_set_comprehension import LoopSetComprehension
 from perf_lint.rules.tuple_literal_membership import TupleLiteralMembership
 
 RULES: Tuple[Type[Rule], ...] = (
     ListLiteralMembership,
     TupleLiteralMembership,
+    LoopAppendComprehension,
+    LoopDictComprehension,
+    LoopSetComprehension,
 )
 
 BY_CODE: Dict[str, Type[Rule]] = {rule.CODE: rule for rule in RULES}

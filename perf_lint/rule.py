@@ -105,6 +105,10 @@ class Report:
     replacement: Optional[cst.CSTNode] = None
     applicability: Optional[Applicability] = None
     fix_message: Optional[str] = None
+    #: Sibling statements the fix deletes along with replacing ``node`` (the
+    #: ``lst = []`` a comprehension absorbs); removed only when ``node``'s
+    #: replacement is applied.
+    removals: Tuple[cst.CSTNode, ...] = ()
 
 
 class Rule(cst.BatchableCSTVisitor):
@@ -136,10 +140,12 @@ class Rule(cst.BatchableCSTVisitor):
         *,
         replacement: Optional[cst.CSTNode] = None,
         safe: Optional[bool] = None,
+        removals: Sequence[cst.CSTNode] = (),
         **slots: Any,
     ) -> None:
         """Report ``node``. ``replacement`` is the node that fixes it; ``safe``
-        overrides the rule's fix level for this one report."""
+        overrides the rule's fix level for this one report; ``removals`` are
+        statements in the same block that the fix deletes."""
         applicability = None
         if replacement is not None:
             if self.FIX is Fix.NONE:
@@ -154,6 +160,7 @@ class Rule(cst.BatchableCSTVisitor):
                 replacement=replacement,
                 applicability=applicability,
                 fix_message=self.FIX_MESSAGE.format(**slots) if replacement is not None else None,
+                removals=tuple(removals) if replacement is not None else (),
             )
         )
 
