@@ -347,7 +347,7 @@ class Engine:
             removals = {
                 removed: report.node
                 for _, report in current.fixes
-                if report.node in chosen
+                if report.node in chosen and chosen[report.node][1] is report.replacement
                 for removed in report.removals
             }
             replacer = _Replacer(chosen, removals)  # type: ignore[arg-type]

@@ -734,3 +734,61 @@ class FreshContainerLoop(Rule):
         ]
         new_small = small.with_changes(value=self._comprehension(filling))
         return init.with_changes(body=[new_small], leading_lines=leading)
+
+
+def _list_annotation(node: Optional[cst.BaseExpression]) -> bool:
+    if isinstance(node, cst.Subscript):
+        node = node.value
+    if isinstance(node, cst.Attribute):
+        node = node.attr
+    return isinstance(node, cst.Name) and node.value in ("list", "List")
+
+
+def _list_value(node: Optional[cst.BaseExpression]) -> bool:
+    if isinstance(node, (cst.List, cst.ListComp)):
+        return True
+    return (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Name)
+        and node.func.value in ("list", "sorted")
+    )
+
+
+def bound_to_list(facts: LoopFacts, scope: Scope, name: str) -> bool:
+    """Some binding of ``name`` in ``scope`` is a list: a list display,
+    comprehension, ``list()`` or ``sorted()`` call, or a ``list``/``List``
+    annotation (of a parameter too)."""
+    if isinstance(scope, cst.FunctionDef):
+        params = scope.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            if param.name.value == name and param.annotation is not None:
+                if _list_annotation(param.annotation.annotation):
+                    return True
+    names = facts.names(scope)
+    for use in names.uses.get(name, ()):
+        if use.role != "store":
+            continue
+        parent = names.parents.get(use.node)
+        if isinstance(parent, cst.AssignTarget):
+            statement = names.parents.get(parent)
+            if isinstance(statement, cst.Assign) and _list_value(statement.value):
+                return True
+        elif isinstance(parent, cst.AnnAssign) and (
+            _list_annotation(parent.annotation.annotation) or _list_value(parent.value)
+        ):
+            return True
+    return False
+
+
+def comments_outside(node: cst.CSTNode, kept: Sequence[cst.CSTNode]) -> bool:
+    """``node`` has a comment outside the ``kept`` parts."""
+    finder = _Comments(kept)
+    node.visit(finder)
+    return bool(finder.found)
+
+
+def uses_inside(node: cst.CSTNode, name: str) -> int:
+    """How many times ``name`` occurs in ``node``."""
+    counter = _Counter(name)
+    node.visit(counter)
+    return counter.count
