@@ -186,7 +186,12 @@ class ScopeNames:
         self.uses.setdefault(node.value, []).append(occurrence)
 
     def _child(
-        self, parent: cst.CSTNode, child: cst.CSTNode, role: str, nested: bool, bound: FrozenSet[str]
+        self,
+        parent: cst.CSTNode,
+        child: cst.CSTNode,
+        role: str,
+        nested: bool,
+        bound: FrozenSet[str],
     ) -> None:
         self.parents[child] = parent
         self._walk(child, role, nested, bound)
@@ -348,9 +353,12 @@ def _binds(statement: cst.CSTNode, name: str) -> bool:
         if isinstance(small, cst.Assign):
             if any(name in set(target_names(t.target)) for t in small.targets):
                 return True
-        elif isinstance(small, cst.AnnAssign) and small.value is not None:
-            if name in set(target_names(small.target)):
-                return True
+        elif (
+            isinstance(small, cst.AnnAssign)
+            and small.value is not None
+            and name in set(target_names(small.target))
+        ):
+            return True
     return False
 
 
@@ -411,7 +419,7 @@ class LoopFacts:
         self._names: Dict[int, ScopeNames] = {}
 
     @classmethod
-    def of(cls, context: FileContext) -> "LoopFacts":
+    def of(cls, context: FileContext) -> LoopFacts:
         key = ("loop-facts",)
         if key not in context.cache:
             context.cache[key] = cls(context)
@@ -761,9 +769,9 @@ def bound_to_list(facts: LoopFacts, scope: Scope, name: str) -> bool:
     if isinstance(scope, cst.FunctionDef):
         params = scope.params
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-            if param.name.value == name and param.annotation is not None:
-                if _list_annotation(param.annotation.annotation):
-                    return True
+            annotation = param.annotation
+            if param.name.value == name and annotation is not None:
+                return _list_annotation(annotation.annotation)
     names = facts.names(scope)
     for use in names.uses.get(name, ()):
         if use.role != "store":

@@ -80,7 +80,10 @@ class LoopAppendComprehension(FreshContainerLoop):
     VALID = (
         Valid("def f(xs):\n    r = [0]\n    for x in xs:\n        r.append(x)\n    return r\n"),
         Valid("def f(xs):\n    r = []\n    for x in xs:\n        r.append(r)\n    return r\n"),
-        Valid("def f(xs):\n    r = []\n    for x in xs:\n        r.append(x)\n    else:\n        pass\n"),
+        Valid(
+            "def f(xs):\n    r = []\n    for x in xs:\n        r.append(x)\n"
+            "    else:\n        pass\n"
+        ),
         Valid("def f(xs):\n    r = []\n    for x in xs:\n        print(x)\n        r.append(x)\n"),
     )
     INVALID = (

@@ -10,7 +10,6 @@ from perf_lint.context import FileContext
 from perf_lint.rule import Fix, Invalid, Rule, Valid
 from perf_lint.rules._types import ScopeTracker, literal_types
 
-
 _STR_RESULTS = frozenset(
     {"join", "format", "lower", "upper", "strip", "lstrip", "rstrip", "replace", "title"}
 )
@@ -53,7 +52,7 @@ class LoopStringConcat(Rule):
 
     CODE = "PRF407"
     NAME = "loop-string-concat"
-    MESSAGE = "String concatenation in a loop; collect the parts and `\"\".join` them"
+    MESSAGE = 'String concatenation in a loop; collect the parts and `"".join` them'
     FIX = Fix.NONE
     PATTERN = r"\+"
     VALID = (
@@ -64,7 +63,7 @@ class LoopStringConcat(Rule):
     )
     INVALID = (
         Invalid('for x in xs:\n    s += "a"\n'),
-        Invalid("while x:\n    s = s + f\"{x}\"\n"),
+        Invalid('while x:\n    s = s + f"{x}"\n'),
         Invalid("for x in xs:\n    s += str(x)\n"),
     )
 
