@@ -58,6 +58,8 @@ class Filling:
     receiver: cst.BaseExpression
     element: cst.BaseExpression
     key: Optional[cst.BaseExpression] = None
+    #: The original nodes the key is made of (``d[a, b]`` has no tuple node).
+    key_parts: Tuple[cst.CSTNode, ...] = ()
 
     @property
     def receiver_name(self) -> Optional[str]:
@@ -101,12 +103,31 @@ def match_filling(loop: cst.For) -> Optional[Filling]:
         )
     if isinstance(node, cst.Assign) and len(node.targets) == 1:
         target = node.targets[0].target
-        if not isinstance(target, cst.Subscript) or len(target.slice) != 1:
+        if not isinstance(target, cst.Subscript):
             return None
-        index = target.slice[0].slice
-        if not isinstance(index, cst.Index) or index.star is not None:
-            return None
-        return Filling(loop, tuple(levels), node, "setitem", target.value, node.value, index.value)
+        parts = []
+        for element in target.slice:
+            index = element.slice
+            if not isinstance(index, cst.Index) or index.star is not None:
+                return None
+            parts.append(index.value)
+        key: cst.BaseExpression = parts[0]
+        if len(parts) > 1 or isinstance(target.slice[0].comma, cst.Comma):
+            commas = [cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))] * (len(parts) - 1)
+            key = cst.Tuple(
+                elements=[
+                    cst.Element(value=part, comma=comma)
+                    for part, comma in zip(parts, [*commas, cst.Comma()])
+                ]
+                if len(parts) == 1
+                else [
+                    cst.Element(value=part, comma=comma)
+                    for part, comma in zip(parts, [*commas, cst.MaybeSentinel.DEFAULT])
+                ]
+            )
+        return Filling(
+            loop, tuple(levels), node, "setitem", target.value, node.value, key, tuple(parts)
+        )
     return None
 
 
@@ -417,6 +438,13 @@ class LoopFacts:
         context.module.visit(collector)
         self.sites = collector.sites
         self._names: Dict[int, ScopeNames] = {}
+        #: Nested ``for`` levels of a filling loop: part of that loop's
+        #: comprehension, never reported on their own.
+        self.inner: Set[cst.CSTNode] = set()
+        for loop in self.sites:
+            filling = match_filling(loop)
+            if filling is not None:
+                self.inner.update(filling.levels[1:])
 
     @classmethod
     def of(cls, context: FileContext) -> LoopFacts:
@@ -628,9 +656,7 @@ def moved_comments(node: cst.CSTNode, kept: Sequence[cst.CSTNode]) -> List[cst.E
 
 def kept_parts(filling: Filling) -> List[cst.CSTNode]:
     """The parts of the loop that the comprehension reuses as they are."""
-    parts: List[cst.CSTNode] = [filling.element]
-    if filling.key is not None:
-        parts.append(filling.key)
+    parts: List[cst.CSTNode] = [filling.element, *filling.key_parts]
     for level in filling.levels:
         if isinstance(level, cst.For):
             parts += [level.target, level.iter]
@@ -693,7 +719,7 @@ class FreshContainerLoop(Rule):
         facts = LoopFacts.of(self.context)
         site = facts.sites.get(node)
         filling = match_filling(node)
-        if site is None or site.previous is None or filling is None:
+        if site is None or site.previous is None or filling is None or node in facts.inner:
             return
         name = filling.receiver_name
         if filling.method != self.METHOD or name is None:

@@ -86,7 +86,7 @@ class LoopAppendExtend(Rule):
         facts = LoopFacts.of(self.context)
         site = facts.sites.get(node)
         filling = match_filling(node)
-        if site is None or filling is None or filling.method != "append":
+        if site is None or filling is None or filling.method != "append" or node in facts.inner:
             return
         name = filling.receiver_name
         if name is None or references_inside(filling, name):
