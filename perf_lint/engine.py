@@ -393,10 +393,14 @@ class Engine:
         instances = [rule(context, self.config.rule_options(rule)) for rule in candidates]
         needs_metadata = any(instance.get_inherited_dependencies() for instance in instances)
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True) if needs_metadata else None
-        if wrapper is not None:
-            wrapper.visit_batched(instances)
-        else:
-            cst.visit_batched(module, instances)
+        try:
+            if wrapper is not None:
+                wrapper.visit_batched(instances)
+            else:
+                cst.visit_batched(module, instances)
+        except RecursionError:  # nesting deeper than the visitors can follow
+            problem = _file_problem(path, "parse-error", "cannot analyse: RecursionError")
+            return _Pass([problem], None, [], parses=False)
         if not any(instance.reports for instance in instances):
             return _Pass([], module, [])
         if wrapper is None:

@@ -395,37 +395,31 @@ class Site:
     previous: Optional[cst.CSTNode]
 
 
-class _Sites(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.scopes: List[Scope] = []
-        self.sites: Dict[cst.For, Site] = {}
+_CLAUSES = (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase, cst.If)
 
-    def visit_Module(self, node: cst.Module) -> None:
-        self.scopes.append(node)
-        self._block(node.body)
 
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        self._block(node.body)
+def _suites(node: cst.CSTNode) -> Iterator[cst.IndentedBlock]:
+    """The indented blocks of a compound statement (``elif``, ``else``,
+    handlers and cases included)."""
+    for child in node.children:
+        if isinstance(child, cst.IndentedBlock):
+            yield child
+        elif isinstance(child, _CLAUSES):
+            yield from _suites(child)
 
-    def _block(self, body: Sequence[cst.CSTNode]) -> None:
-        previous = None
-        for statement in body:
-            if isinstance(statement, cst.For):
-                self.sites[statement] = Site(self.scopes[-1], previous)
-            previous = statement
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.scopes.append(node)
-
-    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.scopes.pop()
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.scopes.append(node)
-
-    def leave_ClassDef(self, node: cst.ClassDef) -> None:
-        self.scopes.pop()
+def _collect_sites(body: Sequence[cst.CSTNode], scope: Scope, sites: Dict[cst.For, Site]) -> None:
+    """Visit statements only (never expressions): cheap next to a full walk."""
+    previous = None
+    for statement in body:
+        if isinstance(statement, cst.For):
+            sites[statement] = Site(scope, previous)
+        previous = statement
+        if isinstance(statement, cst.SimpleStatementLine):
+            continue
+        inner = statement if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) else scope
+        for block in _suites(statement):
+            _collect_sites(block.body, inner, sites)  # type: ignore[arg-type]
 
 
 class LoopFacts:
@@ -434,9 +428,8 @@ class LoopFacts:
     def __init__(self, context: FileContext) -> None:
         self.context = context
         self.tracker = ScopeTracker(context.module, context.cache)
-        collector = _Sites()
-        context.module.visit(collector)
-        self.sites = collector.sites
+        self.sites: Dict[cst.For, Site] = {}
+        _collect_sites(context.module.body, context.module, self.sites)
         self._names: Dict[int, ScopeNames] = {}
         #: Nested ``for`` levels of a filling loop: part of that loop's
         #: comprehension, never reported on their own.
