@@ -7,7 +7,7 @@ from typing import Optional, Union
 import libcst as cst
 
 from perf_lint.rule import Fix, Invalid, Rule, Valid
-from perf_lint.rules._loops import DUMMY, comments_outside, uses_inside
+from perf_lint.rules._loops import DUMMY, LoopFacts, ScopeNames, comments_outside, uses_inside
 
 Loop = Union[cst.For, cst.CompFor]
 
@@ -15,8 +15,11 @@ Loop = Union[cst.For, cst.CompFor]
 class DictItemsUnusedPart(Rule):
     """## What it does
     Checks for loops and comprehensions over `d.items()` that unpack the
-    pair into two names of which one is a dummy (`_`, `__`, `_unused`:
-    ruff's default dummy-variable pattern) that the loop never uses.
+    pair into two names of which one is never used: a dummy (`_`, `__`,
+    `_unused`: ruff's default dummy-variable pattern) that the loop does not
+    read, or a name that occurs nowhere else in its scope (the comprehension,
+    or the function or module around a `for` statement; not in a class
+    body, whose names stay visible as attributes).
 
     ## Why is this bad?
     `.items()` builds a tuple for every pair only for half of it to be
@@ -56,7 +59,7 @@ class DictItemsUnusedPart(Rule):
     VALID = (
         Valid("for k, v in d.items():\n    print(k, v)\n"),
         Valid("for _, _ in d.items():\n    pass\n"),
-        Valid("for k, _ in d.items():\n    print(_)\n"),
+        Valid("for k, _ in d.items():\n    print(k, _)\n"),
         Valid("for k, _ in d.items(x):\n    pass\n"),
     )
     INVALID = (
@@ -71,7 +74,12 @@ class DictItemsUnusedPart(Rule):
     )
 
     def visit_For(self, node: cst.For) -> None:
-        self._check(node, node)
+        facts = LoopFacts.of(self.context)
+        site = facts.sites.get(node)
+        names = None
+        if site is not None and not isinstance(site.scope, cst.ClassDef):
+            names = facts.names(site.scope)
+        self._check(node, node, names)
 
     def visit_ListComp(self, node: cst.ListComp) -> None:
         self._comprehension(node)
@@ -91,7 +99,7 @@ class DictItemsUnusedPart(Rule):
             self._check(comp, node)
             comp = comp.inner_for_in
 
-    def _check(self, loop: Loop, scope: cst.CSTNode) -> None:
+    def _check(self, loop: Loop, scope: cst.CSTNode, names: Optional[ScopeNames] = None) -> None:
         target, call = loop.target, loop.iter
         if not isinstance(target, cst.Tuple) or len(target.elements) != 2:
             return
@@ -105,12 +113,11 @@ class DictItemsUnusedPart(Rule):
             return
         first, second = (e.value for e in target.elements)
         assert isinstance(first, cst.Name) and isinstance(second, cst.Name)
-        first_dummy, second_dummy = DUMMY.match(first.value), DUMMY.match(second.value)
+        first_dummy = self._unused(first.value, scope, names)
+        second_dummy = self._unused(second.value, scope, names)
         if bool(first_dummy) == bool(second_dummy):
             return
-        dummy, kept = (second, first) if second_dummy else (first, second)
-        if uses_inside(scope, dummy.value) > 1:
-            return
+        kept = first if second_dummy else second
         receiver = call.func.value
         if second_dummy:
             part, suggestion, new_iter = "value", "the dict", receiver
@@ -125,3 +132,16 @@ class DictItemsUnusedPart(Rule):
                 )
             replacement = loop.with_changes(target=kept, iter=new_iter)
         self.report(loop, replacement=replacement, part=part, suggestion=suggestion)
+
+    @staticmethod
+    def _unused(name: str, scope: cst.CSTNode, names: Optional[ScopeNames]) -> bool:
+        """A dummy name that the loop never reads, or a name used nowhere
+        else in its scope (a comprehension, or the function or module
+        around a ``for`` statement)."""
+        if uses_inside(scope, name) > 1:
+            return False
+        if DUMMY.match(name):
+            return True
+        if names is None:
+            return isinstance(scope, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp))
+        return len(names.uses.get(name, ())) == 1 and not names.introspective
