@@ -21,7 +21,6 @@ import collections
 import dataclasses
 import json
 import os
-import py_compile
 import re
 import shutil
 import subprocess
@@ -146,9 +145,9 @@ def check(project: Project, workdir: Path, python: Path, select: str) -> Row:
         if path.read_bytes() != data:
             row.files_changed += 1
             try:
-                py_compile.compile(str(path), cfile=os.devnull, doraise=True)
-            except py_compile.PyCompileError as error:
-                row.compile_errors.append(f"{path}: {error.msg}")
+                compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+            except (SyntaxError, ValueError) as error:
+                row.compile_errors.append(f"{path}: {error}")
     row.after = _test(python, project, after_root)
     return row
 
