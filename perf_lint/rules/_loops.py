@@ -585,6 +585,14 @@ class _Counter(cst.CSTVisitor):
         if node.value == self.name:
             self.count += 1
 
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)  # the attribute's own name is no variable
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)  # neither is a keyword argument's name
+        return False
+
 
 # -- building the replacement -------------------------------------------------------------
 
