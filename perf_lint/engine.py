@@ -218,12 +218,20 @@ class _Replacer(cst.CSTTransformer):
     holds the original inner nodes; otherwise only the inner ones are applied
     this round (the next round sees the rest)."""
 
-    def __init__(self, replacements: Dict[cst.CSTNode, Tuple[str, cst.CSTNode]]) -> None:
+    def __init__(
+        self,
+        replacements: Dict[cst.CSTNode, Tuple[str, cst.CSTNode]],
+        removals: Optional[Dict[cst.CSTNode, cst.CSTNode]] = None,
+    ) -> None:
         super().__init__()
         self.replacements = replacements
         self.applied: List[str] = []
         self._done: List[Tuple[cst.CSTNode, cst.CSTNode]] = []
         self._marks: List[int] = []
+        # Removed statement -> the reported node whose fix removes it; the
+        # removal happens in the enclosing block, once that fix is applied.
+        self.removals = removals or {}
+        self._applied_nodes: set = set()
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if node in self.replacements:
@@ -231,6 +239,8 @@ class _Replacer(cst.CSTTransformer):
         return True
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
+        if self.removals and isinstance(original_node, (cst.Module, cst.IndentedBlock)):
+            updated_node = self._remove(original_node, updated_node)
         if original_node not in self.replacements:
             return updated_node
         mark = self._marks.pop()
@@ -243,7 +253,58 @@ class _Replacer(cst.CSTTransformer):
                 return updated_node
         self._done.append((original_node, replacement))
         self.applied.append(code)
+        self._applied_nodes.add(original_node)
         return replacement
+
+    def _remove(self, original: Any, updated: Any) -> Any:
+        """Drop the statements of a block whose removing fix was applied."""
+        if len(original.body) != len(updated.body):
+            return updated
+        kept = [
+            new
+            for old, new in zip(original.body, updated.body)
+            if self.removals.get(old) not in self._applied_nodes
+        ]
+        if len(kept) == len(updated.body):
+            return updated
+        return updated.with_changes(body=kept)
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _location(source: str, offset: int) -> Location:
+    """The 1-based row and column of a character offset."""
+    row, start = 1, 0
+    for match in _LINE_BREAK.finditer(source, 0, offset):
+        row, start = row + 1, match.end()
+    return Location(row, offset - start + 1)
+
+
+def _edit_by_diff(module: cst.Module, source: str, report: Report) -> Edit:
+    """One edit covering everything a fix with removals changes: the text
+    between the first and the last character that differ."""
+    replacer = _Replacer(
+        {report.node: ("", report.replacement)},  # type: ignore[dict-item]
+        dict.fromkeys(report.removals, report.node),
+    )
+    new = module.visit(replacer).code
+    start = 0
+    limit = min(len(source), len(new))
+    while start < limit and source[start] == new[start]:
+        start += 1
+    if 0 < start < len(source) and source[start - 1] == "\r" and source[start] == "\n":
+        start -= 1
+    end_old, end_new = len(source), len(new)
+    while end_old > start and end_new > start and source[end_old - 1] == new[end_new - 1]:
+        end_old, end_new = end_old - 1, end_new - 1
+    if 0 < end_old < len(source) and source[end_old - 1] == "\r" and source[end_old] == "\n":
+        end_old, end_new = end_old + 1, end_new + 1
+    return Edit(
+        content=new[start:end_new],
+        location=_location(source, start),
+        end_location=_location(source, end_old),
+    )
 
 
 class _DebugFields(cst.CSTVisitor):
@@ -341,7 +402,13 @@ class Engine:
             }
             if not chosen or current.module is None:
                 break
-            replacer = _Replacer(chosen)  # type: ignore[arg-type]
+            removals = {
+                removed: report.node
+                for _, report in current.fixes
+                if report.node in chosen and chosen[report.node][1] is report.replacement
+                for removed in report.removals
+            }
+            replacer = _Replacer(chosen, removals)  # type: ignore[arg-type]
             new_text = current.module.visit(replacer).code
             if new_text == text:
                 break
@@ -417,7 +484,10 @@ class Engine:
                 fix_record = None
                 if report.node in unfixable:
                     report.replacement = report.applicability = None
-                if report.replacement is not None and report.applicability is not None:
+                if report.removals and report.replacement is not None:
+                    edit = _edit_by_diff(module, source, report)
+                    fix_record = FixRecord(report.applicability, report.fix_message or "", (edit,))
+                elif report.replacement is not None and report.applicability is not None:
                     edit = Edit(
                         content=module.code_for_node(report.replacement),
                         location=Location(start.line, start.column + 1),

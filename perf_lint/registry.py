@@ -6,15 +6,22 @@ from typing import Dict, Tuple, Type
 
 from perf_lint.rule import Rule
 from perf_lint.rules.complex_function import ComplexFunction
+from perf_lint.rules.dict_items_unused_part import DictItemsUnusedPart
 from perf_lint.rules.list_literal_membership import ListLiteralMembership
 from perf_lint.rules.logging_concat import LoggingConcat
 from perf_lint.rules.logging_expensive_argument import LoggingExpensiveArgument
 from perf_lint.rules.logging_fstring import LoggingFstring
 from perf_lint.rules.logging_percent_format import LoggingPercentFormat
 from perf_lint.rules.logging_str_format import LoggingStrFormat
+from perf_lint.rules.loop_append_comprehension import LoopAppendComprehension
+from perf_lint.rules.loop_append_extend import LoopAppendExtend
+from perf_lint.rules.loop_dict_comprehension import LoopDictComprehension
+from perf_lint.rules.loop_set_comprehension import LoopSetComprehension
+from perf_lint.rules.loop_string_concat import LoopStringConcat
 from perf_lint.rules.oversized_class import OversizedClass
 from perf_lint.rules.oversized_module import OversizedModule
 from perf_lint.rules.tuple_literal_membership import TupleLiteralMembership
+from perf_lint.rules.unnecessary_list_cast import UnnecessaryListCast
 
 RULES: Tuple[Type[Rule], ...] = (
     ListLiteralMembership,
@@ -27,6 +34,13 @@ RULES: Tuple[Type[Rule], ...] = (
     LoggingPercentFormat,
     LoggingConcat,
     LoggingExpensiveArgument,
+    LoopAppendComprehension,
+    LoopAppendExtend,
+    LoopDictComprehension,
+    LoopSetComprehension,
+    UnnecessaryListCast,
+    DictItemsUnusedPart,
+    LoopStringConcat,
 )
 
 BY_CODE: Dict[str, Type[Rule]] = {rule.CODE: rule for rule in RULES}

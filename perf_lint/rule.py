@@ -80,6 +80,10 @@ class Report:
     applicability: Optional[Applicability] = None
     fix_message: Optional[str] = None
     data: Optional[Mapping[str, Any]] = None
+    #: Sibling statements the fix deletes along with replacing ``node`` (the
+    #: ``lst = []`` a comprehension absorbs); removed only when ``node``'s
+    #: replacement is applied.
+    removals: Tuple[cst.CSTNode, ...] = ()
 
 
 #: The visitor method names of each rule class (see ``Rule.get_visitors``).
@@ -116,11 +120,13 @@ class Rule(cst.BatchableCSTVisitor):
         replacement: Optional[cst.CSTNode] = None,
         safe: Optional[bool] = None,
         data: Optional[Mapping[str, Any]] = None,
+        removals: Sequence[cst.CSTNode] = (),
         **slots: Any,
     ) -> None:
         """Report ``node``. ``replacement`` is the node that fixes it; ``safe``
         overrides the rule's fix level for this one report; ``data`` is
-        carried to machine-readable output. Reporting the ``Module`` makes a
+        carried to machine-readable output; ``removals`` are statements in
+        the same block that the fix deletes. Reporting the ``Module`` makes a
         file-level diagnostic at 1:1 (a ``# noqa`` for it goes on line 1)."""
         applicability = None
         if replacement is not None:
@@ -137,6 +143,7 @@ class Rule(cst.BatchableCSTVisitor):
                 applicability=applicability,
                 fix_message=self.FIX_MESSAGE.format(**slots) if replacement is not None else None,
                 data=data,
+                removals=tuple(removals) if replacement is not None else (),
             )
         )
 

@@ -128,4 +128,6 @@ def test_fix_through_the_command(source: Path, tmp_path: Path) -> None:
         expected = output_path(source, kind)
         if not expected.exists():
             expected = output_path(source, ".fixed.py")
+        if not expected.exists():  # a rule without a fix leaves the file alone
+            expected = source
         assert copy.read_bytes() == expected.read_bytes(), flags

@@ -1,0 +1,829 @@
+"""What the loop rules (PRF401-PRF405) share: matching a loop whose only
+effect is to fill a container, building the comprehension that replaces it,
+and the one safety analysis every loop fix relies on, so that the rules agree.
+
+A comprehension is not a loop written differently: it has its own scope.
+Its loop variables are never bound in the enclosing scope, its body cannot
+see a class body's names, and the name it is assigned to is bound once, at
+the end, instead of before the loop. ``Safety`` records whether any of that
+can be observed; ``site_safety`` computes it from the code around the loop.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import ClassVar, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Union
+
+import libcst as cst
+
+from perf_lint.context import FileContext
+from perf_lint.rule import Fix, Rule
+from perf_lint.rules._types import ScopeTracker, target_names
+
+Scope = Union[cst.Module, cst.ClassDef, cst.FunctionDef]
+Statement = Union[cst.SimpleStatementLine, cst.BaseCompoundStatement]
+Level = Union[cst.For, cst.If]
+
+#: Names whose use lets code see a frame's local variables, so that no local
+#: variable may change: ``locals()``, ``vars()``, ``dir()``, ``eval``...
+_INTROSPECTION = frozenset(
+    {"locals", "vars", "dir", "eval", "exec", "globals", "breakpoint", "_getframe", "currentframe"}
+)
+#: Names a comprehension body cannot use as the loop body did (before
+#: Python 3.12, zero-argument ``super()`` fails inside a comprehension).
+_FRAME_BOUND = frozenset({"super", "__class__"})
+_NESTED_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+_BLOCKS = (cst.Module, cst.IndentedBlock, cst.SimpleStatementLine, cst.SimpleStatementSuite)
+#: ruff's default "dummy variable" pattern: ``_``, ``__``, ``_unused``.
+DUMMY = re.compile(r"^(_+|(_+[a-zA-Z0-9_]*[a-zA-Z0-9]+?))$")
+
+
+# -- the shape of a filling loop ---------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Filling:
+    """A ``for`` loop whose innermost body only adds to one container.
+
+    ``levels`` are the loop and the nested ``for``/``if`` statements down to
+    the innermost statement ``leaf``; ``method`` is ``append``, ``add`` or
+    ``setitem``; ``element`` is what is added (``key`` too for ``setitem``)."""
+
+    loop: cst.For
+    levels: Tuple[Level, ...]
+    leaf: cst.BaseSmallStatement
+    method: str
+    receiver: cst.BaseExpression
+    element: cst.BaseExpression
+    key: Optional[cst.BaseExpression] = None
+    #: The original nodes the key is made of (``d[a, b]`` has no tuple node).
+    key_parts: Tuple[cst.CSTNode, ...] = ()
+
+    @property
+    def receiver_name(self) -> Optional[str]:
+        return self.receiver.value if isinstance(self.receiver, cst.Name) else None
+
+
+def _only_statement(body: cst.BaseSuite) -> Optional[cst.CSTNode]:
+    if isinstance(body, cst.SimpleStatementSuite):
+        return body.body[0] if len(body.body) == 1 else None
+    if isinstance(body, cst.IndentedBlock) and len(body.body) == 1:
+        statement = body.body[0]
+        if isinstance(statement, cst.SimpleStatementLine):
+            return statement.body[0] if len(statement.body) == 1 else None
+        return statement
+    return None
+
+
+def match_filling(loop: cst.For) -> Optional[Filling]:
+    """The loop's shape, when its innermost body only fills a container."""
+    levels: List[Level] = []
+    node: cst.CSTNode = loop
+    while isinstance(node, (cst.For, cst.If)):
+        if node.orelse is not None:
+            return None
+        levels.append(node)
+        inner = _only_statement(node.body)
+        if inner is None:
+            return None
+        node = inner
+    if isinstance(node, cst.Expr) and isinstance(node.value, cst.Call):
+        call = node.value
+        if not isinstance(call.func, cst.Attribute) or call.func.attr.value not in (
+            "append",
+            "add",
+        ):
+            return None
+        if len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
+            return None
+        return Filling(
+            loop, tuple(levels), node, call.func.attr.value, call.func.value, call.args[0].value
+        )
+    if isinstance(node, cst.Assign) and len(node.targets) == 1:
+        target = node.targets[0].target
+        if not isinstance(target, cst.Subscript):
+            return None
+        parts = []
+        for element in target.slice:
+            index = element.slice
+            if not isinstance(index, cst.Index) or index.star is not None:
+                return None
+            parts.append(index.value)
+        key: cst.BaseExpression = parts[0]
+        if len(parts) > 1 or isinstance(target.slice[0].comma, cst.Comma):
+            commas = [cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))] * (len(parts) - 1)
+            key = cst.Tuple(
+                elements=[
+                    cst.Element(value=part, comma=comma)
+                    for part, comma in zip(parts, [*commas, cst.Comma()])
+                ]
+                if len(parts) == 1
+                else [
+                    cst.Element(value=part, comma=comma)
+                    for part, comma in zip(parts, [*commas, cst.MaybeSentinel.DEFAULT])
+                ]
+            )
+        return Filling(
+            loop, tuple(levels), node, "setitem", target.value, node.value, key, tuple(parts)
+        )
+    return None
+
+
+def init_value(statement: cst.CSTNode, name: str) -> Optional[cst.BaseExpression]:
+    """The value of ``statement`` when it is ``name = value`` or
+    ``name: annotation = value``, alone on its line."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    small = statement.body[0]
+    if isinstance(small, cst.Assign):
+        if len(small.targets) != 1:
+            return None
+        target, value = small.targets[0].target, small.value
+    elif isinstance(small, cst.AnnAssign) and small.value is not None:
+        target, value = small.target, small.value
+    else:
+        return None
+    if isinstance(target, cst.Name) and target.value == name:
+        return value
+    return None
+
+
+def is_empty(value: cst.BaseExpression, kind: str, builtin: bool) -> bool:
+    """``value`` is ``[]``/``list()``, ``{}``/``dict()`` or ``set()`` (``kind``);
+    ``builtin`` tells whether the file leaves the constructor's name alone."""
+    displays = {"list": cst.List, "dict": cst.Dict}
+    display = displays.get(kind)
+    if display is not None and isinstance(value, display) and not value.elements:
+        return True
+    return (
+        builtin
+        and isinstance(value, cst.Call)
+        and not value.args
+        and isinstance(value.func, cst.Name)
+        and value.func.value == kind
+    )
+
+
+# -- names in a scope ----------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Occurrence:
+    """One use of a variable name. ``role`` is ``load`` (also ``del`` and
+    augmented assignment), ``store`` or ``nested`` (any use inside a nested
+    function, class, lambda or generator expression)."""
+
+    name: str
+    node: cst.Name
+    role: str
+
+
+class ScopeNames:
+    """Every use of every variable name in one scope's body, with the
+    parent of each node, so that the code around a use can be examined."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.parents: Dict[cst.CSTNode, cst.CSTNode] = {}
+        self.uses: Dict[str, List[Occurrence]] = {}
+        self.declared: Set[str] = set()
+        self.introspective = False
+        if isinstance(scope, cst.Module):
+            for statement in scope.body:
+                self.parents[statement] = scope
+                self._walk(statement, "load", False, frozenset())
+        else:
+            self.parents[scope.body] = scope
+            self._walk(scope.body, "load", False, frozenset())
+
+    def _add(self, node: cst.Name, role: str, nested: bool, bound: FrozenSet[str]) -> None:
+        if node.value in bound:
+            return
+        if node.value in _INTROSPECTION:
+            self.introspective = True
+        occurrence = Occurrence(node.value, node, "nested" if nested else role)
+        self.uses.setdefault(node.value, []).append(occurrence)
+
+    def _child(
+        self,
+        parent: cst.CSTNode,
+        child: cst.CSTNode,
+        role: str,
+        nested: bool,
+        bound: FrozenSet[str],
+    ) -> None:
+        self.parents[child] = parent
+        self._walk(child, role, nested, bound)
+
+    def _walk(self, node: cst.CSTNode, role: str, nested: bool, bound: FrozenSet[str]) -> None:
+        if isinstance(node, cst.Name):
+            if role != "skip":
+                self._add(node, role, nested, bound)
+            return
+        if isinstance(node, (cst.Global, cst.Nonlocal)) and not nested:
+            self.declared.update(item.name.value for item in node.names)
+            return
+        if isinstance(node, _NESTED_SCOPES):
+            nested = True
+        if isinstance(node, _COMPREHENSIONS):
+            self._comprehension(node, nested, bound)
+            return
+        for child in node.children:
+            self._child(node, child, _child_role(node, child, role), nested, bound)
+
+    def _comprehension(self, node: cst.CSTNode, nested: bool, bound: FrozenSet[str]) -> None:
+        """A comprehension's first iterable runs in this scope; the rest sees
+        the comprehension's own variables, and runs later for a generator."""
+        names: Set[str] = set()
+        comp: Optional[cst.CompFor] = node.for_in  # type: ignore[attr-defined]
+        while comp is not None:
+            names.update(target_names(comp.target))
+            comp = comp.inner_for_in
+        first = node.for_in.iter  # type: ignore[attr-defined]
+        inner = bound | names
+        lazy = nested or isinstance(node, cst.GeneratorExp)
+        for child in node.children:
+            if child is node.for_in:  # type: ignore[attr-defined]
+                self._comp_for(node, child, first, nested, lazy, bound, inner)
+            else:
+                self._child(node, child, "load", lazy, inner)
+
+    def _comp_for(
+        self,
+        parent: cst.CSTNode,
+        comp: cst.CompFor,
+        first: cst.CSTNode,
+        nested: bool,
+        lazy: bool,
+        outer: FrozenSet[str],
+        inner: FrozenSet[str],
+    ) -> None:
+        self.parents[comp] = parent
+        for child in comp.children:
+            if child is first:
+                self._child(comp, child, "load", nested, outer)
+            elif isinstance(child, cst.CompFor):
+                self._comp_for(comp, child, first, nested, lazy, outer, inner)
+            else:
+                self._child(comp, child, "load", lazy, inner)
+
+    # -- questions --------------------------------------------------------------
+    def inside(self, node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:
+        while node is not None:
+            if node is ancestor:
+                return True
+            node = self.parents.get(node)  # type: ignore[assignment]
+        return False
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[Tuple[cst.CSTNode, cst.CSTNode]]:
+        """(child, parent) pairs from ``node`` up to the scope."""
+        parent = self.parents.get(node)
+        while parent is not None:
+            yield node, parent
+            node, parent = parent, self.parents.get(parent)
+
+    def read_elsewhere(self, name: str, loop: cst.For) -> bool:
+        """Whether a use of ``name`` outside ``loop`` may read the value the
+        loop bound: any use in a nested scope, or a read that is not
+        preceded by a rebinding that the loop cannot come between."""
+        for use in self.uses.get(name, ()):
+            if use.role == "nested":
+                return True
+            if use.role == "store" or self.inside(use.node, loop):
+                continue
+            if not self._shielded(use.node, name, loop):
+                return True
+        return False
+
+    def _shielded(self, node: cst.CSTNode, name: str, loop: cst.For) -> bool:
+        for child, parent in self.ancestors(node):
+            if parent is loop:
+                return False
+            if (
+                isinstance(parent, cst.For)
+                and child is parent.body
+                and name in set(target_names(parent.target))
+                and not self.inside(loop, parent)
+            ):
+                return True
+            if isinstance(parent, _BLOCKS):
+                body = list(parent.body)
+                index = next((i for i, s in enumerate(body) if s is child), 0)
+                for before in range(index - 1, -1, -1):
+                    if _binds(body[before], name):
+                        between = body[before + 1 : index + 1]
+                        return not any(self.inside(loop, s) for s in between)
+        return False
+
+    def guarded(self, node: cst.CSTNode) -> bool:
+        """Inside a ``try`` or ``with`` of this scope, whose handlers or
+        ``__exit__`` see what the scope's variables held when it raised."""
+        return any(
+            isinstance(parent, (cst.Try, cst.TryStar, cst.With))
+            for _, parent in self.ancestors(node)
+        )
+
+
+def _child_role(node: cst.CSTNode, child: cst.CSTNode, role: str) -> str:
+    """The role of names in ``child``: targets are stores (through tuples,
+    lists and starred elements), the rest loads; attribute names, keyword
+    names and module paths are no variables at all (``skip``)."""
+    if isinstance(node, (cst.Tuple, cst.List, cst.StarredElement, cst.Element)):
+        return role
+    if isinstance(node, cst.AssignTarget) and child is node.target:
+        return "store"
+    if isinstance(node, (cst.For, cst.CompFor)) and child is node.target:
+        return "store"
+    if isinstance(node, cst.AnnAssign) and child is node.target:
+        return "store"
+    if isinstance(node, cst.NamedExpr) and child is node.target:
+        return "store"
+    if isinstance(node, cst.AsName) and child is node.name:
+        return "store"
+    if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and child is node.name:
+        return "store"
+    if isinstance(node, (cst.MatchAs, cst.MatchStar)) and child is node.name:
+        return "store"
+    if isinstance(node, cst.Attribute) and child is node.attr:
+        return "skip"
+    if isinstance(node, cst.Arg) and child is node.keyword:
+        return "skip"
+    if isinstance(node, cst.ImportFrom) and child is node.module:
+        return "skip"
+    if isinstance(node, cst.ImportAlias) and child is node.name:
+        return "store" if node.asname is None and isinstance(child, cst.Name) else "skip"
+    if isinstance(node, cst.MatchKeywordElement) and child is node.key:
+        return "skip"
+    if role == "skip":
+        return "skip"
+    return "load"
+
+
+def _binds(statement: cst.CSTNode, name: str) -> bool:
+    """``statement`` always binds ``name`` when it completes."""
+    if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        return statement.name.value == name
+    smalls: Sequence[cst.CSTNode]
+    if isinstance(statement, cst.SimpleStatementLine):
+        smalls = statement.body
+    else:
+        smalls = [statement]
+    for small in smalls:
+        if isinstance(small, cst.Assign):
+            if any(name in set(target_names(t.target)) for t in small.targets):
+                return True
+        elif (
+            isinstance(small, cst.AnnAssign)
+            and small.value is not None
+            and name in set(target_names(small.target))
+        ):
+            return True
+    return False
+
+
+# -- where a loop is -----------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Site:
+    """Where a ``for`` statement is: its scope, and the statement just
+    before it in the same block (``None`` when it is the first)."""
+
+    scope: Scope
+    previous: Optional[cst.CSTNode]
+
+
+_CLAUSES = (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase, cst.If)
+
+
+def _suites(node: cst.CSTNode) -> Iterator[cst.IndentedBlock]:
+    """The indented blocks of a compound statement (``elif``, ``else``,
+    handlers and cases included)."""
+    for child in node.children:
+        if isinstance(child, cst.IndentedBlock):
+            yield child
+        elif isinstance(child, _CLAUSES):
+            yield from _suites(child)
+
+
+def _collect_sites(body: Sequence[cst.CSTNode], scope: Scope, sites: Dict[cst.For, Site]) -> None:
+    """Visit statements only (never expressions): cheap next to a full walk."""
+    previous = None
+    for statement in body:
+        if isinstance(statement, cst.For):
+            sites[statement] = Site(scope, previous)
+        previous = statement
+        if isinstance(statement, cst.SimpleStatementLine):
+            continue
+        inner = statement if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) else scope
+        for block in _suites(statement):
+            _collect_sites(block.body, inner, sites)  # type: ignore[arg-type]
+
+
+class LoopFacts:
+    """The facts of one file the loop rules share (computed once)."""
+
+    def __init__(self, context: FileContext) -> None:
+        self.context = context
+        self.tracker = ScopeTracker(context.module, context.cache)
+        self.sites: Dict[cst.For, Site] = {}
+        _collect_sites(context.module.body, context.module, self.sites)
+        self._names: Dict[int, ScopeNames] = {}
+        #: Nested ``for`` levels of a filling loop: part of that loop's
+        #: comprehension, never reported on their own.
+        self.inner: Set[cst.CSTNode] = set()
+        for loop in self.sites:
+            filling = match_filling(loop)
+            if filling is not None:
+                self.inner.update(filling.levels[1:])
+
+    @classmethod
+    def of(cls, context: FileContext) -> LoopFacts:
+        key = ("loop-facts",)
+        if key not in context.cache:
+            context.cache[key] = cls(context)
+        return context.cache[key]  # type: ignore[no-any-return]
+
+    def names(self, scope: Scope) -> ScopeNames:
+        if id(scope) not in self._names:
+            self._names[id(scope)] = ScopeNames(scope)
+        return self._names[id(scope)]
+
+    def builtin(self, name: str) -> bool:
+        return self.tracker.is_builtin(name)
+
+
+# -- safety -----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Safety:
+    """Whether a comprehension can replace the loop: ``fixable`` (a fix can
+    be offered at all) and ``safe`` (it never changes behaviour)."""
+
+    fixable: bool
+    safe: bool
+
+
+NO_FIX = Safety(False, False)
+
+
+def _plain_target(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.Name):
+        return True
+    if isinstance(node, (cst.Tuple, cst.List)):
+        return all(_plain_target(element.value) for element in node.elements)
+    if isinstance(node, cst.StarredElement):
+        return isinstance(node.value, cst.Name)
+    return False
+
+
+def comprehension_parts(filling: Filling) -> List[cst.CSTNode]:
+    """The parts of the loop that run inside the comprehension's scope:
+    every iterable but the first, the conditions and the element."""
+    parts: List[cst.CSTNode] = []
+    for level in filling.levels:
+        if isinstance(level, cst.For):
+            if level is not filling.loop:
+                parts.append(level.iter)
+        else:
+            parts.append(level.test)
+    if filling.key is not None:
+        parts.append(filling.key)
+    parts.append(filling.element)
+    return parts
+
+
+class _Finder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.kinds: Set[type] = set()
+        self.names: Set[str] = set()
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.kinds.add(type(node))
+        if isinstance(node, cst.Name):
+            self.names.add(node.value)
+        return True
+
+
+def _contents(nodes: Sequence[cst.CSTNode]) -> _Finder:
+    finder = _Finder()
+    for node in nodes:
+        node.visit(finder)
+    return finder
+
+
+def _reads_unbound_target(filling: Filling) -> bool:
+    """A loop variable read where the comprehension has not bound it yet:
+    in the loop's own iterable, or a nested level's iterable or condition
+    before the level that binds it."""
+    bound: Set[str] = set()
+    every: Set[str] = set()
+    for level in filling.levels:
+        if isinstance(level, cst.For):
+            every.update(target_names(level.target))
+    for level in filling.levels:
+        if isinstance(level, cst.For):
+            if _contents([level.iter]).names & (every - bound):
+                return True
+            bound.update(target_names(level.target))
+        elif _contents([level.test]).names & (every - bound):
+            return True
+    return False
+
+
+def loop_safety(facts: LoopFacts, filling: Filling, site: Site, accumulator: str) -> Safety:
+    """Whether the loop can become a comprehension assigned to (or extending)
+    ``accumulator``, and whether that is safe. See PRF401's "Fix safety"."""
+    loop = filling.loop
+    if isinstance(site.scope, cst.ClassDef):
+        return NO_FIX
+    targets: List[str] = []
+    for level in filling.levels:
+        if isinstance(level, cst.For):
+            if not _plain_target(level.target):
+                return NO_FIX
+            targets.extend(target_names(level.target))
+    inside = _contents(comprehension_parts(filling))
+    if (inside.kinds | _contents([loop.iter]).kinds) & {cst.Yield, cst.NamedExpr}:
+        return NO_FIX
+    if isinstance(site.scope, cst.Module):
+        return Safety(True, False)
+    names = facts.names(site.scope)
+    safe = not (
+        cst.Await in inside.kinds
+        or inside.names & _FRAME_BOUND
+        or names.introspective
+        or names.guarded(loop)
+        or accumulator in names.declared
+        or any(use.role == "nested" for use in names.uses.get(accumulator, ()))
+        or any(t in names.declared for t in targets)
+        or any(names.read_elsewhere(t, loop) for t in targets)
+        or _reads_unbound_target(filling)
+    )
+    return Safety(True, safe)
+
+
+def references_inside(filling: Filling, name: str) -> bool:
+    """``name`` is used in the loop other than as the receiver that the
+    loop fills."""
+    finder = _Counter(name)
+    filling.loop.visit(finder)
+    return finder.count > 1
+
+
+class _Counter(cst.CSTVisitor):
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.count = 0
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name:
+            self.count += 1
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)  # the attribute's own name is no variable
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)  # neither is a keyword argument's name
+        return False
+
+
+# -- building the replacement -------------------------------------------------------------
+
+_CLAUSE_PARENS = (cst.IfExp, cst.Lambda, cst.Yield, cst.NamedExpr, cst.Tuple)
+_ELEMENT_PARENS = (cst.Lambda, cst.Yield, cst.NamedExpr, cst.Tuple)
+
+
+def parenthesized(node: cst.BaseExpression, element: bool = False) -> cst.BaseExpression:
+    """``node`` with parentheses where a comprehension needs them: around a
+    bare tuple, a lambda, a conditional expression in a ``for``/``if``
+    clause."""
+    kinds = _ELEMENT_PARENS if element else _CLAUSE_PARENS
+    if isinstance(node, kinds) and not node.lpar:
+        return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return node
+
+
+def comp_for(filling: Filling) -> cst.CompFor:
+    """The ``for ... if ...`` clauses of the comprehension."""
+    inner: Optional[cst.CompFor] = None
+    conditions: List[cst.CompIf] = []
+    for level in reversed(filling.levels):
+        if isinstance(level, cst.If):
+            conditions.insert(0, cst.CompIf(test=parenthesized(level.test)))
+            continue
+        inner = cst.CompFor(
+            target=level.target,
+            iter=parenthesized(level.iter),
+            ifs=conditions,
+            inner_for_in=inner,
+            asynchronous=cst.Asynchronous() if level.asynchronous is not None else None,
+        )
+        conditions = []
+    assert inner is not None
+    return inner
+
+
+class _Comments(cst.CSTVisitor):
+    def __init__(self, skip: Sequence[cst.CSTNode]) -> None:
+        super().__init__()
+        self.skip = set(map(id, skip))
+        self.found: List[cst.Comment] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if id(node) in self.skip:
+            return False
+        if isinstance(node, cst.Comment):
+            self.found.append(node)
+        return True
+
+
+def moved_comments(node: cst.CSTNode, kept: Sequence[cst.CSTNode]) -> List[cst.EmptyLine]:
+    """The comments of ``node`` outside the ``kept`` parts, as lines of their
+    own (a fix moves them above the new statement)."""
+    finder = _Comments(kept)
+    node.visit(finder)
+    return [
+        cst.EmptyLine(indent=True, whitespace=cst.SimpleWhitespace(""), comment=comment)
+        for comment in finder.found
+    ]
+
+
+def kept_parts(filling: Filling) -> List[cst.CSTNode]:
+    """The parts of the loop that the comprehension reuses as they are."""
+    parts: List[cst.CSTNode] = [filling.element, *filling.key_parts]
+    for level in filling.levels:
+        if isinstance(level, cst.For):
+            parts += [level.target, level.iter]
+        else:
+            parts.append(level.test)
+    return parts
+
+
+def loop_comments(filling: Filling) -> List[cst.EmptyLine]:
+    """The loop's own leading lines and, below them, every comment the
+    comprehension does not carry."""
+    loop = filling.loop
+    body_comments = moved_comments(loop.with_changes(leading_lines=()), kept_parts(filling))
+    return [*loop.leading_lines, *body_comments]
+
+
+def parses(statement: cst.CSTNode) -> bool:
+    """The new statement is valid on its own (a last guard)."""
+    try:
+        cst.parse_statement(cst.Module(body=[]).code_for_node(statement))
+    except cst.ParserSyntaxError:
+        return False
+    return True
+
+
+def inert(node: cst.BaseExpression, targets: Set[str]) -> bool:
+    """Evaluating ``node`` can neither raise nor have an effect: a constant,
+    a loop variable (always bound in the body), a tuple of those."""
+    if isinstance(node, cst.Name):
+        return node.value in targets or node.value in ("None", "True", "False")
+    if isinstance(node, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString)):
+        return True
+    if isinstance(node, cst.ConcatenatedString):
+        return inert(node.left, targets) and inert(node.right, targets)  # type: ignore[arg-type]
+    if isinstance(node, cst.Tuple):
+        return all(
+            isinstance(element, cst.Element) and inert(element.value, targets)
+            for element in node.elements
+        )
+    return False
+
+
+def loop_targets(filling: Filling) -> Set[str]:
+    names: Set[str] = set()
+    for level in filling.levels:
+        if isinstance(level, cst.For):
+            names.update(target_names(level.target))
+    return names
+
+
+class FreshContainerLoop(Rule):
+    """Base of PRF401, PRF403 and PRF404 (not registered itself): an empty
+    container created just before a loop that only fills it."""
+
+    KIND: ClassVar[str]
+    METHOD: ClassVar[str]
+    FIX = Fix.SAFE_WHEN_PROVEN
+
+    def visit_For(self, node: cst.For) -> None:
+        facts = LoopFacts.of(self.context)
+        site = facts.sites.get(node)
+        filling = match_filling(node)
+        if site is None or site.previous is None or filling is None or node in facts.inner:
+            return
+        name = filling.receiver_name
+        if filling.method != self.METHOD or name is None:
+            return
+        value = init_value(site.previous, name)
+        if value is None or not is_empty(value, self.KIND, facts.builtin(self.KIND)):
+            return
+        if references_inside(filling, name):
+            return
+        safety = loop_safety(facts, filling, site, name)
+        safe = safety.safe
+        if filling.key is not None and safe:
+            # `d[k] = v` evaluates v first, `{k: v ...}` k first.
+            targets = loop_targets(filling)
+            safe = inert(filling.key, targets) or inert(filling.element, targets)
+        replacement = self._statement(filling, site.previous) if safety.fixable else None
+        if replacement is not None and not parses(replacement):
+            replacement = None
+        self.report(
+            node,
+            replacement=replacement,
+            safe=safe,
+            removals=(site.previous,),
+            name=name,
+        )
+
+    def _comprehension(self, filling: Filling) -> cst.BaseExpression:
+        for_in = comp_for(filling)
+        element = parenthesized(filling.element, element=True)
+        if self.KIND == "list":
+            return cst.ListComp(elt=element, for_in=for_in)
+        if self.KIND == "set":
+            return cst.SetComp(elt=element, for_in=for_in)
+        assert filling.key is not None
+        key = parenthesized(filling.key, element=True)
+        return cst.DictComp(key=key, value=element, for_in=for_in)
+
+    def _statement(self, filling: Filling, init: cst.CSTNode) -> cst.SimpleStatementLine:
+        assert isinstance(init, cst.SimpleStatementLine)
+        small = init.body[0]
+        value = small.value  # type: ignore[attr-defined]
+        leading = [
+            *init.leading_lines,
+            *moved_comments(value, ()),
+            *loop_comments(filling),
+        ]
+        new_small = small.with_changes(value=self._comprehension(filling))
+        return init.with_changes(body=[new_small], leading_lines=leading)
+
+
+def _list_annotation(node: Optional[cst.BaseExpression]) -> bool:
+    if isinstance(node, cst.Subscript):
+        node = node.value
+    if isinstance(node, cst.Attribute):
+        node = node.attr
+    return isinstance(node, cst.Name) and node.value in ("list", "List")
+
+
+def _list_value(node: Optional[cst.BaseExpression]) -> bool:
+    if isinstance(node, (cst.List, cst.ListComp)):
+        return True
+    return (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Name)
+        and node.func.value in ("list", "sorted")
+    )
+
+
+def bound_to_list(facts: LoopFacts, scope: Scope, name: str) -> bool:
+    """Some binding of ``name`` in ``scope`` is a list: a list display,
+    comprehension, ``list()`` or ``sorted()`` call, or a ``list``/``List``
+    annotation (of a parameter too)."""
+    if isinstance(scope, cst.FunctionDef):
+        params = scope.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            annotation = param.annotation
+            if param.name.value == name and annotation is not None:
+                return _list_annotation(annotation.annotation)
+    names = facts.names(scope)
+    for use in names.uses.get(name, ()):
+        if use.role != "store":
+            continue
+        parent = names.parents.get(use.node)
+        if isinstance(parent, cst.AssignTarget):
+            statement = names.parents.get(parent)
+            if isinstance(statement, cst.Assign) and _list_value(statement.value):
+                return True
+        elif isinstance(parent, cst.AnnAssign) and (
+            _list_annotation(parent.annotation.annotation) or _list_value(parent.value)
+        ):
+            return True
+    return False
+
+
+def comments_outside(node: cst.CSTNode, kept: Sequence[cst.CSTNode]) -> bool:
+    """``node`` has a comment outside the ``kept`` parts."""
+    finder = _Comments(kept)
+    node.visit(finder)
+    return bool(finder.found)
+
+
+def uses_inside(node: cst.CSTNode, name: str) -> int:
+    """How many times ``name`` occurs in ``node``."""
+    counter = _Counter(name)
+    node.visit(counter)
+    return counter.count

@@ -1,0 +1,147 @@
+"""PRF406 dict-items-unused-part."""
+
+from __future__ import annotations
+
+from typing import Optional, Union
+
+import libcst as cst
+
+from perf_lint.rule import Fix, Invalid, Rule, Valid
+from perf_lint.rules._loops import DUMMY, LoopFacts, ScopeNames, comments_outside, uses_inside
+
+Loop = Union[cst.For, cst.CompFor]
+
+
+class DictItemsUnusedPart(Rule):
+    """## What it does
+    Checks for loops and comprehensions over `d.items()` that unpack the
+    pair into two names of which one is never used: a dummy (`_`, `__`,
+    `_unused`: ruff's default dummy-variable pattern) that the loop does not
+    read, or a name that occurs nowhere else in its scope (the comprehension,
+    or the function or module around a `for` statement; not in a class
+    body, whose names stay visible as attributes).
+
+    ## Why is this bad?
+    `.items()` builds a tuple for every pair only for half of it to be
+    thrown away. Iterating over the dict gives the keys directly, and
+    `.values()` the values.
+
+    ## Example
+    ```python
+    for name, _ in options.items():
+        print(name)
+    for _, value in options.items():
+        print(value)
+    ```
+
+    Use instead:
+    ```python
+    for name in options:
+        print(name)
+    for value in options.values():
+        print(value)
+    ```
+
+    ## Fix safety
+    The fix is unsafe: nothing proves that the receiver is a dict (any
+    object can have an `items()` method whose iteration differs from its
+    own iteration, or that has no `values()` method), and the dummy name is
+    no longer bound after the loop. No fix is offered when a comment in the
+    target or the call would be lost.
+    """
+
+    CODE = "PRF406"
+    NAME = "dict-items-unused-part"
+    MESSAGE = "Unused {part} of `.items()`; iterate over {suggestion}"
+    FIX_MESSAGE = "Iterate over {suggestion}"
+    FIX = Fix.UNSAFE
+    PATTERN = r"\bitems\b"
+    VALID = (
+        Valid("for k, v in d.items():\n    print(k, v)\n"),
+        Valid("for _, _ in d.items():\n    pass\n"),
+        Valid("for k, _ in d.items():\n    print(k, _)\n"),
+        Valid("for k, _ in d.items(x):\n    pass\n"),
+    )
+    INVALID = (
+        Invalid(
+            "for k, _ in d.items():\n    print(k)\n",
+            unsafe_fixed="for k in d:\n    print(k)\n",
+        ),
+        Invalid(
+            "[v for _, v in d.items()]\n",
+            unsafe_fixed="[v for v in d.values()]\n",
+        ),
+    )
+
+    def visit_For(self, node: cst.For) -> None:
+        facts = LoopFacts.of(self.context)
+        site = facts.sites.get(node)
+        names = None
+        if site is not None and not isinstance(site.scope, cst.ClassDef):
+            names = facts.names(site.scope)
+        self._check(node, node, names)
+
+    def visit_ListComp(self, node: cst.ListComp) -> None:
+        self._comprehension(node)
+
+    def visit_SetComp(self, node: cst.SetComp) -> None:
+        self._comprehension(node)
+
+    def visit_DictComp(self, node: cst.DictComp) -> None:
+        self._comprehension(node)
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self._comprehension(node)
+
+    def _comprehension(self, node: cst.CSTNode) -> None:
+        comp: Optional[cst.CompFor] = node.for_in  # type: ignore[attr-defined]
+        while comp is not None:
+            self._check(comp, node)
+            comp = comp.inner_for_in
+
+    def _check(self, loop: Loop, scope: cst.CSTNode, names: Optional[ScopeNames] = None) -> None:
+        target, call = loop.target, loop.iter
+        if not isinstance(target, cst.Tuple) or len(target.elements) != 2:
+            return
+        if not all(
+            isinstance(e, cst.Element) and isinstance(e.value, cst.Name) for e in target.elements
+        ):
+            return
+        if not isinstance(call, cst.Call) or call.args:
+            return
+        if not isinstance(call.func, cst.Attribute) or call.func.attr.value != "items":
+            return
+        first, second = (e.value for e in target.elements)
+        assert isinstance(first, cst.Name) and isinstance(second, cst.Name)
+        first_dummy = self._unused(first.value, scope, names)
+        second_dummy = self._unused(second.value, scope, names)
+        if bool(first_dummy) == bool(second_dummy):
+            return
+        kept = first if second_dummy else second
+        receiver = call.func.value
+        if second_dummy:
+            part, suggestion, new_iter = "value", "the dict", receiver
+        else:
+            part, suggestion = "key", "`.values()`"
+            new_iter = call.with_changes(func=call.func.with_changes(attr=cst.Name("values")))
+        replacement = None
+        if not comments_outside(target, [kept]) and not comments_outside(call, [receiver]):
+            if call.lpar and new_iter is receiver:
+                new_iter = receiver.with_changes(
+                    lpar=[*call.lpar, *receiver.lpar], rpar=[*receiver.rpar, *call.rpar]
+                )
+            replacement = loop.with_changes(target=kept, iter=new_iter)
+        self.report(loop, replacement=replacement, part=part, suggestion=suggestion)
+
+    @staticmethod
+    def _unused(name: str, scope: cst.CSTNode, names: Optional[ScopeNames]) -> bool:
+        """A dummy name that the loop never reads, or a name used nowhere
+        else in its scope (a comprehension, or the function or module
+        around a ``for`` statement)."""
+        if uses_inside(scope, name) > 1:
+            return False
+        if DUMMY.match(name):
+            return True
+        if names is None:
+            return isinstance(scope, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp))
+        return len(names.uses.get(name, ())) == 1 and not names.introspective

@@ -1,0 +1,104 @@
+"""PRF401 loop-append-comprehension."""
+
+from __future__ import annotations
+
+from perf_lint.rule import Invalid, Valid
+from perf_lint.rules._loops import FreshContainerLoop
+
+
+class LoopAppendComprehension(FreshContainerLoop):
+    """## What it does
+    Checks for an empty list (`[]` or `list()`, with or without an
+    annotation) created just before a `for` or `async for` loop whose body
+    only appends to it, optionally under `if` statements without `else` and
+    in nested `for` loops.
+
+    ## Why is this bad?
+    The loop looks `append` up and calls it once per item. A list
+    comprehension builds the same list with a dedicated instruction, which is
+    faster, and says in one expression what the list holds.
+
+    ## Example
+    ```python
+    def squares(numbers):
+        result = []
+        for n in numbers:
+            if n > 0:
+                result.append(n * n)
+        return result
+    ```
+
+    Use instead:
+    ```python
+    def squares(numbers):
+        result = [n * n for n in numbers if n > 0]
+        return result
+    ```
+
+    ## Fix safety
+    The fix replaces the two statements by one assignment of a list
+    comprehension, keeping the annotation, and moves every comment of the
+    loop above it. A comprehension has its own scope and binds the list only
+    at the end, so the fix is offered as safe only when none of that can be
+    seen. It is **unsafe** when:
+
+    - the code is at module level (the list and the loop variable are
+      globals, visible to the functions the loop calls and to importers
+      after a failed import);
+    - a loop variable is declared `global`/`nonlocal`, used in a nested
+      function, lambda, class or generator expression (including inside the
+      loop), or read anywhere else in the function where it may still hold
+      the loop's value: after the loop, or before it inside an enclosing
+      loop, unless a rebinding that the loop cannot come between (an
+      assignment earlier in the same block, or another `for` over the same
+      name around the read) shadows it;
+    - the list's name is declared `global`/`nonlocal` or used in a nested
+      scope, or the pair is inside a `try` or `with` of the function (when
+      the loop raises, the original leaves a partly filled list that the
+      handler, `finally` or the code after a suppressing `with` can read);
+    - the function uses `locals()`, `vars()`, `dir()`, `eval`, `exec`,
+      `globals()`, `breakpoint()` or frame introspection;
+    - the element, a condition or a nested iterable uses `await` or
+      `super`/`__class__` (zero-argument `super()` fails inside a
+      comprehension before Python 3.12), or a loop variable is read before
+      the comprehension binds it (in the loop's own iterable, say).
+
+    No fix is offered in a class body (the comprehension could not see the
+    class's names), when a loop target is not a plain name, or when the loop
+    holds `yield` or `:=`. The loop is not reported at all when the list is
+    used inside it other than by `append`. A traceback's frame still shows a
+    loop variable after an exception; debuggers are not considered.
+    """
+
+    CODE = "PRF401"
+    NAME = "loop-append-comprehension"
+    MESSAGE = "Loop only appends to `{name}`; use a list comprehension"
+    FIX_MESSAGE = "Replace the loop by a list comprehension"
+    KIND = "list"
+    METHOD = "append"
+    PATTERN = r"append"
+    VALID = (
+        Valid("def f(xs):\n    r = [0]\n    for x in xs:\n        r.append(x)\n    return r\n"),
+        Valid("def f(xs):\n    r = []\n    for x in xs:\n        r.append(r)\n    return r\n"),
+        Valid(
+            "def f(xs):\n    r = []\n    for x in xs:\n        r.append(x)\n"
+            "    else:\n        pass\n"
+        ),
+        Valid("def f(xs):\n    r = []\n    for x in xs:\n        print(x)\n        r.append(x)\n"),
+    )
+    INVALID = (
+        Invalid(
+            "def f(xs):\n    r = []\n    for x in xs:\n        r.append(x + 1)\n    return r\n",
+            fixed="def f(xs):\n    r = [x + 1 for x in xs]\n    return r\n",
+        ),
+        Invalid(
+            "def f(xs):\n    r: list = list()\n    for x in xs:\n        if x:\n"
+            "            r.append(x)\n    return r\n",
+            fixed="def f(xs):\n    r: list = [x for x in xs if x]\n    return r\n",
+        ),
+        Invalid(
+            "r = []\nfor x in xs:\n    r.append(x)\n",
+            unsafe_fixed="r = [x for x in xs]\n",
+        ),
+        Invalid("class C:\n    r = []\n    for x in xs:\n        r.append(x)\n"),
+    )
