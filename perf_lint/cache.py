@@ -37,7 +37,7 @@ from perf_lint.diagnostic import Applicability, Diagnostic, Edit, FixRecord, Loc
 
 DEFAULT_DIR = ".perf-lint-cache"
 #: Bumped when the layout or the entry format changes.
-FORMAT = 2
+FORMAT = 1
 MAX_ENTRIES = 100_000
 MAX_BYTES = 256 * 1024 * 1024
 #: Temporary files older than this are left over from a killed run.

@@ -535,7 +535,9 @@ def test_prefilter_hides_nothing_on_the_stdlib(monkeypatch: pytest.MonkeyPatch) 
         with_filter[path] = engine.check_text(text, str(path)).diagnostics
     from perf_lint import engine as engine_module
 
-    monkeypatch.setattr(engine_module, "candidate_rules", lambda source, rules: list(rules))
+    monkeypatch.setattr(
+        engine_module, "candidate_rules", lambda source, rules, config=None: list(rules)
+    )
     total = 0
     for path in sample:
         text = path.read_text(encoding="utf-8")

@@ -84,4 +84,6 @@ def test_lookup() -> None:
         rule_for("PRF999")
     assert codes_matching("PRF1") == ("PRF101", "PRF102")
     assert codes_matching("PRF2") == ("PRF201", "PRF202", "PRF203")
-    assert codes_matching("PRF3") == ()
+    assert codes_matching("PRF30") == ("PRF301", "PRF302", "PRF303", "PRF304", "PRF305")
+    assert codes_matching("PRF40") == tuple(f"PRF40{n}" for n in range(1, 8))
+    assert codes_matching("PRF5") == ()

@@ -68,7 +68,7 @@ def full_positions(module: cst.Module, reports: Any, full: Any) -> Any:
     return positions_module.Positions({}, full)
 
 
-def everything(source: str, rules: Any) -> list:
+def everything(source: str, rules: Any, config: Any = None) -> list:
     return list(rules)
 
 
