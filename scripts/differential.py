@@ -169,7 +169,9 @@ def match(ours: List[Finding], theirs: List[Finding]) -> Outcome:
     return outcome
 
 
-_NAMES = re.compile(r"`[^`]*`")
+#: Backquoted names in messages, except a bare ``type.method`` such as ruff's
+#: `list.extend` or `dict.update`, which tells two kinds of a rule apart.
+_NAMES = re.compile(r"`(?!(?:list|dict|set)\.\w+`)[^`]*`")
 
 
 @functools.lru_cache(maxsize=64)
@@ -257,6 +259,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     else:
         raw = run_ruff(args.tree, ruff_codes)
     theirs = _findings(raw, ruff_codes)
+    versions = [[sys.executable, "-m", "perf_lint", "--version"], [_tool("ruff"), "--version"]]
+    for command in versions:
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        print(done.stdout.strip() or done.stderr.strip())
+    print(f"tree: {args.tree}\n")
     report(args.pairs, ours, theirs, args.show)
     return 0
 
