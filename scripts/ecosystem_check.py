@@ -3,12 +3,20 @@ before and after (run by hand: it downloads sdists from PyPI).
 
 For each project below: download the pinned sdist (``pip download --no-deps
 --no-binary :all:``), unpack it twice, run the test suite in the first copy,
-run ``perf-lint check --fix`` (safe fixes only, the selected codes) on the
-second copy (package *and* tests), check that every file still compiles, run
-the suite again and print one table row: files changed, fixes by code (the
-safe fixes reported before fixing), tests passed/failed before and after.
+run ``perf-lint check --fix --show-fixes`` (safe fixes only; every default
+rule unless ``--select`` is given) on the project's package source in the
+second copy, check that every changed file still compiles, run the suite
+again and print one table row: files changed, fixes applied by code (read
+from ``--show-fixes``), tests passed/failed before and after, verdict.
 
-    python scripts/ecosystem_check.py [--select PRF4] [--workdir DIR] [NAME ...]
+Only the package source is fixed by default: that is the code users ship and
+the code the suite exercises; fixing the tests as well (``--include-tests``)
+could hide a broken fix behind a test that was rewritten along with it.
+``--unsafe-fixes`` applies unsafe fixes too (informative: those may change
+behaviour by design, so a changed result there is not a bug by itself).
+
+    python scripts/ecosystem_check.py [--select CODES] [--include-tests]
+        [--unsafe-fixes] [--workdir DIR] [NAME ...]
 
 Add a project by adding a ``Project`` to ``PROJECTS``. Exit code 1 when a
 suite's results changed or a fixed file does not compile.
@@ -19,7 +27,6 @@ from __future__ import annotations
 import argparse
 import collections
 import dataclasses
-import json
 import os
 import re
 import shutil
@@ -38,6 +45,8 @@ class Project:
     version: str
     #: Test paths, relative to the unpacked sdist.
     tests: Tuple[str, ...]
+    #: Package source that is fixed, relative to the unpacked sdist.
+    package: Tuple[str, ...]
     #: Directory put on ``PYTHONPATH`` so that the tests import this copy.
     source_root: str = "."
     #: Extra packages the test suite needs besides pytest.
@@ -48,9 +57,23 @@ class Project:
 PYTEST = "pytest<8"
 
 PROJECTS = (
-    Project("more-itertools", "10.5.0", ("tests",)),
-    Project("toolz", "1.0.0", ("toolz/tests",)),
-    Project("boltons", "24.1.0", ("tests",)),
+    Project("more-itertools", "10.5.0", ("tests",), ("more_itertools",)),
+    # toolz keeps its tests inside the package: fixing the package fixes them too.
+    Project("toolz", "1.0.0", ("toolz/tests",), ("toolz",)),
+    Project("boltons", "24.1.0", ("tests",), ("boltons",)),
+    Project(
+        "python-dateutil",
+        "2.9.0.post0",
+        ("tests",),
+        ("src/dateutil",),
+        source_root="src",
+        # conftest.py marks tests ``no_cover``, which pytest-cov registers.
+        requires=("six", "freezegun", "hypothesis", "pytest-cov"),
+    ),
+    Project("tabulate", "0.9.0", ("test",), ("tabulate",)),
+    Project("click", "8.1.7", ("tests",), ("src/click",), source_root="src"),
+    # schedule logs through ``logging``; its timezone tests need pytz.
+    Project("schedule", "1.2.2", ("test_schedule.py",), ("schedule",), requires=("pytz",)),
 )
 
 
@@ -128,26 +151,34 @@ def _test(python: Path, project: Project, root: Path) -> Tuple[int, int]:
 
 
 def _perf_lint(*args: str) -> subprocess.CompletedProcess:
-    return _run([sys.executable, "-m", "perf_lint", "check", *args])
+    return _run([sys.executable, "-m", "perf_lint", "check", "--no-cache", *args])
+
+
+_FIXED = re.compile(r"^\s+(\d+) × (\w+) ", re.M)
 
 
 def _snapshot(root: Path) -> Dict[Path, bytes]:
     return {path: path.read_bytes() for path in root.rglob("*.py")}
 
 
-def check(project: Project, workdir: Path, python: Path, select: str) -> Row:
+def check(project: Project, workdir: Path, python: Path, options: argparse.Namespace) -> Row:
     row = Row(project)
     archive = _download(project, workdir / "downloads")
     before_root = _unpack(archive, workdir / "before" / project.name)
     after_root = _unpack(archive, workdir / "after" / project.name)
     row.before = _test(python, project, before_root)
-    report = _perf_lint("--select", select, "--format", "json", "--exit-zero", str(after_root))
-    for diagnostic in json.loads(report.stdout or "[]"):
-        fix = diagnostic.get("fix")
-        if fix and fix["applicability"] == "safe":
-            row.fixes[diagnostic["code"]] += 1
+    targets = [str(after_root / path) for path in project.package]
+    if options.include_tests:
+        targets += [str(after_root / path) for path in project.tests]
+    flags = ["--select", options.select] if options.select else []
+    if options.unsafe_fixes:
+        flags.append("--unsafe-fixes")
     original = _snapshot(after_root)
-    _perf_lint("--select", select, "--fix", "--exit-zero", str(after_root))
+    fixed = _perf_lint(*flags, "--fix", "--show-fixes", "--exit-zero", *targets)
+    if fixed.returncode:
+        row.compile_errors.append(f"perf-lint exited {fixed.returncode}: {fixed.stderr[-500:]}")
+    for count, code in _FIXED.findall(fixed.stdout):
+        row.fixes[code] += int(count)
     for path, data in original.items():
         if path.read_bytes() != data:
             row.files_changed += 1
@@ -160,7 +191,7 @@ def check(project: Project, workdir: Path, python: Path, select: str) -> Row:
 
 
 def _table(rows: Sequence[Row]) -> str:
-    header = ("project", "version", "files changed", "fixes by code", "before", "after", "same")
+    header = ("project", "version", "files changed", "fixes by code", "before", "after", "verdict")
     lines = [header]
     for row in rows:
         fixes = ", ".join(f"{code} {n}" for code, n in sorted(row.fixes.items())) or "-"
@@ -172,7 +203,7 @@ def _table(rows: Sequence[Row]) -> str:
                 fixes,
                 "{} passed / {} failed".format(*row.before),
                 "{} passed / {} failed".format(*row.after),
-                "yes" if row.ok else "NO",
+                "ok" if row.ok else "CHANGED",
             )
         )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
@@ -184,14 +215,16 @@ def _table(rows: Sequence[Row]) -> str:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="projects to check (default: all)")
-    parser.add_argument("--select", default="PRF4", help="codes or prefixes to fix")
+    parser.add_argument("--select", default="", help="codes or prefixes to fix (default: all)")
+    parser.add_argument("--include-tests", action="store_true", help="fix the test files too")
+    parser.add_argument("--unsafe-fixes", action="store_true", help="apply unsafe fixes too")
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args(argv)
     projects = [p for p in PROJECTS if not args.names or p.name in args.names]
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="perf-lint-ecosystem-"))
     (workdir / "downloads").mkdir(parents=True, exist_ok=True)
     python = _environment(workdir, projects)
-    rows = [check(project, workdir, python, args.select) for project in projects]
+    rows = [check(project, workdir, python, args) for project in projects]
     print(_table(rows))
     for row in rows:
         for problem in row.compile_errors:
