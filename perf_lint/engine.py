@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import collections
 import dataclasses
+import difflib
 import re
 import tokenize
 import warnings
@@ -307,6 +308,68 @@ def _edit_by_diff(module: cst.Module, source: str, report: Report) -> Edit:
     )
 
 
+_LINES = re.compile(r".*?(?:\r\n|\r|\n)|.+\Z", re.S)
+
+
+def _edits_by_diff(
+    module: cst.Module, source: str, reports: Sequence[Report], positions: Any
+) -> Dict[int, Edit]:
+    """The edits of several fixes with removals (by ``id`` of the report),
+    from one rendering of the module with all of them applied instead of
+    one each: the same edits ``_edit_by_diff`` gives, for the reports whose
+    changed lines hold no other report's changes (the others are left out,
+    to be computed one by one)."""
+    replacer = _Replacer(
+        {report.node: ("", report.replacement) for report in reports},  # type: ignore[misc]
+        {removed: report.node for report in reports for removed in report.removals},
+    )
+    new = module.visit(replacer).code
+    if len(replacer.applied) != len(reports):
+        return {}
+    old_lines, new_lines = _LINES.findall(source), _LINES.findall(new)
+    spans = {}
+    for report in reports:
+        ranges = [positions[node] for node in (report.node, *report.removals)]
+        spans[id(report)] = (min(r.start.line for r in ranges) - 1, max(r.end.line for r in ranges))
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    owned: Dict[int, List[Tuple[int, int, int, int]]] = {}
+    shared = set()  # reports whose lines a change shares with another report
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        hits = [key for key, (a, b) in spans.items() if (a <= i1 < b) or (i1 < b and i2 > a)]
+        if not hits:
+            return {}  # a change outside every report: attribute nothing
+        if len(hits) > 1:
+            shared.update(hits)
+        owned.setdefault(hits[0], []).append((i1, i2, j1, j2))
+    edits = {}
+    for key, hunks in owned.items():
+        if key in shared:
+            continue
+        i1, j1 = hunks[0][0], hunks[0][2]
+        i2, j2 = hunks[-1][1], hunks[-1][3]
+        before, after = "".join(old_lines[i1:i2]), "".join(new_lines[j1:j2])
+        start = 0
+        limit = min(len(before), len(after))
+        while start < limit and before[start] == after[start]:
+            start += 1
+        if 0 < start < len(before) and before[start - 1] == "\r" and before[start] == "\n":
+            start -= 1
+        end_old, end_new = len(before), len(after)
+        while end_old > start and end_new > start and before[end_old - 1] == after[end_new - 1]:
+            end_old, end_new = end_old - 1, end_new - 1
+        if 0 < end_old < len(before) and before[end_old - 1] == "\r" and before[end_old] == "\n":
+            end_old, end_new = end_old + 1, end_new + 1
+        first, last = _location(before, start), _location(before, end_old)
+        edits[key] = Edit(
+            content=after[start:end_new],
+            location=Location(first.row + i1, first.column),
+            end_location=Location(last.row + i1, last.column),
+        )
+    return edits
+
+
 class _DebugFields(cst.CSTVisitor):
     """Nodes inside an f-string ``{expr=}`` field, whose source text is part
     of the output: no fix may touch them."""
@@ -474,6 +537,12 @@ class Engine:
         )
         unfixable = _unfixable(module, source, reports, positions.code)
         inline = noqa.InlineNoqa(source)
+        removing = [
+            r
+            for r in reports
+            if r.removals and r.replacement is not None and r.node not in unfixable
+        ]
+        removal_edits = _edits_by_diff(module, source, removing, positions) if removing else {}
         diagnostics: List[Diagnostic] = []
         fixes: List[Tuple[Diagnostic, Report]] = []
         for instance in instances:
@@ -485,7 +554,7 @@ class Engine:
                 if report.node in unfixable:
                     report.replacement = report.applicability = None
                 if report.removals and report.replacement is not None:
-                    edit = _edit_by_diff(module, source, report)
+                    edit = removal_edits.get(id(report)) or _edit_by_diff(module, source, report)
                     fix_record = FixRecord(report.applicability, report.fix_message or "", (edit,))
                 elif report.replacement is not None and report.applicability is not None:
                     edit = Edit(

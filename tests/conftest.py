@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -54,3 +56,15 @@ def output_path(source: Path, kind: str) -> Path:
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+def hypothesis_settings(default: int) -> settings:
+    """Settings for a property: ``default`` examples, or as many as
+    ``PERF_LINT_HYPOTHESIS_EXAMPLES`` says (for long hunts); no deadline,
+    since a whole-program example can take a while on a loaded machine."""
+    examples = os.environ.get("PERF_LINT_HYPOTHESIS_EXAMPLES")
+    return settings(
+        max_examples=int(examples) if examples else default,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )

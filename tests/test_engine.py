@@ -42,3 +42,41 @@ def test_file_level_noqa_keeps_syntax_errors() -> None:
     assert [(d.code, d.name, d.location.row, d.location.column) for d in found] == [
         (None, "syntax-error", 2, 7)
     ]
+
+
+def test_removal_edits_from_one_rendering_equal_those_made_one_by_one() -> None:
+    """Fixes that remove statements get their JSON edits from one rendering
+    of the module with all of them applied; each edit is the one the fix
+    alone gives (it used to take one whole-module rendering per fix)."""
+    import libcst as cst
+
+    from perf_lint import engine as engine_module
+    from perf_lint import positions as positions_module
+    from perf_lint.context import FileContext
+    from perf_lint.registry import RULES
+    from tests.conftest import FIXTURES
+
+    sources = [path.read_text() for path in sorted(FIXTURES.glob("PRF40*.py"))]
+    loop = (
+        "    out{n} = []\n    # before\n    for x in items:\n        out{n}.append(x + {n})  # c\n"
+    )
+    sources.append("def f(items):\n" + "".join(loop.format(n=n) for n in range(30)))
+    checked = 0
+    for source in sources:
+        module = cst.parse_module(source)
+        context = FileContext("x.py", source, module)
+        instances = [rule(context) for rule in RULES if rule.CODE.startswith("PRF40")]
+        cst.visit_batched(module, instances)
+        reports = [r for i in instances for r in i.reports if r.removals and r.replacement]
+        if not reports:
+            continue
+        wrapper = cst.metadata.MetadataWrapper(module, unsafe_skip_copy=True)
+        positions = positions_module.report_positions(
+            module, reports, lambda w=wrapper: w.resolve(cst.metadata.PositionProvider)
+        )
+        batched = engine_module._edits_by_diff(module, source, reports, positions)
+        for report in reports:
+            if id(report) in batched:
+                assert batched[id(report)] == engine_module._edit_by_diff(module, source, report)
+                checked += 1
+    assert checked >= 60

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import sys
 import sysconfig
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import pytest
-from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import assume, event, given
 from hypothesis import strategies as st
 
 from perf_lint import config as config_module
@@ -32,19 +31,11 @@ from perf_lint.engine import Engine, FixMode, candidate_rules
 from perf_lint.registry import RULES
 from perf_lint.rule import Applicability
 from perf_lint.rules._format_spec import FLOATS, INTEGERS, STR, translate
+from tests.conftest import hypothesis_settings
 
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")
 
-_EXAMPLES = os.environ.get("PERF_LINT_HYPOTHESIS_EXAMPLES")
 LOGGING_CODES = ("PRF301", "PRF302", "PRF303", "PRF304", "PRF305")
-
-
-def _settings(default: int) -> settings:
-    return settings(
-        max_examples=int(_EXAMPLES) if _EXAMPLES else default,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    )
 
 
 def _engine(*codes: str, **options: Any) -> Engine:
@@ -84,7 +75,7 @@ ANY_VALUE = st.recursive(
 )
 
 
-@_settings(200)
+@hypothesis_settings(200)
 @given(SPEC_PARTS, st.sampled_from([None, "r", "s", "a"]), st.data())
 def test_accepted_specs_render_like_percent(parts: Tuple[str, ...], conversion, data) -> None:
     spec = "".join(parts)
@@ -212,7 +203,7 @@ def _assert_same_message(source: str, code: str, values: Sequence[Any]) -> None:
     assert _logged(fixed, values) == before, (source, fixed, values)
 
 
-@_settings(150)
+@hypothesis_settings(150)
 @given(
     _fields(),
     TEXT,
@@ -224,7 +215,7 @@ def test_safe_fstring_fix_keeps_the_message(fields, tail, annotations, data) -> 
     _assert_same_message(_program(_fstring(fields, tail), annotations), "PRF301", values)
 
 
-@_settings(100)
+@hypothesis_settings(100)
 @given(
     _fields(),
     TEXT,
@@ -236,7 +227,7 @@ def test_safe_format_fix_keeps_the_message(fields, tail, annotations, data) -> N
     _assert_same_message(_program(_format_call(fields, tail), annotations), "PRF302", values)
 
 
-@_settings(100)
+@hypothesis_settings(100)
 @given(
     st.lists(st.sampled_from(["%s", "%r", "%5s", "%-4r", "%%", "%a"]), min_size=1, max_size=3),
     st.sampled_from(["tuple", "single", "dict"]),
@@ -496,7 +487,7 @@ def test_prefilter_admits_every_logging_shape(source: str) -> None:
     assert found <= {rule.CODE for rule in candidate_rules(source, RULES)}
 
 
-@_settings(100)
+@hypothesis_settings(100)
 @given(
     st.sampled_from(["logger", "logging", "self.log", "audit_log", "LOG"]),
     st.sampled_from(["debug", "info", "warning", "warn", "error", "exception", "critical"]),

@@ -14,7 +14,6 @@ import ast
 import contextlib
 import io
 import json
-import os
 import tempfile
 import warnings
 from pathlib import Path
@@ -22,23 +21,14 @@ from typing import List, Tuple
 
 import hypothesmith
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from perf_lint import cli
 from perf_lint.output import FORMATS
+from tests.conftest import hypothesis_settings
 
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")
-
-_EXAMPLES = os.environ.get("PERF_LINT_HYPOTHESIS_EXAMPLES")
-
-
-def _settings(default: int) -> settings:
-    return settings(
-        max_examples=int(_EXAMPLES) if _EXAMPLES else default,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
 
 
 def _main(args: List[str]) -> Tuple[int, str]:
@@ -129,7 +119,7 @@ def _run_everything(data: bytes) -> None:
             assert path.read_bytes() == fixed, f"{flags} is not a fixed point"
 
 
-@_settings(12)
+@hypothesis_settings(12)
 @given(damaged_files())
 @example(b"x = (" * 300 + b"1" + b")" * 300 + b"\n")
 @example(b"\xef\xbb\xbf# coding: latin-1\nx in [1]\n")

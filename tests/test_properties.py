@@ -20,7 +20,6 @@ import ast
 import collections
 import dataclasses
 import io
-import os
 import re
 import tokenize
 import warnings
@@ -29,28 +28,15 @@ from typing import Any, Callable, Counter, Dict, List, Optional, Sequence, Tuple
 import hypothesmith
 import libcst as cst
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from perf_lint import fix, lint
 from perf_lint.engine import Engine, FileResult, FixMode
 from perf_lint.rule import Applicability, Diagnostic, Edit
+from tests.conftest import hypothesis_settings
 
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")
-
-_EXAMPLES = os.environ.get("PERF_LINT_HYPOTHESIS_EXAMPLES")
-
-
-def _settings(default: int) -> settings:
-    return settings(
-        max_examples=int(_EXAMPLES) if _EXAMPLES else default,
-        deadline=None,
-        suppress_health_check=[
-            HealthCheck.too_slow,
-            HealthCheck.filter_too_much,
-            HealthCheck.data_too_large,
-        ],
-    )
 
 
 ENGINE = Engine()
@@ -193,13 +179,13 @@ def _inside(inner: Diagnostic, outer: Diagnostic) -> bool:
 # -- 1, 2: hypothesmith programs ------------------------------------------------------
 
 
-@_settings(50)
+@hypothesis_settings(50)
 @given(hypothesmith.from_grammar())
 def test_engine_on_grammar_programs(source: str) -> None:
     assert_engine_properties(source, api=True)
 
 
-@_settings(20)
+@hypothesis_settings(20)
 @given(hypothesmith.from_node())
 def test_engine_on_node_programs(source: str) -> None:
     assert_engine_properties(source)
@@ -246,7 +232,7 @@ def grammar_memberships(draw: Callable) -> str:
     return source
 
 
-@_settings(50)
+@hypothesis_settings(50)
 @given(grammar_memberships())
 def test_engine_on_grammar_expressions(source: str) -> None:
     results = assert_engine_properties(source)
@@ -677,7 +663,7 @@ def _membership_diagnostics(result: FileResult) -> List[Diagnostic]:
     return [d for d in result.diagnostics if d.code in MEMBERSHIP]
 
 
-@_settings(50)
+@hypothesis_settings(50)
 @given(programs())
 # Found by these properties (kept as fixtures). Nested literals deeper than
 # the engine's fix rounds (MAX_FIX_ROUNDS = 10) once left work for a second
@@ -985,7 +971,7 @@ def assert_same_behaviour(original: str, fixed: str, values: Sequence[Any]) -> N
     ),
     values=[1],
 )
-@_settings(150)
+@hypothesis_settings(150)
 @given(
     case=membership_cases(SAFE_ANNOTATIONS, sorted(FORMS), extra_element=False),
     values=st.lists(HASHABLE_VALUES, max_size=8),
@@ -1011,7 +997,7 @@ def test_safe_fix_keeps_behaviour(case: Case, values: List[Any]) -> None:
 UNPROVEN_FORMS = sorted(set(FORMS) - {"str", "chain", "chain-eq", "fstring-debug", "derived"})
 
 
-@_settings(60)
+@hypothesis_settings(60)
 @given(
     case=st.one_of(
         membership_cases(UNSAFE_ANNOTATIONS, UNPROVEN_FORMS, extra_element=False),

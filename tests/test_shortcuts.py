@@ -6,7 +6,6 @@ sample and generated programs (Hypothesis)."""
 from __future__ import annotations
 
 import contextlib
-import os
 import random
 import sysconfig
 import warnings
@@ -16,7 +15,7 @@ from typing import Any, List
 import hypothesmith
 import libcst as cst
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from libcst.metadata import MetadataWrapper, PositionProvider
 
@@ -24,19 +23,9 @@ from perf_lint import engine as engine_module
 from perf_lint import positions as positions_module
 from perf_lint.config import Config
 from perf_lint.engine import Engine, FixMode
-from tests.conftest import fixture_sources
+from tests.conftest import fixture_sources, hypothesis_settings
 
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")
-
-_EXAMPLES = os.environ.get("PERF_LINT_HYPOTHESIS_EXAMPLES")
-
-
-def _settings(default: int) -> settings:
-    return settings(
-        max_examples=int(_EXAMPLES) if _EXAMPLES else default,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    )
 
 
 def stdlib_sample() -> List[Path]:
@@ -157,7 +146,7 @@ def program_and_nodes(draw: Any) -> tuple:
     return module, wanted
 
 
-@_settings(10)
+@hypothesis_settings(10)
 @given(program_and_nodes())
 def test_node_positions_property(case: tuple) -> None:
     module, wanted = case
@@ -178,7 +167,7 @@ def memberships(draw: Any) -> str:
     return snippet + program if where == "before" else program + snippet
 
 
-@_settings(10)
+@hypothesis_settings(10)
 @given(memberships())
 def test_shortcuts_property(source: str) -> None:
     with pytest.MonkeyPatch.context() as monkeypatch, contextlib.suppress(RecursionError):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import ast
 import io
 import json
-import os
 import re
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from typing import Any, Dict, List
 import hypothesmith
 import libcst as cst
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from perf_lint import flake8 as flake8_module
@@ -37,23 +36,11 @@ from perf_lint.rules._size import (
     size_bound,
     split_plan,
 )
+from tests.conftest import hypothesis_settings
 
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
-_EXAMPLES = os.environ.get("PERF_LINT_HYPOTHESIS_EXAMPLES")
-
-
-def _settings(default: int) -> settings:
-    return settings(
-        max_examples=int(_EXAMPLES) if _EXAMPLES else default,
-        deadline=None,
-        suppress_health_check=[
-            HealthCheck.too_slow,
-            HealthCheck.filter_too_much,
-            HealthCheck.data_too_large,
-        ],
-    )
 
 
 def _engine(code: str, **options: Any) -> Engine:
@@ -104,7 +91,7 @@ def _valid(source: str) -> bool:
     return True
 
 
-@_settings(60)
+@hypothesis_settings(60)
 @given(hypothesmith.from_grammar())
 @example("x = '\x1c'\n")
 @example("a = 1; b = 2; c = 3\n")
@@ -314,7 +301,7 @@ def test_split_plan_compound_statements_and_decorators() -> None:
     ]
 
 
-@_settings(60)
+@hypothesis_settings(60)
 @given(hypothesmith.from_grammar())
 def test_split_plan_partitions_the_definitions(source: str) -> None:
     """Every movable name is in exactly one group or shared, and the lines
@@ -369,7 +356,7 @@ def test_complexity_is_reported_at_the_def_name_not_the_decorator() -> None:
 SIZE_CODES = ("PRF201", "PRF202", "PRF203")
 
 
-@_settings(80)
+@hypothesis_settings(80)
 @given(
     hypothesmith.from_grammar(),
     st.integers(min_value=1, max_value=6),

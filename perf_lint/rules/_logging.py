@@ -303,6 +303,16 @@ def _exits(body: cst.BaseSuite) -> bool:
     )
 
 
+@dataclasses.dataclass
+class Lazy:
+    """A lazy form of a message: the new message, its arguments, and
+    whether the formatted text is proven identical."""
+
+    message: cst.BaseExpression
+    arguments: List[cst.BaseExpression]
+    safe: bool
+
+
 class LoggingRule(Rule):
     """Base of the logging rules (not registered itself): tracks scopes (for
     type inference) and guards, and calls ``check`` on every logging call."""
@@ -322,6 +332,20 @@ class LoggingRule(Rule):
     # -- to override ------------------------------------------------------
     def check(self, found: LoggingCall) -> None:
         raise NotImplementedError
+
+    def report_lazy(
+        self, node: cst.BaseExpression, lazy: Optional[Lazy], safe: Optional[bool] = None
+    ) -> None:
+        """Report the message ``node``, with the rewrite to ``lazy``'s
+        arguments as its fix when there is one that keeps every comment;
+        ``safe`` overrides ``lazy.safe``."""
+        replacement = None
+        if lazy is not None:
+            replacement = lazy_arguments(node, lazy.message, lazy.arguments)
+        if lazy is None or replacement is None:
+            self.report(node)
+            return
+        self.report(node, replacement=replacement, safe=lazy.safe if safe is None else safe)
 
     # -- scopes and guards --------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:

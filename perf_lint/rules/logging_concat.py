@@ -8,15 +8,14 @@ import libcst as cst
 
 from perf_lint.rule import Fix, Invalid, Valid
 from perf_lint.rules._logging import (
+    Lazy,
     LoggingCall,
     LoggingRule,
     first_string,
-    lazy_arguments,
     prefilter,
     string_literal,
     string_value,
 )
-from perf_lint.rules.logging_fstring import Lazy
 
 
 def _operands(node: cst.BaseExpression) -> List[cst.BaseExpression]:
@@ -141,10 +140,4 @@ class LoggingConcat(LoggingRule):
         node = arg.value
         assert isinstance(node, cst.BinaryOperation)
         lazy = concat_to_lazy(self, node) if found.can_add_arguments() else None
-        replacement = None
-        if lazy is not None:
-            replacement = lazy_arguments(node, lazy.message, lazy.arguments)
-        if replacement is None or lazy is None:
-            self.report(node)
-            return
-        self.report(node, replacement=replacement, safe=False)
+        self.report_lazy(node, lazy, safe=False)

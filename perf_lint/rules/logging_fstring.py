@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import dataclasses
 import warnings
 from typing import List, Optional
 
@@ -12,22 +11,12 @@ import libcst as cst
 from perf_lint.rule import Fix, Invalid, Valid
 from perf_lint.rules._format_spec import proven, translate
 from perf_lint.rules._logging import (
+    Lazy,
     LoggingCall,
     LoggingRule,
-    lazy_arguments,
     literal_eval,
     prefilter,
 )
-
-
-@dataclasses.dataclass
-class Lazy:
-    """A lazy form of a message: the new message, its arguments, and
-    whether the formatted text is proven identical."""
-
-    message: cst.BaseExpression
-    arguments: List[cst.BaseExpression]
-    safe: bool
 
 
 def has_placeholder(node: cst.BaseExpression) -> bool:
@@ -255,11 +244,4 @@ class LoggingFstring(LoggingRule):
         if arg is None or self.guards.active or not is_fstring_message(arg.value):
             return
         lazy = fstring_to_lazy(self, arg.value) if found.can_add_arguments() else None
-        if lazy is None:
-            self.report(arg.value)
-            return
-        replacement = lazy_arguments(arg.value, lazy.message, lazy.arguments)
-        if replacement is None:
-            self.report(arg.value)
-            return
-        self.report(arg.value, replacement=replacement, safe=lazy.safe)
+        self.report_lazy(arg.value, lazy)

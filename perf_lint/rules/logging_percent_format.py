@@ -7,8 +7,7 @@ from typing import List, Optional
 import libcst as cst
 
 from perf_lint.rule import Fix, Invalid, Valid
-from perf_lint.rules._logging import LoggingCall, LoggingRule, lazy_arguments, prefilter
-from perf_lint.rules.logging_fstring import Lazy
+from perf_lint.rules._logging import Lazy, LoggingCall, LoggingRule, prefilter
 
 #: Types a single right operand may have for ``msg % x`` to format exactly
 #: like ``msg % (x,)``: anything but a tuple or a mapping.
@@ -116,10 +115,4 @@ class LoggingPercentFormat(LoggingRule):
         node = arg.value
         assert isinstance(node, cst.BinaryOperation)
         lazy = percent_to_lazy(self, node) if found.can_add_arguments() else None
-        replacement = None
-        if lazy is not None:
-            replacement = lazy_arguments(node, lazy.message, lazy.arguments)
-        if replacement is None or lazy is None:
-            self.report(node)
-            return
-        self.report(node, replacement=replacement, safe=lazy.safe)
+        self.report_lazy(node, lazy)

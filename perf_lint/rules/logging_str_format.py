@@ -10,15 +10,14 @@ import libcst as cst
 from perf_lint.rule import Fix, Invalid, Valid
 from perf_lint.rules._format_spec import proven, translate
 from perf_lint.rules._logging import (
+    Lazy,
     LoggingCall,
     LoggingRule,
     first_string,
-    lazy_arguments,
     prefilter,
     string_literal,
     string_value,
 )
-from perf_lint.rules.logging_fstring import Lazy
 
 
 def is_format_call(node: cst.BaseExpression) -> bool:
@@ -178,11 +177,4 @@ class LoggingStrFormat(LoggingRule):
         call = arg.value
         assert isinstance(call, cst.Call)
         lazy = format_to_lazy(self, call) if found.can_add_arguments() else None
-        if lazy is None:
-            self.report(call)
-            return
-        replacement = lazy_arguments(call, lazy.message, lazy.arguments)
-        if replacement is None:
-            self.report(call)
-            return
-        self.report(call, replacement=replacement, safe=lazy.safe)
+        self.report_lazy(call, lazy)
