@@ -30,7 +30,8 @@ from hypothesis import strategies as st
 from perf_lint.config import Config
 from perf_lint.engine import Engine, FixMode, candidate_rules
 from perf_lint.registry import RULES
-from tests.test_properties import _settings, apply_edits
+from tests.conftest import hypothesis_settings
+from tests.test_properties import apply_edits
 
 LOOP_CODES = ("PRF401", "PRF402", "PRF403", "PRF404", "PRF405", "PRF406", "PRF407")
 ENGINE = Engine(Config(select=LOOP_CODES))
@@ -327,7 +328,7 @@ def _execute(source: str) -> str:
     return out.getvalue()
 
 
-@_settings(60)
+@hypothesis_settings(60)
 @given(loops())
 def test_generated_loops_keep_behaviour(source: str) -> None:
     result = ENGINE.check_text(source, "generated.py", fix=FixMode.SAFE)
@@ -344,7 +345,7 @@ def test_generated_loops_keep_behaviour(source: str) -> None:
         assert again == output
 
 
-@_settings(30)
+@hypothesis_settings(30)
 @given(loops())
 def test_each_edit_alone_matches_the_engine(source: str) -> None:
     """A diagnostic's JSON edit, applied alone, writes what the engine
@@ -361,7 +362,7 @@ def test_each_edit_alone_matches_the_engine(source: str) -> None:
             assert alone == engine.check_text(source, "generated.py", fix=mode).fixed_source
 
 
-@_settings(40)
+@hypothesis_settings(40)
 @given(loops())
 def test_prefilter_admits_generated_loops(source: str) -> None:
     found = {d.code for d in ENGINE.check_text(source, "generated.py").diagnostics}
@@ -372,7 +373,7 @@ def test_generator_reaches_every_outcome() -> None:
     """The generated programs get safe fixes, unsafe-only fixes and none."""
     outcomes = set()
 
-    @_settings(100)
+    @hypothesis_settings(100)
     @given(loops())
     def collect(source: str) -> None:
         for diagnostic in ENGINE.check_text(source, "generated.py").diagnostics:
