@@ -289,22 +289,29 @@ def _edit_by_diff(module: cst.Module, source: str, report: Report) -> Edit:
         {report.node: ("", report.replacement)},  # type: ignore[dict-item]
         dict.fromkeys(report.removals, report.node),
     )
-    new = module.visit(replacer).code
+    return _trimmed_edit(source, module.visit(replacer).code)
+
+
+def _trimmed_edit(before: str, after: str, first_row: int = 1) -> Edit:
+    """The edit that turns ``before`` into ``after``: the text between their
+    first and last differing characters (never splitting a CRLF), located
+    as if ``before`` started at the beginning of row ``first_row``."""
     start = 0
-    limit = min(len(source), len(new))
-    while start < limit and source[start] == new[start]:
+    limit = min(len(before), len(after))
+    while start < limit and before[start] == after[start]:
         start += 1
-    if 0 < start < len(source) and source[start - 1] == "\r" and source[start] == "\n":
+    if 0 < start < len(before) and before[start - 1] == "\r" and before[start] == "\n":
         start -= 1
-    end_old, end_new = len(source), len(new)
-    while end_old > start and end_new > start and source[end_old - 1] == new[end_new - 1]:
+    end_old, end_new = len(before), len(after)
+    while end_old > start and end_new > start and before[end_old - 1] == after[end_new - 1]:
         end_old, end_new = end_old - 1, end_new - 1
-    if 0 < end_old < len(source) and source[end_old - 1] == "\r" and source[end_old] == "\n":
+    if 0 < end_old < len(before) and before[end_old - 1] == "\r" and before[end_old] == "\n":
         end_old, end_new = end_old + 1, end_new + 1
+    first, last = _location(before, start), _location(before, end_old)
     return Edit(
-        content=new[start:end_new],
-        location=_location(source, start),
-        end_location=_location(source, end_old),
+        content=after[start:end_new],
+        location=Location(first.row + first_row - 1, first.column),
+        end_location=Location(last.row + first_row - 1, last.column),
     )
 
 
@@ -350,23 +357,7 @@ def _edits_by_diff(
         i1, j1 = hunks[0][0], hunks[0][2]
         i2, j2 = hunks[-1][1], hunks[-1][3]
         before, after = "".join(old_lines[i1:i2]), "".join(new_lines[j1:j2])
-        start = 0
-        limit = min(len(before), len(after))
-        while start < limit and before[start] == after[start]:
-            start += 1
-        if 0 < start < len(before) and before[start - 1] == "\r" and before[start] == "\n":
-            start -= 1
-        end_old, end_new = len(before), len(after)
-        while end_old > start and end_new > start and before[end_old - 1] == after[end_new - 1]:
-            end_old, end_new = end_old - 1, end_new - 1
-        if 0 < end_old < len(before) and before[end_old - 1] == "\r" and before[end_old] == "\n":
-            end_old, end_new = end_old + 1, end_new + 1
-        first, last = _location(before, start), _location(before, end_old)
-        edits[key] = Edit(
-            content=after[start:end_new],
-            location=Location(first.row + i1, first.column),
-            end_location=Location(last.row + i1, last.column),
-        )
+        edits[key] = _trimmed_edit(before, after, first_row=i1 + 1)
     return edits
 
 
