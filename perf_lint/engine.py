@@ -26,11 +26,12 @@ from perf_lint.config import Config
 from perf_lint.context import FileContext
 from perf_lint.registry import BY_CODE
 from perf_lint.rule import Applicability, Diagnostic, Edit, FixRecord, Location, Report, Rule
+from perf_lint.rules import _shapes
 
 #: How many rounds of fixes one file gets before the engine stops.
 MAX_FIX_ROUNDS = 10
 
-_PATTERNS: Dict[str, Optional[re.Pattern[str]]] = {}
+_PATTERNS: Dict[str, Tuple[re.Pattern[str], ...]] = {}
 
 
 class FixMode:
@@ -103,21 +104,36 @@ def _encoding_problem(data: bytes, error: SyntaxError) -> str:
     return message
 
 
-def _pattern(rule: Type[Rule]) -> Optional[re.Pattern[str]]:
-    if rule.CODE not in _PATTERNS:
-        _PATTERNS[rule.CODE] = re.compile(rule.PATTERN) if rule.PATTERN else None
-    return _PATTERNS[rule.CODE]
+def _patterns(rule: Type[Rule]) -> Tuple[re.Pattern[str], ...]:
+    found = _PATTERNS.get(rule.CODE)
+    if found is None:
+        texts = (rule.PATTERN,) if isinstance(rule.PATTERN, str) else tuple(rule.PATTERN or ())
+        found = _PATTERNS[rule.CODE] = tuple(re.compile(text) for text in texts)
+    return found
 
 
 def candidate_rules(
     source: str, rules: Sequence[Type[Rule]], config: Optional[Config] = None
 ) -> List[Type[Rule]]:
-    """The rules whose pre-filter admits ``source``: ``PATTERN``, then
-    ``admits`` with the rule's options from ``config``."""
+    """The rules whose pre-filter admits ``source``: every one of their
+    ``PATTERN``s, their ``SHAPE`` in the file's ``ast``, then ``admits``
+    with the rule's options from ``config``. A pattern several rules share
+    is searched for once."""
     found = []
+    searched: Dict[re.Pattern[str], bool] = {}
     for rule in rules:
-        pattern = _pattern(rule)
-        if pattern is None or pattern.search(source):
+        admitted = True
+        for pattern in _patterns(rule):
+            hit = searched.get(pattern)
+            if hit is None:
+                hit = searched[pattern] = pattern.search(source) is not None
+            if not hit:
+                admitted = False
+                break
+        if admitted and rule.SHAPE is not None:
+            held = _shapes.shapes(source)
+            admitted = held is None or rule.SHAPE in held
+        if admitted:
             options = config.rule_options(rule) if config is not None else rule.OPTIONS()
             if rule.admits(source, options):
                 found.append(rule)
@@ -164,6 +180,8 @@ _NESTING_MESSAGES = ("too many nested parentheses", "too many levels of indentat
 def _too_deep(path: str, source: str) -> Optional[Diagnostic]:
     """A diagnostic when CPython rejects ``source`` for its nesting (or runs
     out of recursion or memory on it), else ``None``."""
+    if _shapes.parse(source) is not None:
+        return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -182,7 +200,7 @@ def _too_deep(path: str, source: str) -> Optional[Diagnostic]:
 
 
 def _compiles(source: str) -> bool:
-    return _python_syntax_error(source) is None
+    return _shapes.parse(source) is not None
 
 
 def _span(node: cst.CSTNode, positions: Mapping[cst.CSTNode, CodeRange]) -> Tuple[Any, Any]:
@@ -486,12 +504,42 @@ class Engine:
         return result
 
     # -- one analysis ---------------------------------------------------------
+    def _source_diagnostics(
+        self, source: str, path: str, rules: Sequence[Type[Rule]]
+    ) -> List[Diagnostic]:
+        """What the ``SOURCE_ONLY`` rules report in ``source`` (a text Python
+        accepts), less what ``# noqa`` comments suppress."""
+        found: List[Diagnostic] = []
+        inline: Optional[noqa.InlineNoqa] = None
+        for rule in rules:
+            for report in rule.check_source(source, self.config.rule_options(rule)):
+                (row, column), (end_row, end_column) = report.start, report.end
+                if inline is None:
+                    inline = noqa.InlineNoqa(source)
+                if inline.suppresses(rule.CODE, row, end_row):
+                    continue
+                found.append(
+                    Diagnostic(
+                        code=rule.CODE,
+                        name=rule.NAME,
+                        message=report.message,
+                        path=path,
+                        location=Location(row, column + 1),
+                        end_location=Location(end_row, end_column + 1),
+                        data=report.data,
+                    )
+                )
+        found.sort(key=lambda d: d.sort_key)
+        return found
+
     def _analyse(self, source: str, path: str, rules: Sequence[Type[Rule]]) -> _Pass:
         file_noqa = noqa.file_suppression(source)
         active = [rule for rule in rules if not noqa.file_suppresses(file_noqa, rule.CODE)]
         candidates = candidate_rules(source, active, self.config)
+        by_source = [rule for rule in candidates if rule.SOURCE_ONLY]
+        candidates = [rule for rule in candidates if not rule.SOURCE_ONLY]
         if not candidates and _compiles(source):
-            return _Pass([], None, [])
+            return _Pass(self._source_diagnostics(source, path, by_source), None, [])
         too_deep = _too_deep(path, source)
         if too_deep is not None:
             return _Pass([too_deep], None, [], parses=False)
@@ -502,8 +550,9 @@ class Engine:
         except (RecursionError, MemoryError) as error:
             problem = _file_problem(path, "parse-error", f"cannot parse: {type(error).__name__}")
             return _Pass([problem], None, [], parses=False)
+        found = self._source_diagnostics(source, path, by_source) if by_source else []
         if not candidates:
-            return _Pass([], module, [])
+            return _Pass(found, module, [])
         context = FileContext(path=path, source=source, module=module)
         instances = [rule(context, self.config.rule_options(rule)) for rule in candidates]
         needs_metadata = any(instance.get_inherited_dependencies() for instance in instances)
@@ -519,7 +568,7 @@ class Engine:
             problem = _file_problem(path, "parse-error", "cannot analyse: nested too deeply")
             return _Pass([problem], module, [])
         if not any(instance.reports for instance in instances):
-            return _Pass([], module, [])
+            return _Pass(found, module, [])
         if wrapper is None:
             wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         reports = [r for i in instances for r in i.reports]
@@ -534,7 +583,7 @@ class Engine:
             if r.removals and r.replacement is not None and r.node not in unfixable
         ]
         removal_edits = _edits_by_diff(module, source, removing, positions) if removing else {}
-        diagnostics: List[Diagnostic] = []
+        diagnostics: List[Diagnostic] = found
         fixes: List[Tuple[Diagnostic, Report]] = []
         for instance in instances:
             for report in instance.reports:

@@ -16,6 +16,7 @@ from typing import (
     Optional,
     Sequence,
     Tuple,
+    Union,
 )
 
 import libcst as cst
@@ -86,6 +87,19 @@ class Report:
     removals: Tuple[cst.CSTNode, ...] = ()
 
 
+@dataclasses.dataclass(frozen=True)
+class SourceReport:
+    """What a rule that works from the source text alone (``SOURCE_ONLY``)
+    hands the engine: a range as libcst gives one (1-based rows, 0-based
+    columns in characters) and the formatted message. Such a rule has no
+    fixes."""
+
+    start: Tuple[int, int]
+    end: Tuple[int, int]
+    message: str
+    data: Optional[Mapping[str, Any]] = None
+
+
 #: The visitor method names of each rule class (see ``Rule.get_visitors``).
 _VISITOR_NAMES: Dict[type, Tuple[str, ...]] = {}
 
@@ -103,9 +117,19 @@ class Rule(cst.BatchableCSTVisitor):
     OPTIONS: ClassVar[type] = NoOptions
     VALID: ClassVar[Sequence[Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
-    #: A regular expression that matches every source in which the rule can
-    #: report anything (a sound pre-filter); ``None`` means "always run".
-    PATTERN: ClassVar[Optional[str]] = None
+    #: A regular expression found in every source in which the rule can
+    #: report anything (a sound pre-filter), or a tuple of them all found
+    #: there; ``None`` means "always run".
+    PATTERN: ClassVar[Union[str, Tuple[str, ...], None]] = None
+    #: The shape of code the rule reports (a name from ``rules/_shapes.py``),
+    #: found with ``ast`` after ``PATTERN`` matched: a file without it is not
+    #: given to the rule. ``None``: no such pre-filter.
+    SHAPE: ClassVar[Optional[str]] = None
+    #: ``True`` for a rule that finds everything it reports from the source
+    #: text (and ``ast``) alone, in ``check_source``: it takes no part in the
+    #: libcst traversal, and a file that only such rules admit is never
+    #: parsed by libcst.
+    SOURCE_ONLY: ClassVar[bool] = False
 
     def __init__(self, context: FileContext, options: Any = None) -> None:
         super().__init__()
@@ -163,6 +187,25 @@ class Rule(cst.BatchableCSTVisitor):
         The engine skips the rule (and libcst, when no rule is left) when
         ``PATTERN`` does not match or this says ``False``."""
         return True
+
+    @classmethod
+    def check_source(cls, source: str, options: Any) -> List[SourceReport]:
+        """Everything a ``SOURCE_ONLY`` rule reports in ``source`` (a text
+        Python accepts), given the rule's options."""
+        raise NotImplementedError(f"{cls.CODE} is not a source-only rule")
+
+    @classmethod
+    def report_at(
+        cls,
+        start: Tuple[int, int],
+        end: Tuple[int, int],
+        *,
+        data: Optional[Mapping[str, Any]] = None,
+        **slots: Any,
+    ) -> SourceReport:
+        """A ``SourceReport`` from ``check_source``, with the message's slots
+        filled as ``report`` fills them."""
+        return SourceReport(start, end, cls.MESSAGE.format(**slots), data)
 
     @classmethod
     def documentation(cls) -> str:

@@ -175,6 +175,8 @@ def install(timings: Timings) -> Timings:
         )
     for rule in RULES:
         phase = RULE_PREFIX + rule.CODE
+        if rule.SOURCE_ONLY and not getattr(rule.check_source, "_perf_lint_timed", False):
+            rule.check_source = _timed(timings, phase, rule.check_source)  # type: ignore[method-assign]
         for name in dir(rule):
             if name.startswith(("visit_", "leave_")):
                 method = getattr(rule, name)

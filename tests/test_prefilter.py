@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
+from typing import Dict
 
+import hypothesmith
 import pytest
+from hypothesis import assume, given
 
 from perf_lint.config import Config, parse_table
-from perf_lint.engine import Engine, candidate_rules
+from perf_lint.engine import Engine, _patterns, candidate_rules
 from perf_lint.registry import RULES
-from tests.conftest import fixture_options, fixture_sources
+from perf_lint.rules import _shapes
+from tests.conftest import fixture_options, fixture_sources, hypothesis_settings
 
 SHAPES = [
     "x in [1, 2]\n",
@@ -55,3 +60,177 @@ def test_prefilter_is_linear_on_runs_of_hashes() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "0"
+
+
+# -- the ast shapes: the second pre-filter ------------------------------------------------
+
+#: Code each rule's text pattern admits but whose ``ast`` lacks the rule's
+#: shape: the rule must not be run on it (and reports nothing there).
+NEAR_MISSES = [
+    ("PRF101", "x in []\nfor y in z:\n    pass\nw = [1] + v\n"),
+    ("PRF102", "x in ()\nprint(x in y, (1, 2))\n"),
+    ("PRF401", "def f(xs):\n    r = []\n    for x in xs:\n        r.append(x)\n        g()\n"),
+    ("PRF402", "for x in xs:\n    if x:\n        r.append(x)\n    else:\n        pass\n"),
+    ("PRF403", "for x in xs:\n    d[x] += 1\nd[0] = 1\n"),
+    ("PRF404", "s.add(1)\nfor x in xs:\n    s.add(x) or t.add(x)\n"),
+    ("PRF405", "for x in tuple(list(y)):\n    pass\n"),
+    ("PRF406", "for k in d.items():\n    pass\nx = [a for a, b, c in d.items()]\n"),
+    ("PRF407", "for x in xs:\n    n += 1\n    s += y\n    t = t + len(x)\n"),
+    ("PRF301", 'import logging\nhelp = "call logger.info(...)"\nprint(f"{help}")\n'),
+]
+
+
+@pytest.mark.parametrize(("code", "source"), NEAR_MISSES)
+def test_rules_are_not_run_where_their_shape_is_missing(code: str, source: str) -> None:
+    from perf_lint.registry import BY_CODE
+
+    rule = BY_CODE[code]
+    assert all(pattern.search(source) for pattern in _patterns(rule)), "the text admits it"
+    assert rule.SHAPE not in _shapes.shapes(source)  # type: ignore[operator]
+    assert rule not in candidate_rules(source, RULES)
+    everything = Engine(Config(select=(code,)))
+    assert not everything.check_text(source, "x.py").diagnostics
+
+
+def test_a_file_python_rejects_runs_every_rule_its_text_admits() -> None:
+    # libcst then reports the syntax error; no shape can be known.
+    source = "def f(xs):\n    for x in xs:\n        r.append(x)\n    return [\n"
+    codes = {rule.CODE for rule in candidate_rules(source, RULES)}
+    assert {"PRF401", "PRF402"} <= codes
+    found = Engine(Config()).check_text(source, "x.py").diagnostics
+    assert [d.name for d in found] == ["syntax-error"]
+
+
+def test_loop_patterns_are_linear_on_long_comments() -> None:
+    code = (
+        "import time\n"
+        "from perf_lint.engine import candidate_rules\n"
+        "from perf_lint.registry import RULES\n"
+        "source = 'for x in y:\\n    d[x]' + ('  # ' + ')' * 3000 + '\\n') * 50 + 'x'\n"
+        "start = time.perf_counter()\n"
+        "codes = [rule.CODE for rule in candidate_rules(source, RULES)]\n"
+        "print(codes, time.perf_counter() - start < 5)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "[] True"
+
+
+# -- the file's bindings, read from ast ----------------------------------------------------
+
+BINDING_SHAPES = [
+    "ｗｉｄｔｈ = 1\nwidth = 2\n",
+    "a = b, [c, *d] = e\nf: int = 1\ng += 1\nfor h, i in j: pass\n[k for l in m]\n(n := 1)\n",
+    "del o, p[0], (q, r)\nwith s as (t, u), v as w.x: pass\n",
+    "try: pass\nexcept E as y: pass\n",
+    "def f(a, /, b=1, *c, d, **e): pass\nasync def g(*, h): pass\nlambda i, *j: 0\n",
+    "class C: pass\ndef k():\n    global m\n    nonlocal_ = 1\ndef n():\n    x = 1\n"
+    "    def o():\n        nonlocal x\n",
+    "match p:\n    case [q, *r]: pass\n    case {**s}: pass\n    case T() as u: pass\n",
+    "import a.b.c, d as e, typing, typing_extensions as te\nfrom typing import List as L\n"
+    "from . import f\nfrom .typing import g\nfrom h import *\n",
+    'x = f"{(y := 1)}"\n',
+]
+
+
+def _both_bindings(source: str) -> None:
+    import ast
+
+    import libcst as cst
+
+    from perf_lint.rules._types import _FileBindings, file_bindings_from_ast
+
+    expected = _FileBindings()
+    cst.parse_module(source).visit(expected)
+    found = file_bindings_from_ast(ast.parse(source))
+    # Python reads identifiers NFKC-normalised (``ｗｉｄｔｈ = 1`` binds
+    # ``width``), as ast spells them; libcst keeps the source's spelling.
+    counts: Dict[str, int] = {}
+    for name, count in expected.counts.items():
+        key = unicodedata.normalize("NFKC", name)
+        counts[key] = counts.get(key, 0) + count
+    assert found.counts == counts
+    for field in ("typing_names", "typing_modules", "star_import", "declared"):
+        assert getattr(found, field) == getattr(expected, field), field
+
+
+@pytest.mark.parametrize("source", BINDING_SHAPES)
+def test_file_bindings_from_ast_are_libcsts(source: str) -> None:
+    _both_bindings(source)
+
+
+def test_file_bindings_from_ast_are_libcsts_on_the_stdlib() -> None:
+    import sysconfig
+
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    files = sorted(p for p in stdlib.rglob("*.py") if "site-packages" not in p.parts)
+    checked = 0
+    for path in files[:: max(1, len(files) // 40)][:40]:
+        source = path.read_text(encoding="utf-8", errors="replace")
+        if _shapes.parse(source) is None:
+            continue
+        _both_bindings(source)
+        checked += 1
+    assert checked > 30
+
+
+@hypothesis_settings(60)
+@given(hypothesmith.from_grammar())
+def test_file_bindings_from_ast_are_libcsts_on_generated_programs(source: str) -> None:
+    import libcst as cst
+
+    assume(_shapes.parse(source) is not None)
+    try:
+        cst.parse_module(source)
+    except Exception:
+        assume(False)
+    _both_bindings(source)
+
+
+LOGGER_SHAPES = [
+    "import logging, logging.handlers as h, logging.config\nfrom logging import getLogger as g\n"
+    "log = g(__name__)\nLOG: Logger = logging.getLogger()\n",
+    "early = getLogger()\nfrom logging import getLogger, info as i, DEBUG, WARN as W\n"
+    "late = getLogger()\n",
+    "class C:\n    log = logging.getLogger()\n    def f(self):\n        self.log2 = h.getLogger()\n"
+    "        cls.x, y = logging.getLogger(), 1\nimport logging\n",
+    "if x:\n    import logging as lg\nelse:\n    pass\ntry:\n    a = lg.getLogger()\n"
+    "except E:\n    b = lg.getLogger()\nfinally:\n    with c:\n        d = lg.getLogger()\n",
+    "from logging import *\nfrom .logging import getLogger\nx = getLogger()\n",
+    "match m:\n    case 1:\n        from logging import getLogger\n        z = getLogger()\n",
+]
+
+
+def _both_logger_bindings(source: str) -> None:
+    import ast
+
+    import libcst as cst
+
+    from perf_lint.rules._logging import _LoggerBindings, logger_bindings_from_ast
+
+    expected = _LoggerBindings()
+    cst.parse_module(source).visit(expected)
+    found = logger_bindings_from_ast(ast.parse(source))
+    for field in ("modules", "get_logger", "functions", "levels", "names", "attributes"):
+        assert getattr(found, field) == getattr(expected, field), field
+
+
+@pytest.mark.parametrize("source", LOGGER_SHAPES)
+def test_logger_bindings_from_ast_are_libcsts(source: str) -> None:
+    _both_logger_bindings(source)
+
+
+def test_logger_bindings_from_ast_are_libcsts_on_the_stdlib() -> None:
+    import sysconfig
+
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    files = sorted(p for p in stdlib.rglob("*.py") if "logging" in p.read_text(errors="replace"))
+    checked = 0
+    for path in files[:: max(1, len(files) // 40)][:40]:
+        source = path.read_text(encoding="utf-8", errors="replace")
+        if _shapes.parse(source) is None:
+            continue
+        _both_logger_bindings(source)
+        checked += 1
+    assert checked > 30

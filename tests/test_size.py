@@ -21,6 +21,7 @@ import libcst as cst
 import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
+from libcst.metadata import PositionProvider
 
 from perf_lint import flake8 as flake8_module
 from perf_lint.config import Config, parse_table
@@ -32,9 +33,11 @@ from perf_lint.rules._size import (
     METRICS,
     definitions,
     module_size,
+    name_span,
     physical_lines,
     size_bound,
     split_plan,
+    statement_definitions,
 )
 from tests.conftest import hypothesis_settings
 
@@ -415,42 +418,75 @@ def test_prefilters_are_sound_on_the_stdlib() -> None:
     assert reported
 
 
-# -- libcst and ast definitions pair up one to one ------------------------------------------
+# -- positions from ast are libcst's ------------------------------------------------------
 
 
-class _Defs(cst.CSTVisitor):
+class _NameRanges(cst.CSTVisitor):
+    """libcst's range of the name of every ``def`` and ``class``."""
+
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
     def __init__(self) -> None:
-        self.functions: List[str] = []
-        self.classes: List[str] = []
+        super().__init__()
+        self.ranges: List[Any] = []
+
+    def _add(self, node: Any) -> None:
+        where = self.get_metadata(PositionProvider, node.name)
+        start, end = where.start, where.end
+        self.ranges.append(((start.line, start.column), (end.line, end.column)))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.functions.append(node.name.value)
+        self._add(node)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.classes.append(node.name.value)
+        self._add(node)
 
 
-def test_ast_and_libcst_definitions_pair_up_on_the_stdlib() -> None:
+def _name_spans_agree(source: str) -> int:
+    """The size rules place reports with ``ast`` alone: their name ranges
+    must be exactly the ones libcst gives (they were libcst's before)."""
+    tree = ast.parse(source)
+    visitor = _NameRanges()
+    cst.MetadataWrapper(cst.parse_module(source)).visit(visitor)
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    nodes = statement_definitions(tree, kinds)
+    assert nodes == definitions(tree, kinds)
+    assert [name_span(source, node) for node in nodes] == visitor.ranges  # type: ignore[arg-type]
+    return len(nodes)
+
+
+def test_name_spans_are_libcsts_on_the_stdlib() -> None:
     checked = 0
     for path in _stdlib_sample(25):
         source = path.read_text(encoding="utf-8", errors="replace")
-        if not _valid(source):
-            continue
-        tree = ast.parse(source)
-        visitor = _Defs()
-        cst.parse_module(source).visit(visitor)
-        functions = definitions(tree, (ast.FunctionDef, ast.AsyncFunctionDef))
-        classes = definitions(tree, (ast.ClassDef,))
-        assert [f.name for f in functions] == visitor.functions, path  # type: ignore[attr-defined]
-        assert [c.name for c in classes] == visitor.classes, path  # type: ignore[attr-defined]
-        checked += len(functions)
-        # Every report sits on the def line ast knows, at the name.
-        lines = source.splitlines()
-        for d in _engine("PRF202", max_complexity=1).check_text(source, str(path)).diagnostics:
-            assert lines[d.location.row - 1][d.location.column - 1 :].startswith(
-                d.message.split("`")[1]
-            ), (path, d)
+        if _valid(source):
+            checked += _name_spans_agree(source)
     assert checked > 150
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "async  def \\\n  f(): pass\n",
+        "class \\\r\nC: pass\r\n",
+        "x = 'é'\n@d\nasync def ﬁle(): pass\n",
+        "if x:\r    class Ñ:\r        def m(self): pass\r",
+        "def f():\n    def g():\n        class C: pass\n",
+    ],
+)
+def test_name_spans_are_libcsts_on_awkward_headers(source: str) -> None:
+    assert _name_spans_agree(source) > 0
+
+
+@hypothesis_settings(60)
+@given(hypothesmith.from_grammar())
+def test_name_spans_are_libcsts_on_generated_programs(source: str) -> None:
+    assume(_valid(source))
+    try:
+        cst.parse_module(source)
+    except Exception:
+        assume(False)
+    _name_spans_agree(source)
 
 
 # -- options -----------------------------------------------------------------------------

@@ -24,6 +24,7 @@ import libcst as cst
 
 from perf_lint.context import FileContext
 from perf_lint.rule import Rule
+from perf_lint.rules import _shapes
 from perf_lint.rules._types import ScopeTracker
 
 METHODS: Dict[str, int] = {
@@ -181,10 +182,114 @@ class _LoggerBindings(cst.CSTVisitor):
 def logger_bindings(context: FileContext) -> _LoggerBindings:
     key = ("logger-bindings",)
     if key not in context.cache:
-        found = _LoggerBindings()
-        context.module.visit(found)
+        tree = _shapes.parse(context.source)
+        if tree is not None:
+            found = logger_bindings_from_ast(tree)
+        else:
+            found = _LoggerBindings()
+            context.module.visit(found)
         context.cache[key] = found
     return context.cache[key]  # type: ignore[return-value]
+
+
+def _ast_dotted(node: ast.AST) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return _ast_dotted(node.value) + "." + node.attr
+    return ""
+
+
+def logger_bindings_from_ast(tree: ast.Module) -> _LoggerBindings:
+    """What ``_LoggerBindings`` collects, read from the file's ``ast`` (built
+    by the pre-filter) instead of a libcst traversal. Only statements bind
+    loggers, so only statements are walked, in source order as libcst
+    visits them (an assignment counts only after the import it uses)."""
+    found = _LoggerBindings()
+
+    def is_get_logger(node: Optional[ast.AST]) -> bool:
+        if not isinstance(node, ast.Call):
+            return False
+        func = node.func
+        if isinstance(func, ast.Name):
+            return func.id in found.get_logger
+        return (
+            isinstance(func, ast.Attribute)
+            and func.attr == "getLogger"
+            and _ast_dotted(func.value) in found.modules
+        )
+
+    def bind(target: ast.AST, scope: str) -> None:
+        if isinstance(target, ast.Name):
+            found.names.add(target.id)
+            if scope == "class":
+                found.attributes.add(target.id)
+        elif (
+            isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name)
+            and target.value.id in ("self", "cls")
+        ):
+            found.attributes.add(target.attr)
+
+    def walk(statements: List[ast.stmt], scope: str) -> None:
+        for node in statements:
+            kind = type(node)
+            if kind is ast.Assign:
+                if is_get_logger(node.value):  # type: ignore[attr-defined]
+                    for target in node.targets:  # type: ignore[attr-defined]
+                        bind(target, scope)
+                continue
+            if kind is ast.AnnAssign:
+                if is_get_logger(node.value):  # type: ignore[attr-defined]
+                    bind(node.target, scope)  # type: ignore[attr-defined]
+                continue
+            if kind is ast.Import:
+                for alias in node.names:  # type: ignore[attr-defined]
+                    dotted = alias.name
+                    if dotted == "logging" or (
+                        dotted.startswith("logging.") and alias.asname is None
+                    ):
+                        found.modules.add(alias.asname or "logging")
+                continue
+            if kind is ast.ImportFrom:
+                _import_from(node)  # type: ignore[arg-type]
+                continue
+            inner = scope
+            if kind is ast.ClassDef:
+                inner = "class"
+            elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+                inner = "function"
+            body = getattr(node, "body", None)
+            if isinstance(body, list):
+                walk(body, inner)
+            for part in getattr(node, "cases", ()):
+                walk(part.body, inner)
+            for part in getattr(node, "handlers", ()):
+                walk(part.body, inner)
+            for field in ("orelse", "finalbody"):
+                block = getattr(node, field, None)
+                if block:
+                    walk(block, inner)
+
+    def _import_from(node: ast.ImportFrom) -> None:
+        if node.level or node.module != "logging":
+            return
+        if any(alias.name == "*" for alias in node.names):
+            found.get_logger.add("getLogger")
+            found.functions.update(METHODS)
+            found.levels.update(LEVELS)
+            return
+        for alias in node.names:
+            local = alias.asname or alias.name
+            if alias.name == "getLogger":
+                found.get_logger.add(local)
+            elif alias.name in METHODS:
+                found.functions.add(local)
+            elif alias.name in LEVELS:
+                found.levels[local] = LEVELS[alias.name]
+
+    walk(tree.body, "module")
+    return found
 
 
 @dataclasses.dataclass(frozen=True)
@@ -321,7 +426,7 @@ class LoggingRule(Rule):
 
     def __init__(self, context: FileContext, options: object = None) -> None:
         super().__init__(context, options)
-        self.scopes = ScopeTracker(context.module, context.cache)
+        self.scopes = ScopeTracker(context.module, context.cache, context.source)
         self.guards = _Guards()
         self._bindings: Optional[_LoggerBindings] = None
         self._patterns = [

@@ -36,6 +36,14 @@ _FRAME_BOUND = frozenset({"super", "__class__"})
 _NESTED_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 _BLOCKS = (cst.Module, cst.IndentedBlock, cst.SimpleStatementLine, cst.SimpleStatementSuite)
+# Pre-filter patterns of the loop rules. A letter that can end a number
+# literal may come right before a keyword (``[1jfor x in y]`` is ``1j for``).
+FOR = r"(?<![g-ik-zG-IK-Z_])for(?!\w)"
+FOR_OR_WHILE = r"(?<![g-ik-zG-IK-Z_])(?:for|while)(?!\w)"
+#: ``d[k] = v``: a closing bracket, then (past blanks, continuations, closing
+#: parentheses and comments) ``=`` that is not ``==``.
+SETITEM = r"\](?:[\s\\)]|#[^\n]*\n)*=(?!=)"
+
 #: ruff's default "dummy variable" pattern: ``_``, ``__``, ``_unused``.
 DUMMY = re.compile(r"^(_+|(_+[a-zA-Z0-9_]*[a-zA-Z0-9]+?))$")
 
@@ -427,7 +435,7 @@ class LoopFacts:
 
     def __init__(self, context: FileContext) -> None:
         self.context = context
-        self.tracker = ScopeTracker(context.module, context.cache)
+        self.tracker = ScopeTracker(context.module, context.cache, context.source)
         self.sites: Dict[cst.For, Site] = {}
         _collect_sites(context.module.body, context.module, self.sites)
         self._names: Dict[int, ScopeNames] = {}

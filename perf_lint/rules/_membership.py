@@ -27,7 +27,7 @@ class LiteralMembership(Rule):
 
     def __init__(self, context: FileContext, options: object = None) -> None:
         super().__init__(context, options)
-        self.scopes = ScopeTracker(context.module, context.cache)
+        self.scopes = ScopeTracker(context.module, context.cache, context.source)
 
     # -- scopes --------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:

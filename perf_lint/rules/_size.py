@@ -4,11 +4,15 @@ frozen records. radon is imported only when a metric needs it."""
 from __future__ import annotations
 
 import ast
+import bisect
 import dataclasses
 import functools
 import itertools
 import re
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, Union
+
+# The ``ast`` of a text, shared with the pre-filters and the engine.
+from perf_lint.rules._shapes import parse
 
 #: Line separators that ``str.splitlines`` honours but Python does not (radon
 #: splits on them); replaced by spaces before radon sees the text.
@@ -151,6 +155,69 @@ def definitions(tree: ast.AST, kinds: Tuple[type, ...]) -> List[ast.AST]:
     found = [node for node in ast.walk(tree) if isinstance(node, kinds)]
     found.sort(key=lambda node: (node.lineno, node.col_offset))  # type: ignore[attr-defined]
     return found
+
+
+def statement_definitions(tree: ast.Module, kinds: Tuple[type, ...]) -> List[ast.AST]:
+    """``definitions`` found by walking statement lists only (a ``def`` or
+    ``class`` is a statement, so none is missed), in the same order; much
+    cheaper than ``ast.walk`` on a large module."""
+    found: List[ast.AST] = []
+    blocks: List[List[ast.stmt]] = [tree.body]
+    while blocks:
+        for statement in blocks.pop():
+            if isinstance(statement, kinds):
+                found.append(statement)
+            for field in ("body", "orelse", "finalbody"):
+                block = getattr(statement, field, None)
+                if isinstance(block, list):
+                    blocks.append(block)
+            for part in (*getattr(statement, "handlers", ()), *getattr(statement, "cases", ())):
+                blocks.append(part.body)
+    found.sort(key=lambda node: (node.lineno, node.col_offset))  # type: ignore[attr-defined]
+    return found
+
+
+@functools.lru_cache(maxsize=2)
+def line_starts(source: str) -> Tuple[int, ...]:
+    """The offset at which each line of ``source`` starts, lines counted as
+    Python counts them (CRLF, CR and LF each end one)."""
+    return (0, *(match.end() for match in _LINE_BREAK.finditer(source)))
+
+
+def statement_text(source: str, node: ast.stmt) -> str:
+    """The lines of ``node``, its decorators included."""
+    starts = line_starts(source)
+    first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
+    end = node.end_lineno if node.end_lineno is not None else node.lineno
+    return source[starts[first - 1] : starts[end] if end < len(starts) else len(source)]
+
+
+# The keywords before a definition's name, with blanks and continuations.
+_GAP = r"(?:[ \t\f]|\\(?:\r\n|\r|\n))+"
+_HEADER = re.compile(rf"(?:async{_GAP})?(?:def|class){_GAP}")
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+
+
+def name_span(
+    source: str, node: Union[FunctionNode, ast.ClassDef]
+) -> Tuple[Tuple[int, int], Tuple[int, int]]:
+    """Where the name of a ``def`` or ``class`` is, as libcst's
+    ``PositionProvider`` gives the range of its ``Name`` (1-based row,
+    0-based column in characters). ``ast`` gives the keyword's position
+    in UTF-8 bytes; the name follows it."""
+    starts = line_starts(source)
+    line_start = starts[node.lineno - 1]
+    line_end = starts[node.lineno] if node.lineno < len(starts) else len(source)
+    line = source[line_start:line_end].encode("utf-8", "surrogatepass")
+    offset = line_start + len(line[: node.col_offset].decode("utf-8", "surrogatepass"))
+    header = _HEADER.match(source, offset)
+    start = header.end() if header is not None else offset
+    # The source's spelling, which ``ast`` may have NFKC-normalised.
+    name = _IDENTIFIER.match(source, start)
+    length = name.end() - start if name is not None else len(node.name)
+    row = bisect.bisect_right(starts, start)
+    column = start - starts[row - 1]
+    return (row, column), (row, column + length)
 
 
 def decision_bound(source: str, limit: int) -> bool:
@@ -525,20 +592,6 @@ def _components(
 
 
 @functools.lru_cache(maxsize=2)
-def parse(source: str) -> Optional[ast.Module]:
-    """``ast`` of ``source``, or ``None`` where Python rejects it (cached:
-    the size rules' pre-filters and the rules share it; never modified)."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return ast.parse(source)
-        except (SyntaxError, ValueError, MemoryError, RecursionError):
-            return None
-
-
-@functools.lru_cache(maxsize=2)
 def function_scores(source: str) -> Optional[Tuple[FunctionComplexity, ...]]:
     """The score of every function of ``source`` in source order (libcst's
     visiting order); ``None`` where Python rejects the text. Cached: the
@@ -547,7 +600,7 @@ def function_scores(source: str) -> Optional[Tuple[FunctionComplexity, ...]]:
     if tree is None:
         return None
     kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
-    return tuple(function_complexity(node) for node in definitions(tree, kinds))  # type: ignore[arg-type]
+    return tuple(function_complexity(node) for node in statement_definitions(tree, kinds))  # type: ignore[arg-type]
 
 
 @functools.lru_cache(maxsize=2)
@@ -557,4 +610,4 @@ def class_sizes(source: str) -> Optional[Tuple[ClassSize, ...]]:
     tree = parse(source)
     if tree is None:
         return None
-    return tuple(class_size(node) for node in definitions(tree, (ast.ClassDef,)))  # type: ignore[arg-type]
+    return tuple(class_size(node) for node in statement_definitions(tree, (ast.ClassDef,)))  # type: ignore[arg-type]

@@ -11,9 +11,12 @@ when the file never rebinds it."""
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple, Union
+import ast
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
+
+from perf_lint.rules import _shapes
 
 Types = Optional[FrozenSet[str]]
 
@@ -250,6 +253,107 @@ class _FileBindings(cst.CSTVisitor):
         return False
 
 
+def _ast_target_names(node: ast.AST) -> Iterator[str]:
+    """``target_names`` of an ``ast`` target."""
+    if isinstance(node, ast.Name):
+        yield node.id
+    elif isinstance(node, (ast.Tuple, ast.List)):
+        for element in node.elts:
+            yield from _ast_target_names(element)
+    elif isinstance(node, ast.Starred):
+        yield from _ast_target_names(node.value)
+
+
+#: Nodes whose ``target`` binds names.
+_AST_TARGETED = (
+    ast.AnnAssign,
+    ast.AugAssign,
+    ast.For,
+    ast.AsyncFor,
+    ast.NamedExpr,
+    ast.comprehension,
+)
+_AST_TYPE_PARAMS = tuple(
+    getattr(ast, name) for name in ("TypeVar", "ParamSpec", "TypeVarTuple") if hasattr(ast, name)
+)
+
+
+def file_bindings_from_ast(tree: ast.Module) -> _FileBindings:
+    """What ``_FileBindings`` collects, read from the file's ``ast`` (which
+    the pre-filter has already built) instead of a second libcst traversal:
+    the same names, counted the same way (a test compares the two)."""
+    found = _FileBindings()
+    bind = found._bind
+    for node in ast.walk(tree):
+        kind = type(node)
+        if kind is ast.Name:
+            continue  # the commonest node: nothing to do
+        if kind is ast.Assign:
+            for target in node.targets:  # type: ignore[attr-defined]
+                for name in _ast_target_names(target):
+                    bind(name)
+        elif (
+            kind in (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.NamedExpr)
+            or kind is ast.comprehension
+        ):
+            for name in _ast_target_names(node.target):  # type: ignore[attr-defined]
+                bind(name)
+        elif kind is ast.withitem:
+            if node.optional_vars is not None:  # type: ignore[attr-defined]
+                for name in _ast_target_names(node.optional_vars):  # type: ignore[attr-defined]
+                    bind(name)
+        elif kind is ast.ExceptHandler:
+            if node.name is not None:  # type: ignore[attr-defined]
+                bind(node.name)  # type: ignore[attr-defined]
+        elif kind is ast.Delete:
+            for target in node.targets:  # type: ignore[attr-defined]
+                for name in _ast_target_names(target):
+                    bind(name)
+        elif kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            bind(node.name)  # type: ignore[attr-defined]
+        elif kind is ast.arguments:
+            arguments: ast.arguments = node  # type: ignore[assignment]
+            for arg in (*arguments.posonlyargs, *arguments.args):
+                bind(arg.arg)
+            if arguments.vararg is not None:
+                bind(arguments.vararg.arg)
+            for arg in arguments.kwonlyargs:
+                bind(arg.arg)
+            if arguments.kwarg is not None:
+                bind(arguments.kwarg.arg)
+        elif kind is ast.Global or kind is ast.Nonlocal:
+            for name in node.names:  # type: ignore[attr-defined]
+                bind(name)
+                found.declared.add(name)
+        elif kind is ast.MatchAs or kind is ast.MatchStar:
+            if node.name is not None:  # type: ignore[attr-defined]
+                bind(node.name)  # type: ignore[attr-defined]
+        elif kind is ast.MatchMapping:
+            if node.rest is not None:  # type: ignore[attr-defined]
+                bind(node.rest)  # type: ignore[attr-defined]
+        elif kind in _AST_TYPE_PARAMS:
+            bind(node.name)  # type: ignore[attr-defined]
+        elif kind is ast.Import:
+            for alias in node.names:  # type: ignore[attr-defined]
+                local = alias.asname if alias.asname is not None else alias.name
+                if alias.name in _TYPING_MODULES:
+                    found.typing_modules.add(local)
+                else:
+                    bind(local.split(".")[0])
+        elif kind is ast.ImportFrom:
+            if any(alias.name == "*" for alias in node.names):  # type: ignore[attr-defined]
+                found.star_import = True
+                continue
+            module = node.module if node.module is not None and not node.level else ""  # type: ignore[attr-defined]
+            for alias in node.names:  # type: ignore[attr-defined]
+                local = alias.asname if alias.asname is not None else alias.name
+                if module in _TYPING_MODULES:
+                    found.typing_names[local] = alias.name
+                else:
+                    bind(local)
+    return found
+
+
 def _dotted(node: cst.CSTNode) -> str:
     if isinstance(node, cst.Name):
         return node.value
@@ -399,10 +503,15 @@ class ScopeTracker:
     ``enter_block``/``leave_block`` from the block visitors, and
     ``enter``/``leave`` for lambdas and comprehensions."""
 
-    def __init__(self, module: cst.Module, cache: Dict[object, object]) -> None:
+    def __init__(
+        self, module: cst.Module, cache: Dict[object, object], source: Optional[str] = None
+    ) -> None:
         self.stack: List[cst.CSTNode] = [module]
         self.module = module
         self._cache = cache
+        #: The module's text: the file's bindings are then read from its
+        #: ``ast`` (shared with the pre-filter), not from a libcst traversal.
+        self.source = source
         self._bodies: Dict[cst.CSTNode, cst.CSTNode] = {}
 
     def visit_scope_header(self, node: Union[cst.FunctionDef, cst.ClassDef]) -> None:
@@ -429,8 +538,12 @@ class ScopeTracker:
     def _file(self) -> _FileBindings:
         key = ("file-bindings",)
         if key not in self._cache:
-            collector = _FileBindings()
-            self.module.visit(collector)
+            tree = _shapes.parse(self.source) if self.source is not None else None
+            if tree is not None:
+                collector = file_bindings_from_ast(tree)
+            else:
+                collector = _FileBindings()
+                self.module.visit(collector)
             self._cache[key] = collector
         return self._cache[key]  # type: ignore[return-value]
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 from typing import List
 
-import libcst as cst
-
-from perf_lint.rule import Invalid, Rule, Valid
-from perf_lint.rules._size import decision_bound, function_scores
+from perf_lint.rule import Invalid, Rule, SourceReport, Valid
+from perf_lint.rules._size import (
+    decision_bound,
+    function_complexity,
+    name_span,
+    parse,
+    statement_definitions,
+    statement_text,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,34 +70,34 @@ class ComplexFunction(Rule):
     VALID = (Valid(_branches(14)),)
     INVALID = (Invalid(_branches(15)),)
 
+    SOURCE_ONLY = True
+
     @classmethod
     def admits(cls, source: str, options: ComplexFunctionOptions) -> bool:
-        # A score above the limit needs at least `limit` decision keywords;
-        # then the scores themselves, from `ast` (much cheaper than libcst).
+        # A score above the limit needs at least `limit` decision keywords.
+        return decision_bound(source, options.max_complexity)
+
+    @classmethod
+    def check_source(cls, source: str, options: ComplexFunctionOptions) -> List[SourceReport]:
+        # Scores come from `ast` and radon; a function is scored only when
+        # its own text holds enough decision keywords to exceed the limit.
         limit = options.max_complexity
-        if not decision_bound(source, limit):
-            return False
-        scores = function_scores(source)
-        return scores is not None and any(score.complexity > limit for score in scores)
-
-    def __init__(self, context, options=None) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(context, options)
-        self.functions: List[cst.FunctionDef] = []
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.functions.append(node)
-
-    def leave_Module(self, original_node: cst.Module) -> None:
-        scores = function_scores(self.context.source)
-        if scores is None or len(scores) != len(self.functions):  # pragma: no cover
-            return  # Python rejects the file, or libcst and ast disagree
-        limit = self.options.max_complexity
-        for node, score in zip(self.functions, scores):
+        tree = parse(source)
+        if tree is None:
+            return []
+        found = []
+        for node in statement_definitions(tree, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if not decision_bound(statement_text(source, node), limit):  # type: ignore[arg-type]
+                continue
+            score = function_complexity(node)  # type: ignore[arg-type]
             if score.complexity > limit:
-                self.report(
-                    node.name,
-                    name=score.name,
-                    complexity=score.complexity,
-                    limit=limit,
-                    rank=score.rank,
+                found.append(
+                    cls.report_at(
+                        *name_span(source, node),  # type: ignore[arg-type]
+                        name=score.name,
+                        complexity=score.complexity,
+                        limit=limit,
+                        rank=score.rank,
+                    )
                 )
+        return found

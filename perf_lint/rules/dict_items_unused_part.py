@@ -7,7 +7,8 @@ from typing import Optional, Union
 import libcst as cst
 
 from perf_lint.rule import Fix, Invalid, Rule, Valid
-from perf_lint.rules._loops import DUMMY, LoopFacts, ScopeNames, comments_outside, uses_inside
+from perf_lint.rules import _shapes
+from perf_lint.rules._loops import DUMMY, FOR, LoopFacts, ScopeNames, comments_outside, uses_inside
 
 Loop = Union[cst.For, cst.CompFor]
 
@@ -55,7 +56,8 @@ class DictItemsUnusedPart(Rule):
     MESSAGE = "Unused {part} of `.items()`; iterate over {suggestion}"
     FIX_MESSAGE = "Iterate over {suggestion}"
     FIX = Fix.UNSAFE
-    PATTERN = r"\bitems\b"
+    PATTERN = (FOR, r"\bitems\b")
+    SHAPE = _shapes.ITEMS_LOOP
     VALID = (
         Valid("for k, v in d.items():\n    print(k, v)\n"),
         Valid("for _, _ in d.items():\n    pass\n"),
@@ -74,12 +76,7 @@ class DictItemsUnusedPart(Rule):
     )
 
     def visit_For(self, node: cst.For) -> None:
-        facts = LoopFacts.of(self.context)
-        site = facts.sites.get(node)
-        names = None
-        if site is not None and not isinstance(site.scope, cst.ClassDef):
-            names = facts.names(site.scope)
-        self._check(node, node, names)
+        self._check(node, node, statement=True)
 
     def visit_ListComp(self, node: cst.ListComp) -> None:
         self._comprehension(node)
@@ -99,7 +96,17 @@ class DictItemsUnusedPart(Rule):
             self._check(comp, node)
             comp = comp.inner_for_in
 
-    def _check(self, loop: Loop, scope: cst.CSTNode, names: Optional[ScopeNames] = None) -> None:
+    def _names(self, loop: cst.For) -> Optional[ScopeNames]:
+        """The names of the function or module around a ``for`` statement
+        (``None`` in a class body); computed only for a loop of the shape
+        the rule looks for, since it walks the whole scope."""
+        facts = LoopFacts.of(self.context)
+        site = facts.sites.get(loop)
+        if site is None or isinstance(site.scope, cst.ClassDef):
+            return None
+        return facts.names(site.scope)
+
+    def _check(self, loop: Loop, scope: cst.CSTNode, statement: bool = False) -> None:
         target, call = loop.target, loop.iter
         if not isinstance(target, cst.Tuple) or len(target.elements) != 2:
             return
@@ -113,6 +120,7 @@ class DictItemsUnusedPart(Rule):
             return
         first, second = (e.value for e in target.elements)
         assert isinstance(first, cst.Name) and isinstance(second, cst.Name)
+        names = self._names(loop) if statement else None  # type: ignore[arg-type]
         first_dummy = self._unused(first.value, scope, names)
         second_dummy = self._unused(second.value, scope, names)
         if bool(first_dummy) == bool(second_dummy):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from perf_lint.rule import Invalid, Valid
+from perf_lint.rules import _shapes
 from perf_lint.rules._membership import _IN_THEN, LiteralMembership
 
 
@@ -61,6 +62,7 @@ class ListLiteralMembership(LiteralMembership):
     MESSAGE = "Membership test against a list literal; use a set literal"
     CONTAINER = cst.List
     PATTERN = _IN_THEN + r"[\[(]"
+    SHAPE = _shapes.LIST_MEMBERSHIP
     VALID = (
         Valid("x in {1, 2}\n"),
         Valid("x in items\n"),

@@ -7,6 +7,7 @@ from typing import List, Optional
 import libcst as cst
 
 from perf_lint.rule import Fix, Invalid, Valid
+from perf_lint.rules import _shapes
 from perf_lint.rules._logging import (
     Lazy,
     LoggingCall,
@@ -121,6 +122,7 @@ class LoggingConcat(LoggingRule):
     FIX_MESSAGE = "Convert to %-style lazy arguments"
     FIX = Fix.UNSAFE
     PATTERN = prefilter(r"\+")
+    SHAPE = _shapes.LOGGING_CALL
     VALID = (
         Valid('logger.info("%s", x)\n'),
         Valid('logger.info("a" + "b")\n'),

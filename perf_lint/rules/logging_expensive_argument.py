@@ -8,6 +8,7 @@ from typing import Optional
 import libcst as cst
 
 from perf_lint.rule import Fix, Invalid, Valid
+from perf_lint.rules import _shapes
 from perf_lint.rules._logging import (
     DEFAULT_LOGGER_NAMES,
     LEVELS,
@@ -127,6 +128,7 @@ class LoggingExpensiveArgument(LoggingRule):
     FIX = Fix.NONE
     OPTIONS = ExpensiveArgumentOptions
     PATTERN = prefilter()
+    SHAPE = _shapes.LOGGING_CALL
     VALID = (
         Valid('logger.debug("%s", len(x))\n'),
         Valid('logger.info("%s", compute())\n'),

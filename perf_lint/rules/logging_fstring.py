@@ -9,6 +9,7 @@ from typing import List, Optional
 import libcst as cst
 
 from perf_lint.rule import Fix, Invalid, Valid
+from perf_lint.rules import _shapes
 from perf_lint.rules._format_spec import proven, translate
 from perf_lint.rules._logging import (
     Lazy,
@@ -221,6 +222,7 @@ class LoggingFstring(LoggingRule):
     FIX_MESSAGE = "Convert to %-style lazy arguments"
     FIX = Fix.SAFE_WHEN_PROVEN
     PATTERN = prefilter(r"(?i:(?<!\w)(?:f|rf|fr)['\"])")
+    SHAPE = _shapes.LOGGING_CALL
     VALID = (
         Valid('logger.info("%s", x)\n'),
         Valid('import logging\nif logger.isEnabledFor(logging.DEBUG):\n    logger.debug(f"{x}")\n'),

@@ -8,6 +8,7 @@ from typing import Dict, List, Optional
 import libcst as cst
 
 from perf_lint.rule import Fix, Invalid, Valid
+from perf_lint.rules import _shapes
 from perf_lint.rules._format_spec import proven, translate
 from perf_lint.rules._logging import (
     Lazy,
@@ -154,6 +155,7 @@ class LoggingStrFormat(LoggingRule):
     FIX_MESSAGE = "Convert to %-style lazy arguments"
     FIX = Fix.SAFE_WHEN_PROVEN
     PATTERN = prefilter(r"(?<!\w)format(?!\w)")
+    SHAPE = _shapes.LOGGING_CALL
     VALID = (
         Valid('logger.info("%s", x)\n'),
         Valid("logger.info(template.format(x))\n"),

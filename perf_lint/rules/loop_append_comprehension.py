@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from perf_lint.rule import Invalid, Valid
-from perf_lint.rules._loops import FreshContainerLoop
+from perf_lint.rules import _shapes
+from perf_lint.rules._loops import FOR, FreshContainerLoop
 
 
 class LoopAppendComprehension(FreshContainerLoop):
@@ -76,7 +77,8 @@ class LoopAppendComprehension(FreshContainerLoop):
     FIX_MESSAGE = "Replace the loop by a list comprehension"
     KIND = "list"
     METHOD = "append"
-    PATTERN = r"append"
+    PATTERN = (FOR, r"append")
+    SHAPE = _shapes.APPEND_LOOP
     VALID = (
         Valid("def f(xs):\n    r = [0]\n    for x in xs:\n        r.append(x)\n    return r\n"),
         Valid("def f(xs):\n    r = []\n    for x in xs:\n        r.append(r)\n    return r\n"),

@@ -5,7 +5,9 @@ from __future__ import annotations
 import libcst as cst
 
 from perf_lint.rule import Fix, Invalid, Rule, Valid
+from perf_lint.rules import _shapes
 from perf_lint.rules._loops import (
+    FOR,
     LoopFacts,
     bound_to_list,
     comp_for,
@@ -65,7 +67,8 @@ class LoopAppendExtend(Rule):
     MESSAGE = "Loop only appends to `{name}`; use `{name}.extend(...)`"
     FIX_MESSAGE = "Replace the loop by `{name}.extend(...)`"
     FIX = Fix.UNSAFE
-    PATTERN = r"append"
+    PATTERN = (FOR, r"append")
+    SHAPE = _shapes.APPEND_LOOP
     VALID = (
         Valid("def f(xs):\n    r = []\n    for x in xs:\n        r.append(x)\n    return r\n"),
         Valid("def f(xs, r):\n    for x in xs:\n        r.append(x)\n"),

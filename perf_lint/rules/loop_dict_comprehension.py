@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from perf_lint.rule import Invalid, Valid
-from perf_lint.rules._loops import FreshContainerLoop
+from perf_lint.rules import _shapes
+from perf_lint.rules._loops import FOR, SETITEM, FreshContainerLoop
 
 
 class LoopDictComprehension(FreshContainerLoop):
@@ -49,7 +50,8 @@ class LoopDictComprehension(FreshContainerLoop):
     FIX_MESSAGE = "Replace the loop by a dict comprehension"
     KIND = "dict"
     METHOD = "setitem"
-    PATTERN = r"\bfor\b"
+    PATTERN = (FOR, SETITEM)
+    SHAPE = _shapes.SETITEM_LOOP
     VALID = (
         Valid("def f(xs):\n    d = {1: 2}\n    for x in xs:\n        d[x] = 1\n    return d\n"),
         Valid("def f(xs):\n    d = {}\n    for x in xs:\n        d[x] = d\n    return d\n"),

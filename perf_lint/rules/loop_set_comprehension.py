@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from perf_lint.rule import Invalid, Valid
-from perf_lint.rules._loops import FreshContainerLoop
+from perf_lint.rules import _shapes
+from perf_lint.rules._loops import FOR, FreshContainerLoop
 
 
 class LoopSetComprehension(FreshContainerLoop):
@@ -47,7 +48,8 @@ class LoopSetComprehension(FreshContainerLoop):
     FIX_MESSAGE = "Replace the loop by a set comprehension"
     KIND = "set"
     METHOD = "add"
-    PATTERN = r"\badd\b"
+    PATTERN = (FOR, r"\badd\b")
+    SHAPE = _shapes.ADD_LOOP
     VALID = (
         Valid("def f(xs):\n    s = {1}\n    for x in xs:\n        s.add(x)\n    return s\n"),
         Valid("def f(xs):\n    s = set()\n    for x in xs:\n        s.add(len(s))\n    return s\n"),

@@ -8,6 +8,8 @@ import libcst as cst
 
 from perf_lint.context import FileContext
 from perf_lint.rule import Fix, Invalid, Rule, Valid
+from perf_lint.rules import _shapes
+from perf_lint.rules._loops import FOR_OR_WHILE
 from perf_lint.rules._types import ScopeTracker, literal_types
 
 _STR_RESULTS = frozenset(
@@ -54,7 +56,8 @@ class LoopStringConcat(Rule):
     NAME = "loop-string-concat"
     MESSAGE = 'String concatenation in a loop; collect the parts and `"".join` them'
     FIX = Fix.NONE
-    PATTERN = r"\+"
+    PATTERN = (FOR_OR_WHILE, r"\+")
+    SHAPE = _shapes.STRING_CONCAT
     VALID = (
         Valid('s = ""\ns += "a"\n'),
         Valid("for x in xs:\n    n += 1\n"),
@@ -69,7 +72,7 @@ class LoopStringConcat(Rule):
 
     def __init__(self, context: FileContext, options: object = None) -> None:
         super().__init__(context, options)
-        self.tracker = ScopeTracker(context.module, context.cache)
+        self.tracker = ScopeTracker(context.module, context.cache, context.source)
         self.depth: List[int] = [0]
         self.loop_bodies: set = set()
 

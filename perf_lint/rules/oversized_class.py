@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 from typing import List
 
-import libcst as cst
-
-from perf_lint.rule import Invalid, Rule, Valid
-from perf_lint.rules._size import class_sizes, line_bound
+from perf_lint.rule import Invalid, Rule, SourceReport, Valid
+from perf_lint.rules._size import class_size, line_bound, name_span, parse, statement_definitions
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,33 +60,28 @@ class OversizedClass(Rule):
     VALID = (Valid(_methods(30)),)
     INVALID = (Invalid(_methods(31)),)
 
+    SOURCE_ONLY = True
+
     @classmethod
     def admits(cls, source: str, options: OversizedClassOptions) -> bool:
         max_lines, max_methods = options.max_class_lines, options.max_methods
-        if line_bound(source) <= max_lines and source.count("def") <= max_methods:
-            return False
-        sizes = class_sizes(source)
-        return sizes is not None and any(
-            size.lines > max_lines or size.methods > max_methods for size in sizes
-        )
+        return line_bound(source) > max_lines or source.count("def") > max_methods
 
-    def __init__(self, context, options=None) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(context, options)
-        self.classes: List[cst.ClassDef] = []
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.classes.append(node)
-
-    def leave_Module(self, original_node: cst.Module) -> None:
-        sizes = class_sizes(self.context.source)
-        if sizes is None or len(sizes) != len(self.classes):  # pragma: no cover
-            return  # Python rejects the file, or libcst and ast disagree
-        max_lines, max_methods = self.options.max_class_lines, self.options.max_methods
-        for node, size in zip(self.classes, sizes):
+    @classmethod
+    def check_source(cls, source: str, options: OversizedClassOptions) -> List[SourceReport]:
+        tree = parse(source)
+        if tree is None:
+            return []
+        max_lines, max_methods = options.max_class_lines, options.max_methods
+        found = []
+        for node in statement_definitions(tree, (ast.ClassDef,)):
+            size = class_size(node)  # type: ignore[arg-type]
             detail = []
             if size.lines > max_lines:
                 detail.append(f"{size.lines} lines > {max_lines}")
             if size.methods > max_methods:
                 detail.append(f"{size.methods} methods > {max_methods}")
             if detail:
-                self.report(node.name, name=size.name, detail=", ".join(detail))
+                span = name_span(source, node)  # type: ignore[arg-type]
+                found.append(cls.report_at(*span, name=size.name, detail=", ".join(detail)))
+        return found

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional
+from typing import List, Optional
 
-import libcst as cst
-
-from perf_lint.rule import Invalid, Rule, Valid
+from perf_lint.rule import Invalid, Rule, SourceReport, Valid
 from perf_lint.rules._size import (
     METRICS,
     module_size,
@@ -84,30 +82,24 @@ class OversizedModule(Rule):
     VALID = (Valid("def f():\n    return 1\n"),)
     INVALID = (Invalid("x = 1\n" * 401),)
 
+    SOURCE_ONLY = True
+
     @classmethod
     def admits(cls, source: str, options: OversizedModuleOptions) -> bool:
-        limit, metric = options.max_module_lines, options.module_size_metric
-        if size_bound(source, metric) <= limit:
-            return False
-        size = measure(source, metric)
-        return size is not None and size > limit
+        return size_bound(source, options.module_size_metric) > options.max_module_lines
 
-    def visit_Module(self, node: cst.Module) -> None:
-        metric = self.options.module_size_metric
-        limit = self.options.max_module_lines
-        size = measure(self.context.source, metric)
+    @classmethod
+    def check_source(cls, source: str, options: OversizedModuleOptions) -> List[SourceReport]:
+        metric, limit = options.module_size_metric, options.max_module_lines
+        size = measure(source, metric)
         if size is None or size <= limit:
-            return
-        tree = parse(self.context.source)
+            return []
+        tree = parse(source)
         plan = split_plan(tree) if tree is not None else None
         data = {"size": size, "metric": metric, "limit": limit}
         if plan is not None:
             data["split_plan"] = plan.as_data()
-        self.report(
-            node,
-            size=size,
-            metric=metric,
-            limit=limit,
-            plan=plan.summary() if plan is not None else "no split plan (Python rejects the file)",
-            data=data,
-        )
+        summary = plan.summary() if plan is not None else "no split plan (Python rejects the file)"
+        # A file-level diagnostic: at 1:1, as in ruff (suppressed on line 1).
+        slots = {"size": size, "metric": metric, "limit": limit, "plan": summary}
+        return [cls.report_at((1, 0), (1, 0), data=data, **slots)]

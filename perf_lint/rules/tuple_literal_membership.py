@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from perf_lint.rule import Invalid, Valid
+from perf_lint.rules import _shapes
 from perf_lint.rules._membership import _IN_THEN, LiteralMembership
 
 
@@ -46,6 +47,7 @@ class TupleLiteralMembership(LiteralMembership):
     MESSAGE = "Membership test against a tuple literal; use a set literal"
     CONTAINER = cst.Tuple
     PATTERN = _IN_THEN + r"\("
+    SHAPE = _shapes.TUPLE_MEMBERSHIP
     VALID = (
         Valid("x in {1, 2}\n"),
         Valid("x in items\n"),

@@ -7,7 +7,9 @@ from typing import Callable, Optional
 import libcst as cst
 
 from perf_lint.rule import Fix, Invalid, Rule, Valid
+from perf_lint.rules import _shapes
 from perf_lint.rules._loops import (
+    FOR,
     LoopFacts,
     ScopeNames,
     Site,
@@ -84,7 +86,8 @@ class UnnecessaryListCast(Rule):
     MESSAGE = "Unnecessary `list()` call around the iterable of a `for` loop"
     FIX_MESSAGE = "Remove the `list()` call"
     FIX = Fix.SAFE_WHEN_PROVEN
-    PATTERN = r"\blist\b"
+    PATTERN = (FOR, r"\blist\b")
+    SHAPE = _shapes.LIST_CAST_LOOP
     VALID = (
         Valid("def f(y):\n    for x in list(y):\n        pass\n"),
         Valid("def f():\n    y = [1]\n    for x in list(y):\n        y.append(x)\n"),

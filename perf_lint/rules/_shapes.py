@@ -1,0 +1,169 @@
+"""The shapes of code the libcst rules report, found with ``ast``: the
+second, sound pre-filter, after the text patterns. A rule names its shape
+in ``SHAPE``; a file whose ``ast`` holds none of the selected rules' shapes
+is never parsed by libcst. ``ast.parse`` and one walk cost a small part of a
+libcst parse, and the tree is shared by the size rules and the engine's
+syntax checks (cached per text).
+
+Each shape is a necessary condition of a rule's report, read off the rule's
+own matching code: it may hold where the rule reports nothing, never the
+other way round (``tests/test_prefilter.py`` checks this on generated
+programs and on the standard library)."""
+
+from __future__ import annotations
+
+import ast
+import functools
+import warnings
+from typing import FrozenSet, Optional, Set
+
+#: A loop whose innermost body (through ``for``/``if`` levels holding one
+#: statement each and no ``else``) only calls ``append`` (PRF401, PRF402).
+APPEND_LOOP = "append-loop"
+#: The same, calling ``add`` (PRF404).
+ADD_LOOP = "add-loop"
+#: The same, storing ``d[k] = v`` (PRF403).
+SETITEM_LOOP = "setitem-loop"
+#: ``for x in list(...)`` (PRF405).
+LIST_CAST_LOOP = "list-cast-loop"
+#: A ``for`` loop or comprehension ``for`` with a two-element target over
+#: ``.items()`` (PRF406).
+ITEMS_LOOP = "items-loop"
+#: ``s += <maybe a string>`` or ``s = s + <maybe a string>`` (PRF407).
+STRING_CONCAT = "string-concat"
+#: ``in``/``not in`` a non-empty list display (PRF101) or tuple (PRF102).
+LIST_MEMBERSHIP = "list-membership"
+TUPLE_MEMBERSHIP = "tuple-membership"
+#: A call of a method or function named as a logging call (PRF301–PRF305).
+LOGGING_CALL = "logging-call"
+
+_LOGGING_METHODS = frozenset(
+    {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"}
+)
+# Methods whose result PRF407 takes to be a string when called on one.
+_STR_RESULTS = frozenset(
+    {"join", "format", "lower", "upper", "strip", "lstrip", "rstrip", "replace", "title"}
+)
+_LOOPS = (ast.For, ast.AsyncFor)
+
+
+@functools.lru_cache(maxsize=2)
+def parse(source: str) -> Optional[ast.Module]:
+    """``ast`` of ``source``, or ``None`` where Python rejects it (cached:
+    the pre-filters, the size rules and the engine's syntax checks share
+    it; never modified)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return ast.parse(source)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            return None
+
+
+@functools.lru_cache(maxsize=2)
+def shapes(source: str) -> Optional[FrozenSet[str]]:
+    """The shapes ``source`` holds; ``None`` where Python rejects it (every
+    rule then runs, and libcst reports the error)."""
+    tree = parse(source)
+    if tree is None:
+        return None
+    found: Set[str] = set()
+    try:
+        for node in ast.walk(tree):
+            kind = type(node)
+            if kind is ast.Compare:
+                _membership(node, found)  # type: ignore[arg-type]
+            elif kind is ast.Call:
+                func = node.func  # type: ignore[attr-defined]
+                if (type(func) is ast.Attribute and func.attr in _LOGGING_METHODS) or (
+                    type(func) is ast.Name and func.id in _LOGGING_METHODS
+                ):
+                    found.add(LOGGING_CALL)
+            elif kind is ast.For or kind is ast.AsyncFor:
+                _loop(node, found)  # type: ignore[arg-type]
+            elif kind is ast.comprehension:
+                if _items_loop(node):
+                    found.add(ITEMS_LOOP)
+            elif kind is ast.AugAssign:
+                if (
+                    type(node.op) is ast.Add  # type: ignore[attr-defined]
+                    and type(node.target) is ast.Name  # type: ignore[attr-defined]
+                    and _maybe_string(node.value)  # type: ignore[attr-defined]
+                ):
+                    found.add(STRING_CONCAT)
+            elif kind is ast.Assign:
+                value = node.value  # type: ignore[attr-defined]
+                if (
+                    type(value) is ast.BinOp
+                    and type(value.op) is ast.Add
+                    and type(value.left) is ast.Name
+                    and _maybe_string(value.right)
+                ):
+                    found.add(STRING_CONCAT)
+    except RecursionError:  # pragma: no cover - a tree too deep to look into
+        return None
+    return frozenset(found)
+
+
+def _membership(node: ast.Compare, found: Set[str]) -> None:
+    for operator, right in zip(node.ops, node.comparators):
+        if type(operator) is ast.In or type(operator) is ast.NotIn:
+            if type(right) is ast.List and right.elts:
+                found.add(LIST_MEMBERSHIP)
+            elif type(right) is ast.Tuple and right.elts:
+                found.add(TUPLE_MEMBERSHIP)
+
+
+def _loop(node: ast.AST, found: Set[str]) -> None:
+    if _items_loop(node):
+        found.add(ITEMS_LOOP)
+    call = node.iter  # type: ignore[attr-defined]
+    if type(call) is ast.Call and type(call.func) is ast.Name and call.func.id == "list":
+        found.add(LIST_CAST_LOOP)
+    inner: ast.AST = node
+    while isinstance(inner, (*_LOOPS, ast.If)):
+        if inner.orelse or len(inner.body) != 1:  # type: ignore[attr-defined]
+            return
+        inner = inner.body[0]  # type: ignore[attr-defined]
+    if type(inner) is ast.Expr:
+        call = inner.value  # type: ignore[attr-defined]
+        if type(call) is ast.Call and type(call.func) is ast.Attribute:
+            if call.func.attr == "append":
+                found.add(APPEND_LOOP)
+            elif call.func.attr == "add":
+                found.add(ADD_LOOP)
+    elif type(inner) is ast.Assign:
+        targets = inner.targets  # type: ignore[attr-defined]
+        if len(targets) == 1 and type(targets[0]) is ast.Subscript:
+            found.add(SETITEM_LOOP)
+
+
+def _items_loop(node: ast.AST) -> bool:
+    target, call = node.target, node.iter  # type: ignore[attr-defined]
+    return (
+        type(target) in (ast.Tuple, ast.List)
+        and len(target.elts) == 2
+        and type(call) is ast.Call
+        and type(call.func) is ast.Attribute
+        and call.func.attr == "items"
+    )
+
+
+def _maybe_string(node: ast.AST) -> bool:
+    """What PRF407 could prove to be a string (it proves less)."""
+    kind = type(node)
+    if kind is ast.Constant:
+        return isinstance(node.value, str)  # type: ignore[attr-defined]
+    if kind is ast.JoinedStr:
+        return True
+    if kind is ast.BinOp:
+        return type(node.op) is ast.Add and (  # type: ignore[attr-defined]
+            _maybe_string(node.left) or _maybe_string(node.right)  # type: ignore[attr-defined]
+        )
+    if kind is ast.Call:
+        func = node.func  # type: ignore[attr-defined]
+        if type(func) is ast.Name:
+            return func.id in ("str", "repr")
+        if type(func) is ast.Attribute and func.attr in _STR_RESULTS:
+            return _maybe_string(func.value)
+    return False
