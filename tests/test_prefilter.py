@@ -75,6 +75,7 @@ NEAR_MISSES = [
     ("PRF404", "s.add(1)\nfor x in xs:\n    s.add(x) or t.add(x)\n"),
     ("PRF405", "for x in tuple(list(y)):\n    pass\n"),
     ("PRF406", "for k in d.items():\n    pass\nx = [a for a, b, c in d.items()]\n"),
+    ("PRF406", "for k, v in d.items():\n    print(k, v)\ny = {a: b for a, b in d.items()}\n"),
     ("PRF407", "for x in xs:\n    n += 1\n    s += y\n    t = t + len(x)\n"),
     ("PRF301", 'import logging\nhelp = "call logger.info(...)"\nprint(f"{help}")\n'),
 ]

@@ -26,8 +26,8 @@ ADD_LOOP = "add-loop"
 SETITEM_LOOP = "setitem-loop"
 #: ``for x in list(...)`` (PRF405).
 LIST_CAST_LOOP = "list-cast-loop"
-#: A ``for`` loop or comprehension ``for`` with a two-element target over
-#: ``.items()`` (PRF406).
+#: A ``for`` loop or comprehension ``for`` with a two-name target over
+#: ``.items()``, one of the names occurring only there (PRF406).
 ITEMS_LOOP = "items-loop"
 #: ``s += <maybe a string>`` or ``s = s + <maybe a string>`` (PRF407).
 STRING_CONCAT = "string-concat"
@@ -45,6 +45,7 @@ _STR_RESULTS = frozenset(
     {"join", "format", "lower", "upper", "strip", "lstrip", "rstrip", "replace", "title"}
 )
 _LOOPS = (ast.For, ast.AsyncFor)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
 @functools.lru_cache(maxsize=2)
@@ -68,6 +69,9 @@ def shapes(source: str) -> Optional[FrozenSet[str]]:
     if tree is None:
         return None
     found: Set[str] = set()
+    # Name counts are compared only in ASCII text: ast spells identifiers
+    # NFKC-normalised, libcst as written.
+    plain = source.isascii()
     try:
         for node in ast.walk(tree):
             kind = type(node)
@@ -80,10 +84,11 @@ def shapes(source: str) -> Optional[FrozenSet[str]]:
                 ):
                     found.add(LOGGING_CALL)
             elif kind is ast.For or kind is ast.AsyncFor:
-                _loop(node, found)  # type: ignore[arg-type]
-            elif kind is ast.comprehension:
-                if _items_loop(node):
-                    found.add(ITEMS_LOOP)
+                _loop(node, found, plain)  # type: ignore[arg-type]
+            elif kind in _COMPREHENSIONS:
+                for generator in node.generators:  # type: ignore[attr-defined]
+                    if _items_loop(generator, node, plain):
+                        found.add(ITEMS_LOOP)
             elif kind is ast.AugAssign:
                 if (
                     type(node.op) is ast.Add  # type: ignore[attr-defined]
@@ -114,8 +119,8 @@ def _membership(node: ast.Compare, found: Set[str]) -> None:
                 found.add(TUPLE_MEMBERSHIP)
 
 
-def _loop(node: ast.AST, found: Set[str]) -> None:
-    if _items_loop(node):
+def _loop(node: ast.AST, found: Set[str], plain: bool) -> None:
+    if _items_loop(node, node, plain):
         found.add(ITEMS_LOOP)
     call = node.iter  # type: ignore[attr-defined]
     if type(call) is ast.Call and type(call.func) is ast.Name and call.func.id == "list":
@@ -138,15 +143,32 @@ def _loop(node: ast.AST, found: Set[str]) -> None:
             found.add(SETITEM_LOOP)
 
 
-def _items_loop(node: ast.AST) -> bool:
-    target, call = node.target, node.iter  # type: ignore[attr-defined]
-    return (
+def _items_loop(loop: ast.AST, scope: ast.AST, plain: bool) -> bool:
+    """``for a, b in x.items()`` (a statement, or a comprehension's ``for``
+    with ``scope`` the whole comprehension) where PRF406 may find ``a`` or
+    ``b`` unused: it reports only a name that occurs at most once in
+    ``scope``, and libcst's count of a name (it counts definitions,
+    parameters and ``except`` names too) is never below ast's."""
+    target, call = loop.target, loop.iter  # type: ignore[attr-defined]
+    if not (
         type(target) in (ast.Tuple, ast.List)
         and len(target.elts) == 2
+        and all(type(element) is ast.Name for element in target.elts)
         and type(call) is ast.Call
+        and not call.args
+        and not call.keywords
         and type(call.func) is ast.Attribute
         and call.func.attr == "items"
-    )
+    ):
+        return False
+    if not plain:
+        return True
+    first, second = (element.id for element in target.elts)
+    counts = {first: 0, second: 0}
+    for node in ast.walk(scope):
+        if type(node) is ast.Name and node.id in counts:
+            counts[node.id] += 1
+    return min(counts.values()) <= 1
 
 
 def _maybe_string(node: ast.AST) -> bool:
