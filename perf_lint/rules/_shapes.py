@@ -40,8 +40,8 @@ LOGGING_CALL = "logging-call"
 _LOGGING_METHODS = frozenset(
     {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"}
 )
-# Methods whose result PRF407 takes to be a string when called on one.
-_STR_RESULTS = frozenset(
+#: Methods whose result PRF407 takes to be a string when called on one.
+STR_RESULTS = frozenset(
     {"join", "format", "lower", "upper", "strip", "lstrip", "rstrip", "replace", "title"}
 )
 _LOOPS = (ast.For, ast.AsyncFor)
@@ -186,6 +186,6 @@ def _maybe_string(node: ast.AST) -> bool:
         func = node.func  # type: ignore[attr-defined]
         if type(func) is ast.Name:
             return func.id in ("str", "repr")
-        if type(func) is ast.Attribute and func.attr in _STR_RESULTS:
+        if type(func) is ast.Attribute and func.attr in STR_RESULTS:
             return _maybe_string(func.value)
     return False

@@ -12,9 +12,7 @@ from perf_lint.rules import _shapes
 from perf_lint.rules._loops import FOR_OR_WHILE
 from perf_lint.rules._types import ScopeTracker, literal_types
 
-_STR_RESULTS = frozenset(
-    {"join", "format", "lower", "upper", "strip", "lstrip", "rstrip", "replace", "title"}
-)
+_STR_RESULTS = _shapes.STR_RESULTS
 
 
 class LoopStringConcat(Rule):
