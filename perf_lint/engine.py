@@ -2,9 +2,11 @@
 ``noqa`` in one place, and apply fixes until nothing changes.
 
 Work is done only where it can matter: a file in which no selected rule's
-pre-filter pattern occurs is never parsed by libcst (only checked for syntax
-errors by the much cheaper ``ast``), and positions are computed only for
-files that produce a diagnostic."""
+pre-filter patterns occur, or whose ``ast`` holds none of the selected
+rules' shapes (``rules/_shapes.py``), is never parsed by libcst (only by the
+much cheaper ``ast``, which also serves the size rules, whose findings need
+no libcst at all), and positions are computed only inside the reported
+nodes."""
 
 from __future__ import annotations
 
