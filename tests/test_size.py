@@ -37,7 +37,6 @@ from perf_lint.rules._size import (
     physical_lines,
     size_bound,
     split_plan,
-    statement_definitions,
 )
 from tests.conftest import hypothesis_settings
 
@@ -449,8 +448,12 @@ def _name_spans_agree(source: str) -> int:
     visitor = _NameRanges()
     cst.MetadataWrapper(cst.parse_module(source)).visit(visitor)
     kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-    nodes = statement_definitions(tree, kinds)
-    assert nodes == definitions(tree, kinds)
+    nodes = definitions(tree, kinds)
+    every = sorted(
+        (node for node in ast.walk(tree) if isinstance(node, kinds)),
+        key=lambda node: (node.lineno, node.col_offset),  # type: ignore[attr-defined]
+    )
+    assert nodes == every
     assert [name_span(source, node) for node in nodes] == visitor.ranges  # type: ignore[arg-type]
     return len(nodes)
 

@@ -9,10 +9,7 @@ import dataclasses
 import functools
 import itertools
 import re
-from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, Union
-
-# The ``ast`` of a text, shared with the pre-filters and the engine.
-from perf_lint.rules._shapes import parse
+from typing import Dict, FrozenSet, Iterable, List, Set, Tuple, Union
 
 #: Line separators that ``str.splitlines`` honours but Python does not (radon
 #: splits on them); replaced by spaces before radon sees the text.
@@ -149,18 +146,11 @@ def class_size(node: ast.ClassDef) -> ClassSize:
     return ClassSize(node.name, node.lineno, end - node.lineno + 1, methods)
 
 
-def definitions(tree: ast.AST, kinds: Tuple[type, ...]) -> List[ast.AST]:
+def definitions(tree: ast.Module, kinds: Tuple[type, ...]) -> List[ast.AST]:
     """Every node of ``kinds`` in ``tree``, in source order (the order of
-    their ``def``/``class`` keywords, which is libcst's visiting order)."""
-    found = [node for node in ast.walk(tree) if isinstance(node, kinds)]
-    found.sort(key=lambda node: (node.lineno, node.col_offset))  # type: ignore[attr-defined]
-    return found
-
-
-def statement_definitions(tree: ast.Module, kinds: Tuple[type, ...]) -> List[ast.AST]:
-    """``definitions`` found by walking statement lists only (a ``def`` or
-    ``class`` is a statement, so none is missed), in the same order; much
-    cheaper than ``ast.walk`` on a large module."""
+    their ``def``/``class`` keywords, which is libcst's visiting order).
+    Only statement lists are walked (a ``def`` or ``class`` is a statement,
+    so none is missed): much cheaper than ``ast.walk`` on a large module."""
     found: List[ast.AST] = []
     blocks: List[List[ast.stmt]] = [tree.body]
     while blocks:
@@ -589,25 +579,3 @@ def _components(
         if unit.index not in shared:
             found.setdefault(root(unit.index), []).append(unit.index)
     return list(found.values())
-
-
-@functools.lru_cache(maxsize=2)
-def function_scores(source: str) -> Optional[Tuple[FunctionComplexity, ...]]:
-    """The score of every function of ``source`` in source order (libcst's
-    visiting order); ``None`` where Python rejects the text. Cached: the
-    pre-filter and the rule ask for the same file."""
-    tree = parse(source)
-    if tree is None:
-        return None
-    kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
-    return tuple(function_complexity(node) for node in statement_definitions(tree, kinds))  # type: ignore[arg-type]
-
-
-@functools.lru_cache(maxsize=2)
-def class_sizes(source: str) -> Optional[Tuple[ClassSize, ...]]:
-    """The size of every class of ``source`` in source order; ``None`` where
-    Python rejects the text."""
-    tree = parse(source)
-    if tree is None:
-        return None
-    return tuple(class_size(node) for node in statement_definitions(tree, (ast.ClassDef,)))  # type: ignore[arg-type]

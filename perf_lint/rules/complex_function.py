@@ -7,12 +7,12 @@ import dataclasses
 from typing import List
 
 from perf_lint.rule import Invalid, Rule, SourceReport, Valid
+from perf_lint.rules._shapes import parse
 from perf_lint.rules._size import (
     decision_bound,
+    definitions,
     function_complexity,
     name_span,
-    parse,
-    statement_definitions,
     statement_text,
 )
 
@@ -86,7 +86,7 @@ class ComplexFunction(Rule):
         if tree is None:
             return []
         found = []
-        for node in statement_definitions(tree, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        for node in definitions(tree, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if not decision_bound(statement_text(source, node), limit):  # type: ignore[arg-type]
                 continue
             score = function_complexity(node)  # type: ignore[arg-type]

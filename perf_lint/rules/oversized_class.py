@@ -7,7 +7,8 @@ import dataclasses
 from typing import List
 
 from perf_lint.rule import Invalid, Rule, SourceReport, Valid
-from perf_lint.rules._size import class_size, line_bound, name_span, parse, statement_definitions
+from perf_lint.rules._shapes import parse
+from perf_lint.rules._size import class_size, definitions, line_bound, name_span
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,7 +75,7 @@ class OversizedClass(Rule):
             return []
         max_lines, max_methods = options.max_class_lines, options.max_methods
         found = []
-        for node in statement_definitions(tree, (ast.ClassDef,)):
+        for node in definitions(tree, (ast.ClassDef,)):
             size = class_size(node)  # type: ignore[arg-type]
             detail = []
             if size.lines > max_lines:

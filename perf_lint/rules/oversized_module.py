@@ -6,10 +6,10 @@ import dataclasses
 from typing import List, Optional
 
 from perf_lint.rule import Invalid, Rule, SourceReport, Valid
+from perf_lint.rules._shapes import parse
 from perf_lint.rules._size import (
     METRICS,
     module_size,
-    parse,
     physical_lines,
     size_bound,
     split_plan,
