@@ -27,17 +27,8 @@ from perf_lint.rule import Rule
 from perf_lint.rules import _shapes
 from perf_lint.rules._types import ScopeTracker
 
-METHODS: Dict[str, int] = {
-    "debug": 10,
-    "info": 20,
-    "warning": 30,
-    "warn": 30,
-    "error": 40,
-    "exception": 40,
-    "critical": 50,
-    "fatal": 50,
-    "log": 0,
-}
+#: Each logging method (and function of ``logging``) with its level.
+METHODS: Dict[str, int] = _shapes.LOGGING_METHODS
 LEVELS: Dict[str, int] = {
     "NOTSET": 0,
     "DEBUG": 10,
@@ -63,7 +54,7 @@ DEFAULT_LOGGER_NAMES = (
 # Blanks, line continuations and comments: each repetition matches in one
 # way only (a comment runs to its newline), so searches stay linear.
 _GAP = r"(?:[\s\\]|#[^\n]*\n)*"
-_METHOD = r"(?:debug|info|warning|warn|error|exception|critical|fatal|log)"
+_METHOD = "(?:" + "|".join(METHODS) + ")"
 # Every logging call a rule reports is either a method call, so the method's
 # name follows a dot and precedes an opening parenthesis, or a call of a
 # function imported from ``logging``, whose name then occurs in the file.

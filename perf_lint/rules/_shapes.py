@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import functools
 import warnings
-from typing import FrozenSet, Optional, Set
+from typing import Dict, FrozenSet, Optional, Set
 
 #: A loop whose innermost body (through ``for``/``if`` levels holding one
 #: statement each and no ``else``) only calls ``append`` (PRF401, PRF402).
@@ -37,9 +37,19 @@ TUPLE_MEMBERSHIP = "tuple-membership"
 #: A call of a method or function named as a logging call (PRF301–PRF305).
 LOGGING_CALL = "logging-call"
 
-_LOGGING_METHODS = frozenset(
-    {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"}
-)
+#: The logging methods (and functions of ``logging``), each with its level
+#: (``log`` takes the level as its first argument); the logging rules use it.
+LOGGING_METHODS: Dict[str, int] = {
+    "debug": 10,
+    "info": 20,
+    "warning": 30,
+    "warn": 30,
+    "error": 40,
+    "exception": 40,
+    "critical": 50,
+    "fatal": 50,
+    "log": 0,
+}
 #: Methods whose result PRF407 takes to be a string when called on one.
 STR_RESULTS = frozenset(
     {"join", "format", "lower", "upper", "strip", "lstrip", "rstrip", "replace", "title"}
@@ -79,8 +89,8 @@ def shapes(source: str) -> Optional[FrozenSet[str]]:
                 _membership(node, found)  # type: ignore[arg-type]
             elif kind is ast.Call:
                 func = node.func  # type: ignore[attr-defined]
-                if (type(func) is ast.Attribute and func.attr in _LOGGING_METHODS) or (
-                    type(func) is ast.Name and func.id in _LOGGING_METHODS
+                if (type(func) is ast.Attribute and func.attr in LOGGING_METHODS) or (
+                    type(func) is ast.Name and func.id in LOGGING_METHODS
                 ):
                     found.add(LOGGING_CALL)
             elif kind is ast.For or kind is ast.AsyncFor:
