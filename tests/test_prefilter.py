@@ -235,3 +235,27 @@ def test_logger_bindings_from_ast_are_libcsts_on_the_stdlib() -> None:
         _both_logger_bindings(source)
         checked += 1
     assert checked > 30
+
+
+def test_file_facts_come_from_libcst_where_python_rejects_the_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Code libcst reads for a newer Python than the one running: no ast.
+    import libcst as cst
+
+    from perf_lint.rules._logging import _LoggerBindings
+    from perf_lint.rules._types import _FileBindings, file_facts
+
+    source = "import typing as t, logging\nx: int = 1\nlog = logging.getLogger()\n"
+    module = cst.parse_module(source)
+    monkeypatch.setattr(_shapes, "parse", lambda text: None)
+
+    def never(tree: object) -> object:
+        raise AssertionError("the ast of a text Python rejects")
+
+    cache: Dict[object, object] = {}
+    names = file_facts(cache, "file-bindings", source, module, never, _FileBindings)
+    assert (names.counts, names.typing_modules) == ({"logging": 1, "x": 1, "log": 1}, {"t"})
+    loggers = file_facts(cache, "logger-bindings", source, module, never, _LoggerBindings)
+    assert (loggers.modules, loggers.names) == ({"logging"}, {"log"})
+    assert file_facts(cache, "file-bindings", source, module, never, _FileBindings) is names

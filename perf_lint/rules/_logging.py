@@ -25,7 +25,7 @@ import libcst as cst
 from perf_lint.context import FileContext
 from perf_lint.rule import Rule
 from perf_lint.rules import _shapes
-from perf_lint.rules._types import ScopeTracker
+from perf_lint.rules._types import ScopeTracker, file_facts
 
 #: Each logging method (and function of ``logging``) with its level.
 METHODS: Dict[str, int] = _shapes.LOGGING_METHODS
@@ -171,16 +171,14 @@ class _LoggerBindings(cst.CSTVisitor):
 
 
 def logger_bindings(context: FileContext) -> _LoggerBindings:
-    key = ("logger-bindings",)
-    if key not in context.cache:
-        tree = _shapes.parse(context.source)
-        if tree is not None:
-            found = logger_bindings_from_ast(tree)
-        else:
-            found = _LoggerBindings()
-            context.module.visit(found)
-        context.cache[key] = found
-    return context.cache[key]  # type: ignore[return-value]
+    return file_facts(
+        context.cache,
+        "logger-bindings",
+        context.source,
+        context.module,
+        logger_bindings_from_ast,
+        _LoggerBindings,
+    )
 
 
 def _ast_dotted(node: ast.AST) -> str:

@@ -12,7 +12,21 @@ when the file never rebinds it."""
 from __future__ import annotations
 
 import ast
-from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    FrozenSet,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    TypeVar,
+    Union,
+)
 
 import libcst as cst
 
@@ -354,6 +368,33 @@ def file_bindings_from_ast(tree: ast.Module) -> _FileBindings:
     return found
 
 
+FactsT = TypeVar("FactsT", bound=cst.CSTVisitor)
+
+
+def file_facts(
+    cache: Dict[Any, Any],
+    name: str,
+    source: str,
+    module: cst.Module,
+    from_ast: Callable[[ast.Module], FactsT],
+    collector: Callable[[], FactsT],
+) -> FactsT:
+    """A fact about the whole file, computed once per file (kept in
+    ``cache`` under ``name``): read from the ``ast`` of ``source``, which the
+    pre-filter has built, or where this Python rejects the text (code libcst
+    reads for a newer Python), collected by a libcst traversal."""
+    key = (name,)
+    if key not in cache:
+        tree = _shapes.parse(source)
+        if tree is not None:
+            cache[key] = from_ast(tree)
+        else:
+            found = collector()
+            module.visit(found)
+            cache[key] = found
+    return cache[key]  # type: ignore[no-any-return]
+
+
 def _dotted(node: cst.CSTNode) -> str:
     if isinstance(node, cst.Name):
         return node.value
@@ -503,14 +544,11 @@ class ScopeTracker:
     ``enter_block``/``leave_block`` from the block visitors, and
     ``enter``/``leave`` for lambdas and comprehensions."""
 
-    def __init__(
-        self, module: cst.Module, cache: Dict[object, object], source: Optional[str] = None
-    ) -> None:
+    def __init__(self, module: cst.Module, cache: Dict[object, object], source: str) -> None:
         self.stack: List[cst.CSTNode] = [module]
         self.module = module
         self._cache = cache
-        #: The module's text: the file's bindings are then read from its
-        #: ``ast`` (shared with the pre-filter), not from a libcst traversal.
+        #: The module's text, whose ``ast`` gives the file's bindings.
         self.source = source
         self._bodies: Dict[cst.CSTNode, cst.CSTNode] = {}
 
@@ -536,16 +574,14 @@ class ScopeTracker:
 
     # shared, lazily computed facts ------------------------------------------
     def _file(self) -> _FileBindings:
-        key = ("file-bindings",)
-        if key not in self._cache:
-            tree = _shapes.parse(self.source) if self.source is not None else None
-            if tree is not None:
-                collector = file_bindings_from_ast(tree)
-            else:
-                collector = _FileBindings()
-                self.module.visit(collector)
-            self._cache[key] = collector
-        return self._cache[key]  # type: ignore[return-value]
+        return file_facts(
+            self._cache,
+            "file-bindings",
+            self.source,
+            self.module,
+            file_bindings_from_ast,
+            _FileBindings,
+        )
 
     def _bindings(self, scope: cst.CSTNode) -> Dict[str, List[Binding]]:
         key = ("scope-bindings", id(scope))
