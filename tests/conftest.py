@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import ast
 import os
 import re
+import warnings
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Union
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -68,3 +70,15 @@ def hypothesis_settings(default: int) -> settings:
         deadline=None,
         suppress_health_check=list(HealthCheck),
     )
+
+
+def python_accepts(source: Union[str, bytes]) -> bool:
+    """Whether this Python's parser accepts ``source`` (bytes are decoded
+    as Python decodes a file)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            ast.parse(source)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            return False
+    return True

@@ -10,12 +10,10 @@ every failure a long run found is kept below as an ``@example``."""
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import io
 import json
 import tempfile
-import warnings
 from pathlib import Path
 from typing import List, Tuple
 
@@ -26,7 +24,7 @@ from hypothesis import strategies as st
 
 from perf_lint import cli
 from perf_lint.output import FORMATS
-from tests.conftest import hypothesis_settings
+from tests.conftest import hypothesis_settings, python_accepts
 
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")
 
@@ -39,16 +37,6 @@ def _main(args: List[str]) -> Tuple[int, str]:
     assert "internal error" not in err.getvalue(), err.getvalue()
     assert "Traceback" not in err.getvalue(), err.getvalue()
     return code, out.getvalue()
-
-
-def _python_accepts(data: bytes) -> bool:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            ast.parse(data)
-        except (SyntaxError, ValueError, MemoryError, RecursionError):
-            return False
-    return True
 
 
 def _line_endings(data: bytes) -> List[bytes]:
@@ -111,7 +99,7 @@ def _run_everything(data: bytes) -> None:
             assert code in (0, 1), (flags, code)
             fixed = path.read_bytes()
             if fixed != data:
-                assert _python_accepts(fixed) or not _python_accepts(data), flags
+                assert python_accepts(fixed) or not python_accepts(data), flags
                 # Fixes may join lines, never bring in a line ending of another kind.
                 assert set(_line_endings(fixed)) <= set(_line_endings(data)) | {b""}
                 assert fixed.startswith(b"\xef\xbb\xbf") == data.startswith(b"\xef\xbb\xbf")

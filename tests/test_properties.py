@@ -22,7 +22,6 @@ import dataclasses
 import io
 import re
 import tokenize
-import warnings
 from typing import Any, Callable, Counter, Dict, List, Optional, Sequence, Tuple
 
 import hypothesmith
@@ -34,7 +33,7 @@ from hypothesis import strategies as st
 from perf_lint import fix, lint
 from perf_lint.engine import Engine, FileResult, FixMode
 from perf_lint.rule import Applicability, Diagnostic, Edit
-from tests.conftest import hypothesis_settings
+from tests.conftest import hypothesis_settings, python_accepts
 
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")
 
@@ -46,16 +45,6 @@ MODES = (FixMode.SAFE, FixMode.UNSAFE)
 
 
 # -- helpers -------------------------------------------------------------------
-
-
-def _ast_parses(source: str) -> bool:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            ast.parse(source)
-        except (SyntaxError, ValueError, MemoryError, RecursionError):
-            return False
-    return True
 
 
 def _cst_parses(source: str) -> bool:
@@ -90,7 +79,7 @@ def assert_engine_properties(source: str, api: bool = False) -> Dict[str, FileRe
     without raising; fixed output parses, keeps comments and is a fixed
     point. Returns the results by mode."""
     results = {FixMode.NONE: _check(source)}
-    cst_ok, ast_ok = _cst_parses(source), _ast_parses(source)
+    cst_ok, ast_ok = _cst_parses(source), python_accepts(source)
     if cst_ok:
         assert all(d.code is not None for d in results[FixMode.NONE].diagnostics), (
             "syntax-error diagnostic for a source that libcst parses"
@@ -106,7 +95,7 @@ def assert_engine_properties(source: str, api: bool = False) -> Dict[str, FileRe
             continue
         assert _cst_parses(fixed), f"{mode} fix does not parse with libcst:\n{fixed}"
         if ast_ok:
-            assert _ast_parses(fixed), f"{mode} fix does not parse with ast:\n{fixed}"
+            assert python_accepts(fixed), f"{mode} fix does not parse with ast:\n{fixed}"
         if fixed != source:
             assert sum(result.fixed.values()) > 0, "text changed but no fix was recorded"
             if before is not None:
@@ -228,7 +217,7 @@ def grammar_memberships(draw: Callable) -> str:
     if program and not program.endswith(("\n", "\r")):
         program += "\n"
     source = program + line
-    assume(_ast_parses(source))
+    assume(python_accepts(source))
     return source
 
 
@@ -676,7 +665,7 @@ def _membership_diagnostics(result: FileResult) -> List[Diagnostic]:
 @example(Program("x = 1\ry = 1 in [1, 2]\r", {"PRF101": 1}))
 def test_membership_programs(program: Program) -> None:
     source = program.source
-    assert _ast_parses(source), f"generator bug, not valid Python:\n{source}"
+    assert python_accepts(source), f"generator bug, not valid Python:\n{source}"
     results = assert_engine_properties(source)
     lint_result = results[FixMode.NONE]
     diagnostics = lint_result.diagnostics
@@ -706,7 +695,7 @@ def test_membership_programs(program: Program) -> None:
             continue
         edited = apply_edits(source, diagnostic.fix.edits)
         assert edited != source
-        assert _ast_parses(edited), f"edit of {diagnostic} does not parse:\n{edited}"
+        assert python_accepts(edited), f"edit of {diagnostic} does not parse:\n{edited}"
         assert _comments(edited) == before, f"edit of {diagnostic} lost a comment"
 
     # Safe mode never applies an unsafe fix: the text of an unsafe report

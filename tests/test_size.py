@@ -12,7 +12,6 @@ import subprocess
 import sys
 import sysconfig
 import tokenize
-import warnings
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -38,7 +37,7 @@ from perf_lint.rules._size import (
     size_bound,
     split_plan,
 )
-from tests.conftest import hypothesis_settings
+from tests.conftest import hypothesis_settings, python_accepts
 
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")
 
@@ -83,16 +82,6 @@ def test_module_size_counts() -> None:
         size.measure("words")
 
 
-def _valid(source: str) -> bool:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            ast.parse(source)
-        except (SyntaxError, ValueError, MemoryError, RecursionError):
-            return False
-    return True
-
-
 @hypothesis_settings(60)
 @given(hypothesmith.from_grammar())
 @example("x = '\x1c'\n")
@@ -111,7 +100,7 @@ def test_module_size_invariants(source: str) -> None:
     on. radon alone (without reading ``\\f``, ``\\x1c``… as spaces) raised
     ``SyntaxError`` on 8% of hypothesmith programs and miscounted 4% more;
     what it still cannot measure is checked in ``_radon_cannot_tokenize``."""
-    assume(_valid(source))
+    assume(python_accepts(source))
     try:
         size = module_size(source)
     except SyntaxError:
@@ -144,7 +133,7 @@ def _radon_cannot_tokenize(source: str) -> bool:
 @pytest.mark.parametrize("line", ["a\u00b7b = 1\n", "x = 1\\\n\n"])
 def test_what_radon_cannot_measure_is_not_reported_by_sloc(line: str) -> None:
     source = "y = 2\n" * 30 + line
-    assert _valid(source)
+    assert python_accepts(source)
     with pytest.raises(SyntaxError):
         module_size(source)
     assert _found("PRF201", source, max_module_lines=20, module_size_metric="sloc") == []
@@ -308,7 +297,7 @@ def test_split_plan_compound_statements_and_decorators() -> None:
 def test_split_plan_partitions_the_definitions(source: str) -> None:
     """Every movable name is in exactly one group or shared, and the lines
     of groups and shared definitions fit in the module."""
-    assume(_valid(source))
+    assume(python_accepts(source))
     tree = ast.parse(source)
     plan = split_plan(tree)
     named = [name for group in plan.groups for name in group.names] + list(plan.shared)
@@ -369,7 +358,7 @@ SIZE_CODES = ("PRF201", "PRF202", "PRF203")
 @example("def f(x):\n    return 1jif x else 2\n", 1, "lines")
 def test_prefilters_are_sound(source: str, limit: int, metric: str) -> None:
     """``admits`` false => the full analysis reports nothing."""
-    assume(_valid(source))
+    assume(python_accepts(source))
     config = parse_table(
         {
             "max-module-lines": limit,
@@ -462,7 +451,7 @@ def test_name_spans_are_libcsts_on_the_stdlib() -> None:
     checked = 0
     for path in _stdlib_sample(25):
         source = path.read_text(encoding="utf-8", errors="replace")
-        if _valid(source):
+        if python_accepts(source):
             checked += _name_spans_agree(source)
     assert checked > 150
 
@@ -484,7 +473,7 @@ def test_name_spans_are_libcsts_on_awkward_headers(source: str) -> None:
 @hypothesis_settings(60)
 @given(hypothesmith.from_grammar())
 def test_name_spans_are_libcsts_on_generated_programs(source: str) -> None:
-    assume(_valid(source))
+    assume(python_accepts(source))
     try:
         cst.parse_module(source)
     except Exception:
