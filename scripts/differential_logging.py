@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import os
 import shutil
 import subprocess
@@ -37,20 +36,12 @@ import warnings
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
+# Run as a script, this folder is on the path: the tool lookup and the JSON
+# runner are the pairwise comparison's.
+from differential import _run_json, _tool
+
 PAIRS = {"G004": "PRF301", "G001": "PRF302", "G002": "PRF303", "G003": "PRF304"}
 PERF_LINT_CODES = "PRF301,PRF302,PRF303,PRF304,PRF305"
-
-
-def _tool(name: str) -> str:
-    local = Path(sys.executable).with_name(name)
-    return str(local) if local.exists() else name
-
-
-def _run_json(command: List[str]) -> List[Dict[str, Any]]:
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode not in (0, 1):
-        sys.exit(f"{command[0]} failed ({result.returncode}): {result.stderr[-2000:]}")
-    return json.loads(result.stdout or "[]")
 
 
 def perf_lint(tree: str) -> List[Dict[str, Any]]:
