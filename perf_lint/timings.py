@@ -144,22 +144,15 @@ def install(timings: Timings) -> Timings:
     from perf_lint import engine, positions
     from perf_lint.registry import RULES
 
-    analysis = [
-        "pre-filter",
-        "syntax check (ast)",
-        "parse (libcst)",
-        "visit (traversal)",
-        "positions",
-        "report",
-        *(RULE_PREFIX + rule.CODE for rule in RULES),
-    ]
+    rules = [RULE_PREFIX + rule.CODE for rule in RULES]
+    # The phases of one analysis of one text, in PHASES' order, and the rules.
+    analysis = [*PHASES[PHASES.index("pre-filter") : PHASES.index("report") + 1], *rules]
     engine.decode = _timed(timings, "decode", engine.decode)
     engine.candidate_rules = _timed(timings, "pre-filter", engine.candidate_rules)
     engine._compiles = _timed(timings, "syntax check (ast)", engine._compiles)
     cst.parse_module = _timed(timings, "parse (libcst)", cst.parse_module)
     MetadataWrapper.resolve = _timed(timings, "positions", MetadataWrapper.resolve)
     positions.report_positions = _timed(timings, "positions", positions.report_positions)
-    rules = [RULE_PREFIX + rule.CODE for rule in RULES]
     # The wrapper's visit_batched may call the module's: count it once.
     nested = [*rules, "visit (traversal)"]
     cst.visit_batched = _Exclusive(timings, "visit (traversal)", nested).wrap(cst.visit_batched)
