@@ -147,6 +147,29 @@ def _file_problem(path: str, name: str, message: str, row: int = 1, column: int 
     return Diagnostic(None, name, message, path, location, location)
 
 
+def _diagnostic(
+    rule: Any,
+    path: str,
+    message: str,
+    start: Tuple[int, int],
+    end: Tuple[int, int],
+    fix: Optional[FixRecord] = None,
+    data: Optional[Mapping[str, Any]] = None,
+) -> Diagnostic:
+    """A rule's diagnostic over a range given as libcst gives one (1-based
+    rows, 0-based columns); ``rule`` is the rule class or its instance."""
+    return Diagnostic(
+        code=rule.CODE,
+        name=rule.NAME,
+        message=message,
+        path=path,
+        location=Location(start[0], start[1] + 1),
+        end_location=Location(end[0], end[1] + 1),
+        fix=fix,
+        data=data,
+    )
+
+
 def _syntax_error(path: str, source: str, error: cst.ParserSyntaxError) -> Diagnostic:
     """Where and why the file does not parse: CPython's account when it
     agrees that the file is invalid (it points where users expect), else
@@ -507,30 +530,19 @@ class Engine:
 
     # -- one analysis ---------------------------------------------------------
     def _source_diagnostics(
-        self, source: str, path: str, rules: Sequence[Type[Rule]]
+        self, source: str, path: str, rules: Sequence[Type[Rule]], inline: noqa.InlineNoqa
     ) -> List[Diagnostic]:
         """What the ``SOURCE_ONLY`` rules report in ``source`` (a text Python
         accepts), less what ``# noqa`` comments suppress."""
         found: List[Diagnostic] = []
-        inline: Optional[noqa.InlineNoqa] = None
         for rule in rules:
             for report in rule.check_source(source, self.config.rule_options(rule)):
-                (row, column), (end_row, end_column) = report.start, report.end
-                if inline is None:
-                    inline = noqa.InlineNoqa(source)
-                if inline.suppresses(rule.CODE, row, end_row):
-                    continue
-                found.append(
-                    Diagnostic(
-                        code=rule.CODE,
-                        name=rule.NAME,
-                        message=report.message,
-                        path=path,
-                        location=Location(row, column + 1),
-                        end_location=Location(end_row, end_column + 1),
-                        data=report.data,
+                if not inline.suppresses(rule.CODE, report.start[0], report.end[0]):
+                    found.append(
+                        _diagnostic(
+                            rule, path, report.message, report.start, report.end, data=report.data
+                        )
                     )
-                )
         found.sort(key=lambda d: d.sort_key)
         return found
 
@@ -540,8 +552,9 @@ class Engine:
         candidates = candidate_rules(source, active, self.config)
         by_source = [rule for rule in candidates if rule.SOURCE_ONLY]
         candidates = [rule for rule in candidates if not rule.SOURCE_ONLY]
+        inline = noqa.InlineNoqa(source)
         if not candidates and _compiles(source):
-            return _Pass(self._source_diagnostics(source, path, by_source), None, [])
+            return _Pass(self._source_diagnostics(source, path, by_source, inline), None, [])
         too_deep = _too_deep(path, source)
         if too_deep is not None:
             return _Pass([too_deep], None, [], parses=False)
@@ -552,7 +565,7 @@ class Engine:
         except (RecursionError, MemoryError) as error:
             problem = _file_problem(path, "parse-error", f"cannot parse: {type(error).__name__}")
             return _Pass([problem], None, [], parses=False)
-        found = self._source_diagnostics(source, path, by_source) if by_source else []
+        found = self._source_diagnostics(source, path, by_source, inline)
         if not candidates:
             return _Pass(found, module, [])
         context = FileContext(path=path, source=source, module=module)
@@ -578,7 +591,6 @@ class Engine:
             module, reports, lambda: wrapper.resolve(PositionProvider)
         )
         unfixable = _unfixable(module, source, reports, positions.code)
-        inline = noqa.InlineNoqa(source)
         removing = [
             r
             for r in reports
@@ -605,15 +617,14 @@ class Engine:
                         end_location=Location(end.line, end.column + 1),
                     )
                     fix_record = FixRecord(report.applicability, report.fix_message or "", (edit,))
-                diagnostic = Diagnostic(
-                    code=instance.CODE,
-                    name=instance.NAME,
-                    message=report.message,
-                    path=path,
-                    location=Location(start.line, start.column + 1),
-                    end_location=Location(end.line, end.column + 1),
-                    fix=fix_record,
-                    data=report.data,
+                diagnostic = _diagnostic(
+                    instance,
+                    path,
+                    report.message,
+                    (start.line, start.column),
+                    (end.line, end.column),
+                    fix_record,
+                    report.data,
                 )
                 diagnostics.append(diagnostic)
                 if fix_record is not None:

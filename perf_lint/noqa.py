@@ -3,6 +3,7 @@ the flake8 plugin suppress the same diagnostics."""
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import tokenize
@@ -58,10 +59,19 @@ class InlineNoqa:
     """The inline ``# noqa`` comments of one source."""
 
     def __init__(self, source: str) -> None:
-        self._lines = source.splitlines(keepends=True)
+        self._source = source
         self._joined: Optional[Dict[int, Tuple[int, int]]] = None
         self._per_line: Dict[int, Tuple[bool, Suppression]] = {}
-        self.present = "noqa" in source.lower()
+
+    # Both are computed on first use: an analysis makes one of these per
+    # file, and most files report nothing to look up.
+    @functools.cached_property
+    def present(self) -> bool:
+        return "noqa" in self._source.lower()
+
+    @functools.cached_property
+    def _lines(self) -> List[str]:
+        return self._source.splitlines(keepends=True)
 
     def _line_groups(self) -> Dict[int, Tuple[int, int]]:
         """flake8's view of lines: lines joined by one token (a multi-line
