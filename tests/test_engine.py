@@ -80,3 +80,24 @@ def test_removal_edits_from_one_rendering_equal_those_made_one_by_one() -> None:
                 assert batched[id(report)] == engine_module._edit_by_diff(module, source, report)
                 checked += 1
     assert checked >= 60
+
+
+def test_valid_python_libcst_rejects_is_no_syntax_error_when_no_libcst_rule_needs_it() -> None:
+    # `(x): int = 1` in a function is valid Python libcst cannot parse. The
+    # text admits PRF401/402 (`for`, `append`), but no loop only appends, so
+    # libcst is never asked; it used to report a syntax error here.
+    source = "def f(xs):\n    (x): int = 1\n    for y in xs:\n        r.append(y)\n        g()\n"
+    assert Engine(Config()).check_text(source, "m.py").diagnostics == []
+
+
+def test_a_module_too_deep_for_libcsts_traversal_gets_its_size_finding() -> None:
+    # 3,000 implicitly concatenated strings overflow libcst's recursive
+    # visit; the size rules need no libcst (it used to be a parse-error).
+    from pathlib import Path
+
+    from perf_lint.config import parse_table
+
+    source = "x = (\n" + '"a"\n' * 3000 + ")\n"
+    engine = Engine(parse_table({"max-module-lines": 100}, "t", Path.cwd(), None))
+    found = engine.check_text(source, "m.py").diagnostics
+    assert [(d.code, d.location.row, d.location.column) for d in found] == [("PRF201", 1, 1)]
