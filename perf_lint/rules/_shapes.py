@@ -7,8 +7,10 @@ syntax checks (cached per text).
 
 Each shape is a necessary condition of a rule's report, read off the rule's
 own matching code: it may hold where the rule reports nothing, never the
-other way round (``tests/test_prefilter.py`` checks this on generated
-programs and on the standard library)."""
+other way round. Tests check this on the fixtures and near misses
+(``test_prefilter.py``), on generated loops and logging calls
+(``test_loop_behaviour.py``, ``test_logging.py``) and on a standard-library
+sample run with and without every shortcut (``test_shortcuts.py``)."""
 
 from __future__ import annotations
 
