@@ -13,13 +13,13 @@ from __future__ import annotations
 import ast
 import collections
 import dataclasses
-import difflib
 import re
 import tokenize
 import warnings
 from typing import Any, Counter, Dict, List, Mapping, Optional, Sequence, Tuple, Type
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
 from perf_lint import noqa
@@ -358,50 +358,34 @@ def _trimmed_edit(before: str, after: str, first_row: int = 1) -> Edit:
     )
 
 
-_LINES = re.compile(r".*?(?:\r\n|\r|\n)|.+\Z", re.S)
-
-
-def _edits_by_diff(
-    module: cst.Module, source: str, reports: Sequence[Report], positions: Any
-) -> Dict[int, Edit]:
-    """The edits of several fixes with removals (by ``id`` of the report),
-    from one rendering of the module with all of them applied instead of
-    one each: the same edits ``_edit_by_diff`` gives, for the reports whose
-    changed lines hold no other report's changes (the others are left out,
-    to be computed one by one)."""
-    replacer = _Replacer(
-        {report.node: ("", report.replacement) for report in reports},  # type: ignore[misc]
-        {removed: report.node for report in reports for removed in report.removals},
+def _local_edit(module: cst.Module, report: Report, positions: Any) -> Optional[Edit]:
+    """The edit of a fix that replaces a statement and removes others, from
+    those statements alone: their text as the module's rendering holds it
+    against the replacement rendered at their indentation. ``None`` (the
+    caller then renders the whole module) unless they are consecutive
+    statements of one block and the node is one of them."""
+    rendered = positions.rendered
+    parts = (report.node, *report.removals)
+    if not isinstance(report.replacement, cst.BaseStatement) or any(
+        part not in rendered for part in parts
+    ):
+        return None
+    spans = sorted((rendered[part] for part in parts), key=lambda span: span.start)
+    first = spans[0]
+    if first.column != 0 or any(
+        before.end != after.start or after.indent != first.indent
+        for before, after in zip(spans, spans[1:])
+    ):
+        return None
+    state = CodegenState(
+        default_indent=module.default_indent, default_newline=module.default_newline
     )
-    new = module.visit(replacer).code
-    if len(replacer.applied) != len(reports):
-        return {}
-    old_lines, new_lines = _LINES.findall(source), _LINES.findall(new)
-    spans = {}
-    for report in reports:
-        ranges = [positions[node] for node in (report.node, *report.removals)]
-        spans[id(report)] = (min(r.start.line for r in ranges) - 1, max(r.end.line for r in ranges))
-    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
-    owned: Dict[int, List[Tuple[int, int, int, int]]] = {}
-    shared = set()  # reports whose lines a change shares with another report
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        hits = [key for key, (a, b) in spans.items() if (a <= i1 < b) or (i1 < b and i2 > a)]
-        if not hits:
-            return {}  # a change outside every report: attribute nothing
-        if len(hits) > 1:
-            shared.update(hits)
-        owned.setdefault(hits[0], []).append((i1, i2, j1, j2))
-    edits = {}
-    for key, hunks in owned.items():
-        if key in shared:
-            continue
-        i1, j1 = hunks[0][0], hunks[0][2]
-        i2, j2 = hunks[-1][1], hunks[-1][3]
-        before, after = "".join(old_lines[i1:i2]), "".join(new_lines[j1:j2])
-        edits[key] = _trimmed_edit(before, after, first_row=i1 + 1)
-    return edits
+    state.indent_tokens.extend(first.indent)
+    report.replacement._codegen(state)
+    if not module.has_trailing_newline and spans[-1].end >= len(positions.tokens):
+        state.pop_trailing_newline()  # as the module's rendering does at its end
+    old = "".join(positions.tokens[first.start : spans[-1].end])
+    return _trimmed_edit(old, "".join(state.tokens), first_row=first.line)
 
 
 class _DebugFields(cst.CSTVisitor):
@@ -591,12 +575,6 @@ class Engine:
             module, reports, lambda: wrapper.resolve(PositionProvider)
         )
         unfixable = _unfixable(module, source, reports, positions.code)
-        removing = [
-            r
-            for r in reports
-            if r.removals and r.replacement is not None and r.node not in unfixable
-        ]
-        removal_edits = _edits_by_diff(module, source, removing, positions) if removing else {}
         diagnostics: List[Diagnostic] = found
         fixes: List[Tuple[Diagnostic, Report]] = []
         for instance in instances:
@@ -608,7 +586,9 @@ class Engine:
                 if report.node in unfixable:
                     report.replacement = report.applicability = None
                 if report.removals and report.replacement is not None:
-                    edit = removal_edits.get(id(report)) or _edit_by_diff(module, source, report)
+                    edit = _local_edit(module, report, positions) or _edit_by_diff(
+                        module, source, report
+                    )
                     fix_record = FixRecord(report.applicability, report.fix_message or "", (edit,))
                 elif report.replacement is not None and report.applicability is not None:
                     edit = Edit(

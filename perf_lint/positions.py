@@ -14,13 +14,30 @@ is wanted too (the engine compares it with the source before offering fixes).
 
 Any node outside the reported subtrees that the engine asks for makes
 ``Positions`` fall back to the full computation, so a lookup never fails and
-never differs from libcst's answer."""
+never differs from libcst's answer.
+
+When the whole module is rendered, each wanted node's rendering is kept
+too (``Rendered``: where its tokens start and end, the row it starts on and
+the indentation around it), so that the edit of a fix that removes
+statements can be worked out from those statements alone."""
 
 from __future__ import annotations
 
 import contextlib
 import re
-from typing import Any, Callable, Collection, Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import (
+    Any,
+    Callable,
+    Collection,
+    Dict,
+    Iterator,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Tuple,
+)
 
 import libcst as cst
 from libcst.metadata import CodeRange, PositionProvider
@@ -48,6 +65,18 @@ def _advance(line: int, column: int, tokens: List[str]) -> Tuple[int, int]:
     return line, column
 
 
+class Rendered(NamedTuple):
+    """Where a node's rendering sits in the module's tokens: ``tokens[start:
+    end]``, beginning at ``line``/``column`` (leading lines included, unlike
+    its position) with ``indent`` the indentation tokens of its block."""
+
+    start: int
+    end: int
+    line: int
+    column: int
+    indent: Tuple[str, ...]
+
+
 class _Done(Exception):
     """Every wanted node has its range; the rest need not be rendered."""
 
@@ -61,6 +90,7 @@ class _SparseState(PositionProvidingCodegenState):
         self.left = len(wanted) if stop_early else -1
         self.depth = 0
         self.synced = 0
+        self.rendered: Dict[cst.CSTNode, Rendered] = {}
 
     def add_token(self, value: str) -> None:
         self.tokens.append(value)
@@ -78,6 +108,10 @@ class _SparseState(PositionProvidingCodegenState):
             if node not in self.wanted:
                 return
             self.line, self.column = _advance(self.line, self.column, self.tokens[self.synced :])
+        if node in self.wanted:
+            start = len(self.tokens)
+            indent = tuple(self.indent_tokens)
+            self.rendered[node] = Rendered(start, start, self.line, self.column, indent)
         self.depth += 1
         super().before_codegen(node)
 
@@ -86,6 +120,9 @@ class _SparseState(PositionProvidingCodegenState):
             return
         super().after_codegen(node)
         self.depth -= 1
+        found = self.rendered.get(node)
+        if found is not None:
+            self.rendered[node] = found._replace(end=len(self.tokens))
         if not self.depth:
             self.synced = len(self.tokens)
             if node in self.wanted:
@@ -105,11 +142,11 @@ class _SparseState(PositionProvidingCodegenState):
         return contextlib.nullcontext()
 
 
-def node_positions(
-    module: cst.Module, wanted: Collection[cst.CSTNode], with_code: bool = False
-) -> Tuple[Dict[cst.CSTNode, CodeRange], Optional[str]]:
-    """``PositionProvider``'s ranges for every node inside the ``wanted``
-    nodes (nodes of ``module``), and the module's text if ``with_code``."""
+def _render(
+    module: cst.Module, wanted: Collection[cst.CSTNode], with_code: bool
+) -> Tuple[Dict[cst.CSTNode, CodeRange], Optional[_SparseState]]:
+    """The ranges inside the ``wanted`` nodes, and the rendering state when
+    the whole module was rendered (``with_code``)."""
     provider = PositionProvider()
     state = _SparseState(
         default_indent=module.default_indent,
@@ -123,24 +160,38 @@ def node_positions(
         module._codegen(state)
     except _Done:
         return provider._computed, None
-    return provider._computed, "".join(state.tokens) if with_code else None
+    return provider._computed, state if with_code else None
+
+
+def node_positions(
+    module: cst.Module, wanted: Collection[cst.CSTNode], with_code: bool = False
+) -> Tuple[Dict[cst.CSTNode, CodeRange], Optional[str]]:
+    """``PositionProvider``'s ranges for every node inside the ``wanted``
+    nodes (nodes of ``module``), and the module's text if ``with_code``."""
+    sparse, state = _render(module, wanted, with_code)
+    return sparse, None if state is None else "".join(state.tokens)
 
 
 class Positions(Mapping):  # type: ignore[type-arg]
     """The ranges of the nodes inside the reported ones, falling back to the
     full computation for anything else. ``code`` is the module's text when
-    it was rendered whole on the way (else ``None``)."""
+    it was rendered whole on the way (else ``None``); ``tokens`` are its
+    tokens and ``rendered`` where each reported node's tokens are."""
 
     def __init__(
         self,
         sparse: Dict[cst.CSTNode, CodeRange],
         full: Callable[[], Mapping],  # type: ignore[type-arg]
         code: Optional[str] = None,
+        tokens: Sequence[str] = (),
+        rendered: Optional[Mapping[cst.CSTNode, Rendered]] = None,
     ) -> None:
         self._sparse = sparse
         self._resolve = full
         self._full: Optional[Mapping] = None  # type: ignore[type-arg]
         self.code = code
+        self.tokens = tokens
+        self.rendered: Mapping[cst.CSTNode, Rendered] = rendered or {}
 
     def _all(self) -> Mapping:  # type: ignore[type-arg]
         if self._full is None:
@@ -170,5 +221,7 @@ def report_positions(
     wanted = [report.node for report in reports]
     for report in reports:  # statements a multi-statement fix removes, where rules give them
         wanted.extend(getattr(report, "removals", None) or ())
-    sparse, code = node_positions(module, wanted, with_code)
-    return Positions(sparse, full, code)
+    sparse, state = _render(module, wanted, with_code)
+    if state is None:
+        return Positions(sparse, full)
+    return Positions(sparse, full, "".join(state.tokens), state.tokens, state.rendered)

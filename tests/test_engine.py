@@ -44,10 +44,11 @@ def test_file_level_noqa_keeps_syntax_errors() -> None:
     ]
 
 
-def test_removal_edits_from_one_rendering_equal_those_made_one_by_one() -> None:
-    """Fixes that remove statements get their JSON edits from one rendering
-    of the module with all of them applied; each edit is the one the fix
-    alone gives (it used to take one whole-module rendering per fix)."""
+def test_removal_edits_from_the_statements_alone_equal_whole_module_ones() -> None:
+    """A fix that removes statements gets its JSON edit from the statements
+    it changes (their rendering against the replacement's); it is the edit
+    a rendering of the whole module with the fix applied gives (which took
+    one whole-module rendering per fix)."""
     import libcst as cst
 
     from perf_lint import engine as engine_module
@@ -61,6 +62,11 @@ def test_removal_edits_from_one_rendering_equal_those_made_one_by_one() -> None:
         "    out{n} = []\n    # before\n    for x in items:\n        out{n}.append(x + {n})  # c\n"
     )
     sources.append("def f(items):\n" + "".join(loop.format(n=n) for n in range(30)))
+    nested = (
+        "class C:\n\tdef f(self, items):\n\t\tif items:\n\t\t\tout = set()\n"
+        "\t\t\tfor x in items:  # c\n\t\t\t\tout.add(x)\n\t\t\treturn out\n"
+    )
+    sources += [nested, nested.replace("\n", "\r\n"), "d = {}\r\nfor k in ks:\r\n    d[k] = 1"]
     checked = 0
     for source in sources:
         module = cst.parse_module(source)
@@ -74,12 +80,12 @@ def test_removal_edits_from_one_rendering_equal_those_made_one_by_one() -> None:
         positions = positions_module.report_positions(
             module, reports, lambda w=wrapper: w.resolve(cst.metadata.PositionProvider)
         )
-        batched = engine_module._edits_by_diff(module, source, reports, positions)
         for report in reports:
-            if id(report) in batched:
-                assert batched[id(report)] == engine_module._edit_by_diff(module, source, report)
-                checked += 1
-    assert checked >= 60
+            local = engine_module._local_edit(module, report, positions)
+            assert local is not None
+            assert local == engine_module._edit_by_diff(module, source, report)
+            checked += 1
+    assert checked >= 63
 
 
 def test_valid_python_libcst_rejects_is_no_syntax_error_when_no_libcst_rule_needs_it() -> None:
