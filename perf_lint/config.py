@@ -16,11 +16,6 @@ import sys
 from pathlib import Path, PurePath
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Type
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.9/3.10
-    import tomli as tomllib
-
 SECTION = "perf-lint"
 DEFAULT_SELECT = ("PRF",)
 #: Directories never descended into unless named on the command line.
@@ -177,6 +172,24 @@ class Config:
         patterns = self.exclude + self.extend_exclude
         return bool(patterns) and _any_matches(patterns, path, self.root, below)
 
+    def excludes_entry(self, name: str, path: str) -> bool:
+        """``is_excluded(path, below)`` for an entry ``name`` of a directory
+        whose own parts below ``below`` this configuration has already
+        passed: of the parts, only ``name`` is left to match a name
+        pattern (discovery asks this for every entry of the tree)."""
+        patterns = self.exclude + self.extend_exclude
+        if not patterns:
+            return False
+        by_name, by_path = _compiled(tuple(patterns))
+        if by_name is not None and by_name.match(name):
+            return True
+        if by_path is None:
+            return False
+        return (
+            by_path.match(_relative_parts(os.path.abspath(path), os.path.abspath(self.root))[1])
+            is not None
+        )
+
     def rule_options(self, rule: Type[Any]) -> Any:
         """The rule's options dataclass filled from this configuration."""
         values = {}
@@ -330,6 +343,11 @@ def parse_table(table: Mapping[str, Any], where: str, root: Path, source: Option
 
 
 def read_toml(path: Path) -> Dict[str, Any]:
+    # Imported here: most runs find no configuration file to parse.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.9/3.10
+        import tomli as tomllib
     try:
         with open(path, "rb") as handle:
             return tomllib.load(handle)
@@ -416,21 +434,19 @@ class Resolver:
         tables it has validated before)."""
         return load_file(path)
 
-    def _nearest(self, directory: str) -> Optional[Path]:
+    def _nearest(self, directory: str, listed: Optional[bool] = None) -> Optional[Path]:
         """``find_pyproject(directory)`` for an existing absolute directory,
         remembering every directory on the way up (discovery asks for each
-        directory of the tree)."""
+        directory of the tree). ``listed``: whether the directory's listing
+        holds a ``pyproject.toml`` (``None``: not known)."""
         found = self._found.get(directory, False)
         if found is not False:
             return found  # type: ignore[return-value]
         pyproject = os.path.join(directory, "pyproject.toml")
-        try:
-            info = os.stat(pyproject)
-            has = stat.S_ISREG(info.st_mode) and _has_section(
-                pyproject, info.st_mtime_ns, info.st_size
-            )
-        except OSError:
+        if listed is False:
             has = False
+        else:
+            has = self._configures(pyproject)
         parent = os.path.dirname(directory)
         if has:
             found = Path(pyproject)
@@ -439,19 +455,46 @@ class Resolver:
         self._found[directory] = found
         return found
 
+    @staticmethod
+    def _configures(pyproject: str) -> bool:
+        """``pyproject`` is a file with a ``[tool.perf-lint]`` table."""
+        try:
+            info = os.stat(pyproject)
+            has = stat.S_ISREG(info.st_mode) and _has_section(
+                pyproject, info.st_mtime_ns, info.st_size
+            )
+        except OSError:
+            has = False
+        return has
+
     def for_path(self, path: str) -> Config:
         if self._explicit is not None:
             return self._explicit
-        # Discovery asks for every directory and the command for every file:
-        # answer from the containing directory's name, by string operations.
         absolute = os.path.abspath(path)
-        where = absolute if os.path.isdir(absolute) else os.path.dirname(absolute)
+        if os.path.isdir(absolute):
+            return self._for(absolute, exists=True)
+        return self._for(os.path.dirname(absolute))
+
+    def for_directory(self, directory: str, listed: Optional[bool] = None) -> Config:
+        """``for_path`` of a path known to be a directory (discovery asks
+        for every directory of the tree, and knows from its listing whether
+        it holds a ``pyproject.toml``: ``listed``)."""
+        if self._explicit is not None:
+            return self._explicit
+        return self._for(os.path.abspath(directory), exists=True, listed=listed)
+
+    def _for(self, where: str, exists: bool = False, listed: Optional[bool] = None) -> Config:
+        # Answer from the containing directory's name, by string operations.
         known = self._by_name.get(where)
         if known is None:
             directory = where  # the nearest existing directory, as _existing_directory
-            while not os.path.isdir(directory) and os.path.dirname(directory) != directory:
+            while (
+                not exists
+                and not os.path.isdir(directory)
+                and os.path.dirname(directory) != directory
+            ):
                 directory = os.path.dirname(directory)
-            found = self._nearest(directory)
+            found = self._nearest(directory, listed if directory == where else None)
             if found not in self._by_file:
                 base = self.load(found) if found is not None else Config(root=Path.cwd())
                 self._by_file[found] = base.with_overrides(self.overrides)

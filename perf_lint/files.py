@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import stat
-import tempfile
-from typing import Iterator, List, Sequence, Tuple
+from typing import Dict, Iterator, List, Sequence, Tuple
 
-from perf_lint.config import Resolver
+from perf_lint.config import Config, Resolver
 
 SOURCE_SUFFIXES = (".py", ".pyi")
 
@@ -41,27 +41,68 @@ def discover(paths: Sequence[str], resolver: Resolver) -> Tuple[List[str], List[
 
 
 def _walk(root: str, resolver: Resolver, problems: List[Tuple[str, str]]) -> Iterator[str]:
-    def on_error(error: OSError) -> None:
-        problems.append((os.path.normpath(error.filename or root), error.strerror or str(error)))
-
-    for directory, subdirs, files in os.walk(root, onerror=on_error):
-        config = resolver.for_path(directory)
-        subdirs[:] = sorted(
-            name
-            for name in subdirs
-            if not config.is_excluded(os.path.join(directory, name), below=root)
-        )
-        for name in sorted(files):
-            if name.endswith(SOURCE_SUFFIXES):
-                path = os.path.normpath(os.path.join(directory, name))
-                if config.is_excluded(path, below=root):
+    """The source files below ``root`` in ``os.walk``'s order (top-down,
+    names sorted, symbolic links to directories not followed), from
+    ``os.scandir`` entries, whose types need no further system calls."""
+    # The configuration each directory's own parts (below ``root``) were
+    # checked against: an entry of a directory with the same configuration
+    # needs only its own name checked.
+    passed: Dict[str, Config] = {}
+    pending = [root]
+    while pending:
+        directory = pending.pop()
+        try:
+            with os.scandir(directory) as found:
+                entries = sorted(found, key=lambda entry: entry.name)
+        except OSError as error:
+            problems.append(
+                (os.path.normpath(error.filename or directory), error.strerror or str(error))
+            )
+            continue
+        listed = any(entry.name == "pyproject.toml" for entry in entries)
+        config = resolver.for_directory(directory, listed)
+        checked = passed.pop(directory, None) is config
+        excluded = functools.partial(_excluded, config, root, checked)
+        below = []
+        for entry in entries:
+            name = entry.name
+            if _is_dir(entry):
+                if not entry.is_symlink() and not excluded(name, entry.path):
+                    below.append(entry.path)
+                    passed[entry.path] = config
+            elif name.endswith(SOURCE_SUFFIXES):
+                path = os.path.normpath(entry.path)
+                if excluded(name, path):
                     continue
-                if os.path.isfile(path):
+                if _is_file(entry):
                     yield path
-                elif os.path.islink(path) and not os.path.exists(path):
+                elif entry.is_symlink() and not os.path.exists(path):
                     problems.append((path, _missing_reason(path)))
                 # Anything else (a FIFO, a socket, a device) is not source
                 # text, and reading a FIFO would block the run forever.
+        pending.extend(reversed(below))
+
+
+def _excluded(config: Config, root: str, checked: bool, name: str, path: str) -> bool:
+    """Whether discovery skips the entry ``name`` at ``path``; ``checked``:
+    the parts of its directory below ``root`` passed ``config`` already."""
+    if checked:
+        return config.excludes_entry(name, path)
+    return config.is_excluded(path, below=root)
+
+
+def _is_dir(entry: os.DirEntry) -> bool:  # type: ignore[type-arg]
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _is_file(entry: os.DirEntry) -> bool:  # type: ignore[type-arg]
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 def _missing_reason(path: str) -> str:
@@ -90,6 +131,8 @@ def write_atomically(path: str, data: bytes, expected: bytes) -> None:
             raise ChangedOnDisk(path)
     mode = stat.S_IMODE(os.stat(real).st_mode)
     directory = os.path.dirname(real) or "."
+    import tempfile  # only --fix writes files
+
     fd, temporary = tempfile.mkstemp(prefix=".perf-lint-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
