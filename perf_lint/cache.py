@@ -26,7 +26,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
@@ -238,6 +237,8 @@ class Cache:
                 self.root.mkdir(parents=True, exist_ok=True)
                 self._mark()
             os.makedirs(os.path.dirname(path), exist_ok=True)
+            import tempfile  # only a run that writes entries needs it
+
             fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
             try:
                 with os.fdopen(fd, "wb") as handle:

@@ -6,7 +6,6 @@ would change a file), 2 for usage, configuration and internal errors."""
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 import time
 from pathlib import Path
@@ -406,6 +405,8 @@ def _read(path: str) -> bytes:
 
 
 def _diff(path: str, before: str, after: str) -> str:
+    import difflib  # only --diff needs it
+
     lines = difflib.unified_diff(
         before.splitlines(keepends=True),
         after.splitlines(keepends=True),

@@ -10,11 +10,13 @@ import dataclasses
 import os
 import sys
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from perf_lint.cache import Cache, CachedResult, config_identity, diagnostics_from_bytes, file_key
 from perf_lint.config import Config
-from perf_lint.timings import Timings
+
+if TYPE_CHECKING:  # pragma: no cover - only --timings imports it
+    from perf_lint.timings import Timings
 
 #: Below this many bytes to analyse, worker processes cost more than they save.
 PARALLEL_MIN_BYTES = 256 * 1024
@@ -75,7 +77,7 @@ def _check(
     if want_timings and _TIMINGS is None:
         from perf_lint import timings
 
-        _TIMINGS = timings.install(Timings())
+        _TIMINGS = timings.install(timings.Timings())
     started = time.perf_counter()
     try:
         result = _engine(identity, config).check_bytes(data, display, fix=mode)
