@@ -224,6 +224,15 @@ def _too_deep(path: str, source: str) -> Optional[Diagnostic]:
     return None
 
 
+def _reduced(source: str, rules: Sequence[Type[Rule]]) -> Optional[str]:
+    """The text libcst needs to parse for ``rules`` to report what they
+    report in ``source``: ``_shapes.reduced``, when every rule names its
+    shape; ``None`` when that is the whole text."""
+    if any(rule.SHAPE is None for rule in rules):
+        return None
+    return _shapes.reduced(source, {rule.SHAPE for rule in rules})
+
+
 def _compiles(source: str) -> bool:
     return _shapes.parse(source) is not None
 
@@ -470,7 +479,7 @@ class Engine:
     ) -> FileResult:
         result = FileResult(path, source, encoding)
         rules = self.rules_for(path)
-        current = self._analyse(source, path, rules)
+        current = self._analyse(source, path, rules, reduce=fix == FixMode.NONE)
         if fix == FixMode.NONE:
             result.diagnostics = current.diagnostics
             return result
@@ -530,7 +539,13 @@ class Engine:
         found.sort(key=lambda d: d.sort_key)
         return found
 
-    def _analyse(self, source: str, path: str, rules: Sequence[Type[Rule]]) -> _Pass:
+    def _analyse(
+        self, source: str, path: str, rules: Sequence[Type[Rule]], reduce: bool = False
+    ) -> _Pass:
+        """Everything ``rules`` report in ``source``. With ``reduce`` (no fix
+        will be applied), libcst parses only the definitions that hold the
+        candidate rules' shapes (``_reduced``); the module of the result is
+        then that text's."""
         file_noqa = noqa.file_suppression(source)
         active = [rule for rule in rules if not noqa.file_suppresses(file_noqa, rule.CODE)]
         candidates = candidate_rules(source, active, self.config)
@@ -542,8 +557,15 @@ class Engine:
         too_deep = _too_deep(path, source)
         if too_deep is not None:
             return _Pass([too_deep], None, [], parses=False)
+        text = (_reduced(source, candidates) if reduce else None) or source
         try:
-            module = cst.parse_module(source)
+            try:
+                module = cst.parse_module(text)
+            except cst.ParserSyntaxError:
+                if text is source:
+                    raise
+                text = source  # report what the whole text gives
+                module = cst.parse_module(text)
         except cst.ParserSyntaxError as error:
             return _Pass([_syntax_error(path, source, error)], None, [], parses=False)
         except (RecursionError, MemoryError) as error:
@@ -574,7 +596,7 @@ class Engine:
         positions = sparse_positions.report_positions(
             module, reports, lambda: wrapper.resolve(PositionProvider)
         )
-        unfixable = _unfixable(module, source, reports, positions.code)
+        unfixable = _unfixable(module, text, reports, positions.code)
         diagnostics: List[Diagnostic] = found
         fixes: List[Tuple[Diagnostic, Report]] = []
         for instance in instances:
@@ -587,7 +609,7 @@ class Engine:
                     report.replacement = report.applicability = None
                 if report.removals and report.replacement is not None:
                     edit = _local_edit(module, report, positions) or _edit_by_diff(
-                        module, source, report
+                        module, text, report
                     )
                     fix_record = FixRecord(report.applicability, report.fix_message or "", (edit,))
                 elif report.replacement is not None and report.applicability is not None:

@@ -149,6 +149,7 @@ def install(timings: Timings) -> Timings:
     analysis = [*PHASES[PHASES.index("pre-filter") : PHASES.index("report") + 1], *rules]
     engine.decode = _timed(timings, "decode", engine.decode)
     engine.candidate_rules = _timed(timings, "pre-filter", engine.candidate_rules)
+    engine._reduced = _timed(timings, "pre-filter", engine._reduced)
     engine._compiles = _timed(timings, "syntax check (ast)", engine._compiles)
     cst.parse_module = _timed(timings, "parse (libcst)", cst.parse_module)
     MetadataWrapper.resolve = _timed(timings, "positions", MetadataWrapper.resolve)

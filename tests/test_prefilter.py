@@ -259,3 +259,85 @@ def test_file_facts_come_from_libcst_where_python_rejects_the_text(
     loggers = file_facts(cache, "logger-bindings", source, module, never, _LoggerBindings)
     assert (loggers.modules, loggers.names) == ({"logging"}, {"log"})
     assert file_facts(cache, "file-bindings", source, module, never, _FileBindings) is names
+
+
+# -- reduction: what libcst is given ----------------------------------------------
+
+_REDUCIBLE = (
+    "import os\n"
+    "X = 1\n"
+    "@decorate(1)\n"
+    "def quiet(a,\n"
+    "          b=2):\n"
+    "    return [a for a in b]\n"
+    "class Holder(Base):\n"
+    '    """Doc."""\n'
+    "    def hot(self, xs):\n"
+    "        out = []\n"
+    "        for x in xs:\n"
+    "            out.append(x)\n"
+    "        return out\n"
+    "\n"
+    "    async def cold(self):\n"
+    "        await self.x\n"
+    "    class Inner:\n"
+    "        pass\n"
+)
+
+
+def test_reduction_stubs_definitions_without_shapes_and_keeps_every_line() -> None:
+    reduced = _shapes.reduced(_REDUCIBLE, {_shapes.APPEND_LOOP})
+    assert reduced is not None
+    assert reduced.split("\n") == [
+        "import os",
+        "X = 1",
+        "def quiet(): pass",
+        "",
+        "",
+        "",
+        "class Holder(Base):",
+        '    """Doc."""',
+        "    def hot(self, xs):",
+        "        out = []",
+        "        for x in xs:",
+        "            out.append(x)",
+        "        return out",
+        "",
+        "    def cold(): pass",
+        "",
+        "    class Inner: pass",
+        "",
+        "",
+    ]
+    crlf = _REDUCIBLE.replace("\n", "\r\n")
+    assert _shapes.reduced(crlf, {_shapes.APPEND_LOOP}) == reduced.replace("\n", "\r\n")
+
+
+def test_reduction_keeps_scopes_whose_rules_read_them_whole() -> None:
+    append = {_shapes.APPEND_LOOP}
+    # A loop in the module's own scope: its rules read every use in the module.
+    module_loop = _REDUCIBLE + "for y in ys:\n    found.append(y)\n"
+    assert _shapes.reduced(module_loop, append) is None
+    # A membership test there reads only bindings, which stubs keep.
+    membership = _REDUCIBLE + "r = X in [1, 2]\n"
+    reduced = _shapes.reduced(membership, {_shapes.LIST_MEMBERSHIP})
+    assert reduced is not None and "class Holder: pass" in reduced
+    # A shape in a class's own body (not in a method): the class stays whole.
+    class_level = _REDUCIBLE.replace('    """Doc."""\n', "    K = [v for v in X if v in [1]]\n")
+    reduced = _shapes.reduced(class_level, {_shapes.LIST_MEMBERSHIP})
+    assert reduced is not None and "async def cold(self):" in reduced
+    # No shape anywhere (the engine then never parses); Python rejects it.
+    assert _shapes.reduced("def f(xs):\n    out.append(1)\n", append) == "def f(): pass\n\n"
+    assert _shapes.reduced("x = (\n", append) is None
+
+
+def test_reduction_leaves_alone_what_a_stub_could_not_stand_for() -> None:
+    append = {_shapes.APPEND_LOOP}
+    hot = "def hot(xs):\n    for x in xs:\n        o.append(x)\n"
+    # `:=` in a header binds in the enclosing scope; a non-ASCII name is
+    # spelled differently by ast (NFKC) and libcst.
+    for cold in ("@d(k := 1)\ndef cold():\n    pass\n", "def ﬁrst():\n    pass\n"):
+        assert _shapes.reduced(cold + hot, append) is None
+    # A lone carriage return is a line break ast and the split may count apart.
+    assert _shapes.reduced("def cold():\r    pass\r" + hot, append) is None
+    assert _shapes.reduced("def cold():\r\n    pass\r\n" + hot, append) is not None

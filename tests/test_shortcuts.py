@@ -1,5 +1,6 @@
 """The engine's shortcuts change nothing: results are identical with and
-without the text pre-filter and with positions computed for the reported
+without the text pre-filter, with libcst given only the definitions that
+hold a shape or the whole text, and with positions computed for the reported
 statements only or for the whole module, on the fixtures, a standard-library
 sample and generated programs (Hypothesis)."""
 
@@ -15,7 +16,7 @@ from typing import Any, List
 import hypothesmith
 import libcst as cst
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from libcst.metadata import MetadataWrapper, PositionProvider
 
@@ -61,15 +62,20 @@ def everything(source: str, rules: Any, config: Any = None) -> list:
     return list(rules)
 
 
+def unreduced(source: str, rules: Any) -> None:
+    return None
+
+
 def analyse_all_ways(source: str, monkeypatch: pytest.MonkeyPatch) -> None:
     engine = Engine(Config())
     expected = {mode: engine.check_text(source, "x.py", fix=mode) for mode in MODES}
     for patch in (
         ("candidate_rules", everything),
+        ("_reduced", unreduced),
         ("report_positions", full_positions),
     ):
         with monkeypatch.context() as context:
-            target = engine_module if patch[0] == "candidate_rules" else positions_module
+            target = positions_module if patch[0] == "report_positions" else engine_module
             context.setattr(target, patch[0], patch[1])
             for mode in MODES:
                 got = Engine(Config()).check_text(source, "x.py", fix=mode)
@@ -170,6 +176,63 @@ def memberships(draw: Any) -> str:
 @hypothesis_settings(10)
 @given(memberships())
 def test_shortcuts_property(source: str) -> None:
+    with pytest.MonkeyPatch.context() as monkeypatch, contextlib.suppress(RecursionError):
+        analyse_all_ways(source, monkeypatch)
+
+
+#: Definitions holding shapes whose rules read the scopes around them: the
+#: module's bindings (``X``), a class's, a global, a nested read.
+_HOLDERS = (
+    "def f(items):\n    out = []\n    for x in items:\n        out.append(x)\n    return out\n",
+    "class C:\n    K = [1]\n    def m(self, v):\n        return v in (K, 2)\n"
+    "    def n(self):\n        return 1\n",
+    "def g(s):\n    global T\n    T = s\n    return s in (T, 1)\n",
+    "def h(xs):\n    t = ''\n    for x in xs:\n        t += str(x)\n    return t\n",
+    "def k(d):\n    return [v for _, v in d.items()]\n",
+    "def w(log):\n    log.info(f'{X}')\n",
+    "def u(v):\n    return v in [X, 'a']\n",
+    "r = X in ['b', 'a']\n",
+)
+
+
+#: Definitions without shapes, which become stubs: what they bind must stay.
+_BYSTANDERS = (
+    "def b1():\n    global X\n    X = [1]\n",
+    "class B2:\n    def m(self):\n        return out\n",
+    "@dec\ndef b3(a=(X := [1])):\n    pass\n",
+    "async def b4(out):\n    await out\n",
+    "def \u00e9t\u00e9():\n    pass\n",
+    "class B5(Base, k=(T := [])):\n    x = 1\n",
+    "def X():\n    pass\n",
+    "class T:\n    pass\n",
+)
+
+
+@st.composite
+def reducible(draw: Any) -> str:
+    """Generated programs with definitions that hold shapes placed among
+    their statements (which libcst is then not given), at the module level
+    or inside a class."""
+    program = draw(st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node()))
+    if program and not program.endswith(("\n", "\r")):
+        program += "\n"
+    lines = program.splitlines(keepends=True)
+    cut = draw(st.integers(0, len(lines)))
+    holder = draw(st.sampled_from(_HOLDERS))
+    if draw(st.booleans()):
+        holder = "class Outer:\n" + "".join("    " + line for line in holder.splitlines(True))
+    binding = draw(st.sampled_from(["X: str = 'c'\n", "T = 'a'\n", "K = 3\n", ""]))
+    bystander = draw(st.sampled_from(_BYSTANDERS))
+    lines[cut:cut] = [binding, holder]
+    lines.insert(draw(st.integers(0, len(lines))), bystander)
+    return "".join(lines)
+
+
+@hypothesis_settings(15)
+@given(reducible())
+@example("X: str = 'c'\nr = X in ['b', 'a']\ndef X():\n    pass\n")  # the stub binds X
+@example("class C:\n    r = X in ['b']\n    def X(self):\n        pass\nX: str = 'c'\n")
+def test_reduction_property(source: str) -> None:
     with pytest.MonkeyPatch.context() as monkeypatch, contextlib.suppress(RecursionError):
         analyse_all_ways(source, monkeypatch)
 

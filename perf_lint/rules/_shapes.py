@@ -15,9 +15,11 @@ sample run with and without every shortcut (``test_shortcuts.py``)."""
 from __future__ import annotations
 
 import ast
+import bisect
 import functools
+import re
 import warnings
-from typing import Dict, FrozenSet, Optional, Set
+from typing import Collection, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 #: A loop whose innermost body (through ``for``/``if`` levels holding one
 #: statement each and no ``else``) only calls ``append`` (PRF401, PRF402).
@@ -56,7 +58,14 @@ LOGGING_METHODS: Dict[str, int] = {
 STR_RESULTS = frozenset(
     {"join", "format", "lower", "upper", "strip", "lstrip", "rstrip", "replace", "title"}
 )
+#: Shapes whose rules look at every use of a name in the scope around the
+#: shape, nested scopes included (``ScopeNames``): a module or class scope
+#: holding one is never reduced.
+SCOPE_WIDE = frozenset(
+    {APPEND_LOOP, ADD_LOOP, SETITEM_LOOP, LIST_CAST_LOOP, ITEMS_LOOP, STRING_CONCAT}
+)
 _LOOPS = (ast.For, ast.AsyncFor)
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
@@ -77,10 +86,18 @@ def parse(source: str) -> Optional[ast.Module]:
 def shapes(source: str) -> Optional[FrozenSet[str]]:
     """The shapes ``source`` holds; ``None`` where Python rejects it (every
     rule then runs, and libcst reports the error)."""
+    found = shape_lines(source)
+    return None if found is None else frozenset(found)
+
+
+@functools.lru_cache(maxsize=2)
+def shape_lines(source: str) -> Optional[Dict[str, List[int]]]:
+    """The lines on which each shape ``source`` holds starts; ``None``
+    where Python rejects it. Never modified."""
     tree = parse(source)
     if tree is None:
         return None
-    found: Set[str] = set()
+    found: Dict[str, List[int]] = {}
     # Name counts are compared only in ASCII text: ast spells identifiers
     # NFKC-normalised, libcst as written.
     plain = source.isascii()
@@ -94,20 +111,20 @@ def shapes(source: str) -> Optional[FrozenSet[str]]:
                 if (type(func) is ast.Attribute and func.attr in LOGGING_METHODS) or (
                     type(func) is ast.Name and func.id in LOGGING_METHODS
                 ):
-                    found.add(LOGGING_CALL)
+                    _add(found, LOGGING_CALL, node)
             elif kind is ast.For or kind is ast.AsyncFor:
                 _loop(node, found, plain)  # type: ignore[arg-type]
             elif kind in _COMPREHENSIONS:
                 for generator in node.generators:  # type: ignore[attr-defined]
                     if _items_loop(generator, node, plain):
-                        found.add(ITEMS_LOOP)
+                        _add(found, ITEMS_LOOP, node)
             elif kind is ast.AugAssign:
                 if (
                     type(node.op) is ast.Add  # type: ignore[attr-defined]
                     and type(node.target) is ast.Name  # type: ignore[attr-defined]
                     and _maybe_string(node.value)  # type: ignore[attr-defined]
                 ):
-                    found.add(STRING_CONCAT)
+                    _add(found, STRING_CONCAT, node)
             elif kind is ast.Assign:
                 value = node.value  # type: ignore[attr-defined]
                 if (
@@ -116,27 +133,31 @@ def shapes(source: str) -> Optional[FrozenSet[str]]:
                     and type(value.left) is ast.Name
                     and _maybe_string(value.right)
                 ):
-                    found.add(STRING_CONCAT)
+                    _add(found, STRING_CONCAT, node)
     except RecursionError:  # pragma: no cover - a tree too deep to look into
         return None
-    return frozenset(found)
+    return found
 
 
-def _membership(node: ast.Compare, found: Set[str]) -> None:
+def _add(found: Dict[str, List[int]], shape: str, node: ast.AST) -> None:
+    found.setdefault(shape, []).append(node.lineno)  # type: ignore[attr-defined]
+
+
+def _membership(node: ast.Compare, found: Dict[str, List[int]]) -> None:
     for operator, right in zip(node.ops, node.comparators):
         if type(operator) is ast.In or type(operator) is ast.NotIn:
             if type(right) is ast.List and right.elts:
-                found.add(LIST_MEMBERSHIP)
+                _add(found, LIST_MEMBERSHIP, node)
             elif type(right) is ast.Tuple and right.elts:
-                found.add(TUPLE_MEMBERSHIP)
+                _add(found, TUPLE_MEMBERSHIP, node)
 
 
-def _loop(node: ast.AST, found: Set[str], plain: bool) -> None:
+def _loop(node: ast.AST, found: Dict[str, List[int]], plain: bool) -> None:
     if _items_loop(node, node, plain):
-        found.add(ITEMS_LOOP)
+        _add(found, ITEMS_LOOP, node)
     call = node.iter  # type: ignore[attr-defined]
     if type(call) is ast.Call and type(call.func) is ast.Name and call.func.id == "list":
-        found.add(LIST_CAST_LOOP)
+        _add(found, LIST_CAST_LOOP, node)
     inner: ast.AST = node
     while isinstance(inner, (*_LOOPS, ast.If)):
         if inner.orelse or len(inner.body) != 1:  # type: ignore[attr-defined]
@@ -146,13 +167,13 @@ def _loop(node: ast.AST, found: Set[str], plain: bool) -> None:
         call = inner.value  # type: ignore[attr-defined]
         if type(call) is ast.Call and type(call.func) is ast.Attribute:
             if call.func.attr == "append":
-                found.add(APPEND_LOOP)
+                _add(found, APPEND_LOOP, node)
             elif call.func.attr == "add":
-                found.add(ADD_LOOP)
+                _add(found, ADD_LOOP, node)
     elif type(inner) is ast.Assign:
         targets = inner.targets  # type: ignore[attr-defined]
         if len(targets) == 1 and type(targets[0]) is ast.Subscript:
-            found.add(SETITEM_LOOP)
+            _add(found, SETITEM_LOOP, node)
 
 
 def _items_loop(loop: ast.AST, scope: ast.AST, plain: bool) -> bool:
@@ -201,3 +222,109 @@ def _maybe_string(node: ast.AST) -> bool:
         if type(func) is ast.Attribute and func.attr in STR_RESULTS:
             return _maybe_string(func.value)
     return False
+
+
+# -- reduction: only the definitions that hold a shape go to libcst ---------------
+
+
+def reduced(source: str, needed: Collection[str]) -> Optional[str]:
+    """``source`` with every function and class that holds none of the
+    ``needed`` shapes replaced by a one-line stub of the same name (``def
+    f(): pass``, ``class C: pass``) followed by blank lines, so that every
+    line keeps its number and every kept line its text; ``None`` when
+    nothing can be left out.
+
+    The libcst rules see the definitions holding their shapes whole, and the
+    bindings of every scope around them as they were: a stub binds its name
+    as the definition did (``_ScopeBindings`` reads no more of it than the
+    name, the decorators, defaults and bases, which are kept whole when they
+    bind a name with ``:=``). The file's bindings and logger bindings come
+    from the ``ast`` of the whole text. A class is reduced only when all of
+    its shapes lie in its methods or nested classes; nothing is reduced when
+    a ``SCOPE_WIDE`` shape lies in the module's own scope, whose rules
+    look at every use of a name in the module. Text with a lone carriage
+    return (a line break to Python that ``ast`` and the line split below
+    might count differently) is never reduced."""
+    tree = parse(source)
+    found = shape_lines(source)
+    if tree is None or found is None or source.count("\r") != source.count("\r\n"):
+        return None
+    hot = sorted({line for shape in needed for line in found.get(shape, ())})
+    wide = sorted(
+        {line for shape in SCOPE_WIDE.intersection(needed) for line in found.get(shape, ())}
+    )
+    spans = [_span(node) for node in tree.body if type(node) in _DEFINITIONS]
+    if any(not any(first <= line <= last for first, last in spans) for line in wide):
+        return None
+    stubs: List[Tuple[int, int, str]] = []
+    lines = source.split("\n")
+    _plan(tree.body, hot, ":=" in source, lines, stubs)
+    if not stubs:
+        return None
+    for first, last, stub in stubs:
+        line = lines[first - 1]
+        indent = line[: len(line) - len(line.lstrip(" \t\f"))]
+        lines[first - 1] = indent + stub + ("\r" if line.endswith("\r") else "")
+        for index in range(first, last):
+            lines[index] = "\r" if lines[index].endswith("\r") else ""
+    return "\n".join(lines)
+
+
+def _span(node: ast.AST) -> Tuple[int, int]:
+    """The first and last line of a definition, decorators included."""
+    first = min([node.lineno, *(d.lineno for d in node.decorator_list)])  # type: ignore[attr-defined]
+    return first, node.end_lineno  # type: ignore[attr-defined]
+
+
+def _holds(hot: Sequence[int], first: int, last: int) -> bool:
+    index = bisect.bisect_left(hot, first)
+    return index < len(hot) and hot[index] <= last
+
+
+_NAMED = re.compile(r"\s*(?:async\s+def|def|class)\s+(\w+)")
+
+
+def _plan(
+    body: Sequence[ast.stmt], hot: Sequence[int], walrus: bool, lines: List[str], stubs: list
+) -> None:
+    """Stubs for the definitions in ``body`` that hold no ``hot`` line, and
+    for those inside its classes whose shapes all lie in their definitions.
+    A stub is made only for a name written as ``ast`` spells it (``ast``
+    gives names NFKC-normalised, libcst as written)."""
+    for node in body:
+        kind = type(node)
+        if kind not in _DEFINITIONS:
+            continue
+        first, last = _span(node)
+        if not _holds(hot, first, last):
+            written = _NAMED.match(lines[node.lineno - 1])
+            if (
+                written is not None
+                and written.group(1) == node.name  # type: ignore[attr-defined]
+                and not (walrus and _binds_in_header(node))
+            ):
+                form = "class {}: pass" if kind is ast.ClassDef else "def {}(): pass"
+                stubs.append((first, last, form.format(node.name)))  # type: ignore[attr-defined]
+        elif kind is ast.ClassDef:
+            inner = [_span(child) for child in node.body if type(child) in _DEFINITIONS]  # type: ignore[attr-defined]
+            held = hot[bisect.bisect_left(hot, first) : bisect.bisect_right(hot, last)]
+            if all(any(a <= line <= b for a, b in inner) for line in held):
+                _plan(node.body, hot, walrus, lines, stubs)  # type: ignore[attr-defined]
+
+
+def _binds_in_header(node: ast.AST) -> bool:
+    """A ``:=`` in the parts of a definition that run in the enclosing
+    scope (decorators, defaults, annotations, bases, keywords)."""
+    if type(node) is ast.ClassDef:
+        parts: List[ast.AST] = [*node.decorator_list, *node.bases, *node.keywords]  # type: ignore[attr-defined]
+    else:
+        args = node.args  # type: ignore[attr-defined]
+        parts = [*node.decorator_list, *args.defaults, *args.kw_defaults]  # type: ignore[attr-defined]
+        parts += [a.annotation for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+        parts += [args.vararg, args.kwarg, node.returns]  # type: ignore[attr-defined]
+    return any(
+        type(inner) is ast.NamedExpr
+        for part in parts
+        if part is not None
+        for inner in ast.walk(part)
+    )
