@@ -55,17 +55,21 @@ DEFAULT_LOGGER_NAMES = (
 # way only (a comment runs to its newline), so searches stay linear.
 _GAP = r"(?:[\s\\]|#[^\n]*\n)*"
 _METHOD = "(?:" + "|".join(METHODS) + ")"
-# Every logging call a rule reports is either a method call, so the method's
-# name follows a dot and precedes an opening parenthesis, or a call of a
-# function imported from ``logging``, whose name then occurs in the file.
-CALL_PATTERN = (
-    rf"(?:(?=.*?\.{_GAP}{_METHOD}{_GAP}\()|(?=.*?logging)(?=.*?(?<!\w){_METHOD}{_GAP}\())"
+# Every logging call a rule reports names a method before an opening
+# parenthesis, and is either a method call (the name follows a dot) or a
+# call of a function imported from ``logging``, whose name then occurs in
+# the file. Each alternative starts with its literal (the lookbehind comes
+# after it), which ``re`` finds far faster than a leading lookbehind.
+CALL_PATTERNS = (
+    "|".join(rf"{name}(?<!\w{name}){_GAP}\(" for name in METHODS),
+    rf"logging|\.{_GAP}{_METHOD}{_GAP}\(",
 )
 
 
-def prefilter(*also: str) -> str:
-    """A sound pre-filter: a logging call, and each of ``also`` somewhere."""
-    return r"(?s)\A" + CALL_PATTERN + "".join(f"(?=.*?{part})" for part in also)
+def prefilter(*also: str) -> Tuple[str, ...]:
+    """A sound pre-filter: a logging call, and each of ``also`` somewhere
+    (the shared patterns are searched once per file for all the rules)."""
+    return (*CALL_PATTERNS, *also)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -15,7 +15,7 @@ from perf_lint.rules._types import ScopeTracker, is_hashable_constant, is_unhash
 # comments, then the opening bracket of a list or a parenthesised literal.
 # Each repetition can match in one way only (a comment runs to its newline),
 # so the search stays linear: no catastrophic backtracking.
-_IN_THEN = r"(?<![^\W\d])in(?:[\s\\]|#[^\n]*\n)*"
+_IN_THEN = r"in(?<![^\W\d]in)(?:[\s\\]|#[^\n]*\n)*"
 
 
 class LiteralMembership(Rule):

@@ -56,7 +56,7 @@ class DictItemsUnusedPart(Rule):
     MESSAGE = "Unused {part} of `.items()`; iterate over {suggestion}"
     FIX_MESSAGE = "Iterate over {suggestion}"
     FIX = Fix.UNSAFE
-    PATTERN = (FOR, r"\bitems\b")
+    PATTERN = (FOR, r"items(?<!\witems)\b")
     SHAPE = _shapes.ITEMS_LOOP
     VALID = (
         Valid("for k, v in d.items():\n    print(k, v)\n"),

@@ -154,7 +154,7 @@ class LoggingStrFormat(LoggingRule):
     MESSAGE = "Logging message uses `str.format`; pass the values as arguments"
     FIX_MESSAGE = "Convert to %-style lazy arguments"
     FIX = Fix.SAFE_WHEN_PROVEN
-    PATTERN = prefilter(r"(?<!\w)format(?!\w)")
+    PATTERN = prefilter(r"format(?<!\wformat)(?!\w)")
     SHAPE = _shapes.LOGGING_CALL
     VALID = (
         Valid('logger.info("%s", x)\n'),

@@ -48,7 +48,7 @@ class LoopSetComprehension(FreshContainerLoop):
     FIX_MESSAGE = "Replace the loop by a set comprehension"
     KIND = "set"
     METHOD = "add"
-    PATTERN = (FOR, r"\badd\b")
+    PATTERN = (FOR, r"add(?<!\wadd)\b")
     SHAPE = _shapes.ADD_LOOP
     VALID = (
         Valid("def f(xs):\n    s = {1}\n    for x in xs:\n        s.add(x)\n    return s\n"),

@@ -86,7 +86,7 @@ class UnnecessaryListCast(Rule):
     MESSAGE = "Unnecessary `list()` call around the iterable of a `for` loop"
     FIX_MESSAGE = "Remove the `list()` call"
     FIX = Fix.SAFE_WHEN_PROVEN
-    PATTERN = (FOR, r"\blist\b")
+    PATTERN = (FOR, r"list(?<!\wlist)\b")
     SHAPE = _shapes.LIST_CAST_LOOP
     VALID = (
         Valid("def f(y):\n    for x in list(y):\n        pass\n"),
