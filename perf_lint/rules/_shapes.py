@@ -19,7 +19,7 @@ import bisect
 import functools
 import re
 import warnings
-from typing import Collection, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Collection, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 #: A loop whose innermost body (through ``for``/``if`` levels holding one
 #: statement each and no ``else``) only calls ``append`` (PRF401, PRF402).
@@ -69,6 +69,41 @@ _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
+#: The fields of each node class that may hold nodes (not ``ctx``, whose
+#: ``Load``/``Store`` nodes tell nothing a walk here looks for).
+_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+def children(node: ast.AST) -> List[ast.AST]:
+    """``ast.iter_child_nodes(node)`` as a list, leaving out expression
+    contexts: a third of the nodes of a module, never looked at."""
+    kind = type(node)
+    fields = _FIELDS.get(kind)
+    if fields is None:
+        fields = _FIELDS[kind] = tuple(name for name in kind._fields if name != "ctx")
+    found: List[ast.AST] = []
+    for name in fields:
+        value = getattr(node, name, None)
+        if type(value) is list:
+            found.extend(item for item in value if isinstance(item, ast.AST))
+        elif isinstance(value, ast.AST):
+            found.append(value)
+    return found
+
+
+def walk(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every node under ``tree`` (itself included) but expression contexts,
+    depth first in source order: ``ast.walk`` with a third fewer nodes."""
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        yield node
+        found = children(node)
+        if found:
+            found.reverse()
+            pending.extend(found)
+
+
 @functools.lru_cache(maxsize=2)
 def parse(source: str) -> Optional[ast.Module]:
     """``ast`` of ``source``, or ``None`` where Python rejects it (cached:
@@ -102,7 +137,7 @@ def shape_lines(source: str) -> Optional[Dict[str, List[int]]]:
     # NFKC-normalised, libcst as written.
     plain = source.isascii()
     try:
-        for node in ast.walk(tree):
+        for node in walk(tree):
             kind = type(node)
             if kind is ast.Compare:
                 _membership(node, found)  # type: ignore[arg-type]
@@ -198,7 +233,7 @@ def _items_loop(loop: ast.AST, scope: ast.AST, plain: bool) -> bool:
         return True
     first, second = (element.id for element in target.elts)
     counts = {first: 0, second: 0}
-    for node in ast.walk(scope):
+    for node in walk(scope):
         if type(node) is ast.Name and node.id in counts:
             counts[node.id] += 1
     return min(counts.values()) <= 1
@@ -323,8 +358,5 @@ def _binds_in_header(node: ast.AST) -> bool:
         parts += [a.annotation for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
         parts += [args.vararg, args.kwarg, node.returns]  # type: ignore[attr-defined]
     return any(
-        type(inner) is ast.NamedExpr
-        for part in parts
-        if part is not None
-        for inner in ast.walk(part)
+        type(inner) is ast.NamedExpr for part in parts if part is not None for inner in walk(part)
     )

@@ -11,6 +11,8 @@ import itertools
 import re
 from typing import Dict, FrozenSet, Iterable, List, Set, Tuple, Union
 
+from perf_lint.rules import _shapes
+
 #: Line separators that ``str.splitlines`` honours but Python does not (radon
 #: splits on them); replaced by spaces before radon sees the text.
 _EXOTIC_SEPARATORS = {ord(c): " " for c in "\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
@@ -345,7 +347,7 @@ def _bound_names(statement: ast.stmt) -> Tuple[Set[str], bool]:
             other = True
         elif isinstance(node, ast.ExceptHandler) and node.name:
             bound.add(node.name)
-        pending.extend(ast.iter_child_nodes(node))
+        pending.extend(_shapes.children(node))
     return bound, bool(bound) and not other
 
 
@@ -392,7 +394,7 @@ def _local_names(nodes: Iterable[ast.AST]) -> Set[str]:
             bound.add(node.name)
         elif isinstance(node, ast.Global):
             declared.update(node.names)
-        pending.extend(ast.iter_child_nodes(node))
+        pending.extend(_shapes.children(node))
     return bound - declared
 
 
@@ -432,13 +434,13 @@ def _read(node: ast.AST, bound: FrozenSet[str], found: Set[str]) -> None:
         elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
             targets = _local_names([g.target for g in node.generators])
             inner = frozenset(bound | targets)
-            for child in ast.iter_child_nodes(node):
+            for child in _shapes.children(node):
                 _read(child, inner, found)
         elif isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Load) and node.id not in bound:
                 found.add(node.id)
         else:
-            pending.extend(ast.iter_child_nodes(node))
+            pending.extend(_shapes.children(node))
 
 
 def _annotated(args: ast.arguments) -> List[ast.arg]:
@@ -456,7 +458,8 @@ def _span(statement: ast.stmt) -> Tuple[int, int]:
 def _is_main_guard(statement: ast.stmt) -> bool:
     """``if __name__ == "__main__":`` (any ``if`` testing ``__name__``)."""
     return isinstance(statement, ast.If) and any(
-        isinstance(node, ast.Name) and node.id == "__name__" for node in ast.walk(statement.test)
+        isinstance(node, ast.Name) and node.id == "__name__"
+        for node in _shapes.walk(statement.test)
     )
 
 

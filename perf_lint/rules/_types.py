@@ -298,7 +298,7 @@ def file_bindings_from_ast(tree: ast.Module) -> _FileBindings:
     the same names, counted the same way (a test compares the two)."""
     found = _FileBindings()
     bind = found._bind
-    for node in ast.walk(tree):
+    for node in _shapes.walk(tree):
         kind = type(node)
         if kind is ast.Name:
             continue  # the commonest node: nothing to do
