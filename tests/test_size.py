@@ -598,3 +598,133 @@ def test_split_plan_ignores_local_names_that_shadow_module_names() -> None:
         ("uses_local",),
         ("uses_parameter",),
     ]
+
+
+# -- the split plan's name reading: one walk per scope ----------------------------
+
+
+def _reference_used_names(statement: ast.stmt) -> set:
+    """The split plan's reading of names as it was before it became one walk
+    per scope: every function body walked for its local names first, then
+    again for the names read (kept here to compare with)."""
+    scopes = (
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.ClassDef,
+        ast.Lambda,
+        ast.ListComp,
+        ast.SetComp,
+        ast.DictComp,
+        ast.GeneratorExp,
+    )
+
+    def local_names(nodes: Any) -> set:
+        bound, declared, pending = set(), set(), list(nodes)
+        while pending:
+            node = pending.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                bound.add(node.name)
+                continue
+            if isinstance(node, scopes):
+                continue
+            if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                bound.add(node.id)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ExceptHandler) and node.name:
+                bound.add(node.name)
+            elif isinstance(node, ast.Global):
+                declared.update(node.names)
+            pending.extend(ast.iter_child_nodes(node))
+        return bound - declared
+
+    def arguments(args: ast.arguments) -> set:
+        every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+        return {arg.arg for arg in every if arg is not None}
+
+    def read(node: ast.AST, bound: frozenset, found: set) -> None:
+        pending = [node]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                args = node.args
+                outer = [*args.defaults, *(d for d in args.kw_defaults if d)]
+                if not isinstance(node, ast.Lambda):
+                    outer.extend(node.decorator_list)
+                    every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+                    every += [a for a in (args.vararg, args.kwarg) if a is not None]
+                    outer.extend(a.annotation for a in every if a.annotation)
+                    if node.returns is not None:
+                        outer.append(node.returns)
+                pending.extend(outer)
+                body = node.body if isinstance(node.body, list) else [node.body]
+                inner = bound | arguments(args) | local_names(body)
+                for statement in body:
+                    read(statement, frozenset(inner), found)
+            elif isinstance(node, ast.ClassDef):
+                pending.extend([*node.decorator_list, *node.bases, *node.keywords])
+                own = bound | local_names(node.body)
+                for statement in node.body:
+                    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        read(statement, bound, found)
+                    else:
+                        read(statement, frozenset(own), found)
+            elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                inner = frozenset(bound | local_names([g.target for g in node.generators]))
+                for child in ast.iter_child_nodes(node):
+                    read(child, inner, found)
+            elif isinstance(node, ast.Name):
+                if isinstance(node.ctx, ast.Load) and node.id not in bound:
+                    found.add(node.id)
+            else:
+                pending.extend(ast.iter_child_nodes(node))
+
+    found: set = set()
+    read(statement, frozenset(), found)
+    return found
+
+
+_NAME_CASES = (
+    "def f(a=(y := b), *, k: T = c) -> R:\n    global g\n    g = y\n"
+    "    return [z for z in a if w]\n",
+    "class C(B, metaclass=M):\n    global m\n    x = [v for v in x]\n    def m(self):\n"
+    "        return x, C, m\n    if t:\n        def n(self):\n            return x\n",
+    "f = lambda a, b=d: (a, b, c, (e := 1))\n",
+    "def outer():\n    import os.path as p, q\n    try:\n        pass\n    except E as err:\n"
+    "        pass\n    def inner():\n        return p, q, err, r\n"
+    "    return [[i for i in j] for j in k]\n",
+)
+
+
+def test_used_names_read_in_one_walk_per_scope_equal_the_two_walk_reading() -> None:
+    from perf_lint.rules import _size
+
+    modules = [ast.parse(case) for case in _NAME_CASES]
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    for path in sorted(stdlib.glob("*.py"))[::6]:
+        tree = _shapes_parse(path)
+        if tree is not None:
+            modules.append(tree)
+    compared = 0
+    for module in modules:
+        for statement in module.body:
+            assert _size._used_names(statement) == _reference_used_names(statement)
+            compared += 1
+    assert compared > 1000
+
+
+def _shapes_parse(path: Path) -> Any:
+    from perf_lint.rules import _shapes
+
+    return _shapes.parse(path.read_text(encoding="utf-8", errors="replace"))
+
+
+@hypothesis_settings(20)
+@given(st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node()))
+def test_used_names_property(source: str) -> None:
+    from perf_lint.rules import _shapes, _size
+
+    tree = _shapes.parse(source)
+    assume(tree is not None)
+    for statement in tree.body:
+        assert _size._used_names(statement) == _reference_used_names(statement)

@@ -351,51 +351,12 @@ def _bound_names(statement: ast.stmt) -> Tuple[Set[str], bool]:
     return bound, bool(bound) and not other
 
 
-_SCOPES = (
-    ast.FunctionDef,
-    ast.AsyncFunctionDef,
-    ast.ClassDef,
-    ast.Lambda,
-    ast.ListComp,
-    ast.SetComp,
-    ast.DictComp,
-    ast.GeneratorExp,
-)
-
-
 def _used_names(statement: ast.stmt) -> Set[str]:
     """The module-level names ``statement`` reads: names it loads that no
     enclosing function, lambda or comprehension binds (a local ``Point``
     in a test method is not the module's ``Point``). Class bodies see their
     own names; their methods do not."""
-    found: Set[str] = set()
-    _read(statement, frozenset(), found)
-    return found
-
-
-def _local_names(nodes: Iterable[ast.AST]) -> Set[str]:
-    """Names bound directly in a scope made of ``nodes`` (not in nested
-    scopes), minus those declared ``global``."""
-    bound: Set[str] = set()
-    declared: Set[str] = set()
-    pending = list(nodes)
-    while pending:
-        node = pending.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(node.name)
-            continue
-        if isinstance(node, _SCOPES):
-            continue
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            bound.add(node.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            bound.add(node.name)
-        elif isinstance(node, ast.Global):
-            declared.update(node.names)
-        pending.extend(_shapes.children(node))
-    return bound - declared
+    return _region([statement])[0]
 
 
 def _arguments(args: ast.arguments) -> Set[str]:
@@ -403,44 +364,69 @@ def _arguments(args: ast.arguments) -> Set[str]:
     return {arg.arg for arg in every if arg is not None}
 
 
-def _read(node: ast.AST, bound: FrozenSet[str], found: Set[str]) -> None:
-    """Add to ``found`` the names ``node`` loads that ``bound`` (names of the
-    enclosing function scopes) does not hold."""
-    pending: List[ast.AST] = [node]
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _region(nodes: List[ast.AST]) -> Tuple[Set[str], Set[str], Set[str]]:
+    """One walk of the code of one scope (``nodes``, nested scopes apart):
+    the names it reads that its nested scopes do not bind themselves, the
+    names it binds (stores, deletions, definitions, imports and ``except``
+    names) and those it declares ``global``. The caller takes
+    its own bindings off the names read: what is left is read from further
+    out. Parts of a definition that run in the enclosing scope (decorators,
+    defaults, annotations, bases) are read there but bind nothing there."""
+    loads: Set[str] = set()
+    bound: Set[str] = set()
+    declared: Set[str] = set()
+    pending = list(nodes)
     while pending:
         node = pending.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            # Decorators, defaults and annotations run in the enclosing scope.
-            args = node.args
+        kind = type(node)
+        if kind is ast.Name:
+            if type(node.ctx) is ast.Load:  # type: ignore[attr-defined]
+                loads.add(node.id)  # type: ignore[attr-defined]
+            else:
+                bound.add(node.id)  # type: ignore[attr-defined]
+        elif kind in _FUNCTIONS or kind is ast.Lambda:
+            args = node.args  # type: ignore[attr-defined]
             outer: List[ast.AST] = [*args.defaults, *(d for d in args.kw_defaults if d)]
-            if not isinstance(node, ast.Lambda):
-                outer.extend(node.decorator_list)
+            if kind is ast.Lambda:
+                body = [node.body]  # type: ignore[attr-defined]
+            else:
+                bound.add(node.name)  # type: ignore[attr-defined]
+                body = node.body  # type: ignore[attr-defined]
+                outer.extend(node.decorator_list)  # type: ignore[attr-defined]
                 outer.extend(a.annotation for a in _annotated(args) if a.annotation)
-                if node.returns is not None:
-                    outer.append(node.returns)
-            pending.extend(outer)
-            body = node.body if isinstance(node.body, list) else [node.body]
-            inner = bound | _arguments(args) | _local_names(body)
-            for statement in body:
-                _read(statement, frozenset(inner), found)
-        elif isinstance(node, ast.ClassDef):
-            pending.extend([*node.decorator_list, *node.bases, *node.keywords])
-            own = bound | _local_names(node.body)
-            for statement in node.body:
-                if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    _read(statement, bound, found)
-                else:
-                    _read(statement, frozenset(own), found)
-        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            targets = _local_names([g.target for g in node.generators])
-            inner = frozenset(bound | targets)
-            for child in _shapes.children(node):
-                _read(child, inner, found)
-        elif isinstance(node, ast.Name):
-            if isinstance(node.ctx, ast.Load) and node.id not in bound:
-                found.add(node.id)
+                if node.returns is not None:  # type: ignore[attr-defined]
+                    outer.append(node.returns)  # type: ignore[attr-defined]
+            loads |= _region(outer)[0]
+            inner, own, declared_inside = _region(body)
+            loads |= inner - (own - declared_inside) - _arguments(args)
+        elif kind is ast.ClassDef:
+            bound.add(node.name)  # type: ignore[attr-defined]
+            outer = [*node.decorator_list, *node.bases, *node.keywords]  # type: ignore[attr-defined]
+            loads |= _region(outer)[0]
+            body = node.body  # type: ignore[attr-defined]
+            methods = [statement for statement in body if type(statement) in _FUNCTIONS]
+            rest = [statement for statement in body if type(statement) not in _FUNCTIONS]
+            from_methods, method_names, _ = _region(methods)
+            inner, own, declared_inside = _region(rest)
+            loads |= from_methods | (inner - ((own | method_names) - declared_inside))
+        elif kind in _COMPREHENSIONS:
+            generators = node.generators  # type: ignore[attr-defined]
+            targets = _region([generator.target for generator in generators])[1]
+            loads |= _region(_shapes.children(node))[0] - targets
         else:
+            if kind is ast.Import or kind is ast.ImportFrom:
+                bound.update((a.asname or a.name).split(".")[0] for a in node.names)  # type: ignore[attr-defined]
+            elif kind is ast.ExceptHandler:
+                if node.name:  # type: ignore[attr-defined]
+                    bound.add(node.name)  # type: ignore[attr-defined]
+            elif kind is ast.Global:
+                declared.update(node.names)  # type: ignore[attr-defined]
             pending.extend(_shapes.children(node))
+    return loads, bound, declared
 
 
 def _annotated(args: ast.arguments) -> List[ast.arg]:
