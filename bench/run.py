@@ -586,6 +586,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     WORK.mkdir(parents=True, exist_ok=True)
     CORPORA.mkdir(parents=True, exist_ok=True)
+    # fixit (through trailrunner) takes the nearest directory holding a
+    # pyproject.toml or .git as the project and applies its .gitignore: without
+    # a marker here the stdlib copy belongs to this repository, whose
+    # .gitignore excludes bench/.work, and fixit lints no file at all. The
+    # file configures no tool (perf-lint, ruff and pylint read only their own
+    # tables).
+    marker = CORPORA / "pyproject.toml"
+    if not marker.exists():
+        marker.write_text("# Marks bench/.work/corpora as a project root (see bench/run.py).\n")
     make_venv(args.python, args.no_install)
     corpora: Dict[str, Path] = {}
     for name in corpus_names:

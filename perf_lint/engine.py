@@ -22,7 +22,7 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
-from perf_lint import noqa
+from perf_lint import noqa, traversal
 from perf_lint import positions as sparse_positions
 from perf_lint.config import Config
 from perf_lint.context import FileContext
@@ -582,7 +582,7 @@ class Engine:
             if wrapper is not None:
                 wrapper.visit_batched(instances)
             else:
-                cst.visit_batched(module, instances)
+                traversal.visit_batched(module, instances)
         except RecursionError:
             # libcst visits recursively: a very deep tree (an implicit
             # concatenation of thousands of strings) exhausts the stack.

@@ -141,7 +141,7 @@ def install(timings: Timings) -> Timings:
     import libcst as cst
     from libcst.metadata import MetadataWrapper
 
-    from perf_lint import engine, positions
+    from perf_lint import engine, positions, traversal
     from perf_lint.registry import RULES
 
     rules = [RULE_PREFIX + rule.CODE for rule in RULES]
@@ -156,7 +156,9 @@ def install(timings: Timings) -> Timings:
     positions.report_positions = _timed(timings, "positions", positions.report_positions)
     # The wrapper's visit_batched may call the module's: count it once.
     nested = [*rules, "visit (traversal)"]
-    cst.visit_batched = _Exclusive(timings, "visit (traversal)", nested).wrap(cst.visit_batched)
+    traversal.visit_batched = _Exclusive(timings, "visit (traversal)", nested).wrap(
+        traversal.visit_batched
+    )
     MetadataWrapper.visit_batched = _Exclusive(timings, "visit (traversal)", nested).wrap(
         MetadataWrapper.visit_batched
     )

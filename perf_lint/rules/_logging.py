@@ -22,6 +22,7 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
+from perf_lint import traversal
 from perf_lint.context import FileContext
 from perf_lint.rule import Rule
 from perf_lint.rules import _shapes
@@ -618,7 +619,7 @@ class _Comments(cst.CSTVisitor):
 
 def comments(node: cst.CSTNode) -> List[str]:
     collector = _Comments()
-    node.visit(collector)
+    traversal.visit(node, collector)
     return sorted(collector.found)
 
 

@@ -17,6 +17,7 @@ from typing import ClassVar, Dict, FrozenSet, Iterator, List, Optional, Sequence
 
 import libcst as cst
 
+from perf_lint import traversal
 from perf_lint.context import FileContext
 from perf_lint.rule import Fix, Rule
 from perf_lint.rules._types import ScopeTracker, target_names
@@ -238,7 +239,7 @@ class ScopeNames:
         if isinstance(node, _COMPREHENSIONS):
             self._comprehension(node, nested, bound)
             return
-        for child in node.children:
+        for child in traversal.children(node):
             self._child(node, child, _child_role(node, child, role), nested, bound)
 
     def _comprehension(self, node: cst.CSTNode, nested: bool, bound: FrozenSet[str]) -> None:
@@ -252,7 +253,7 @@ class ScopeNames:
         first = node.for_in.iter  # type: ignore[attr-defined]
         inner = bound | names
         lazy = nested or isinstance(node, cst.GeneratorExp)
-        for child in node.children:
+        for child in traversal.children(node):
             if child is node.for_in:  # type: ignore[attr-defined]
                 self._comp_for(node, child, first, nested, lazy, bound, inner)
             else:
@@ -269,7 +270,7 @@ class ScopeNames:
         inner: FrozenSet[str],
     ) -> None:
         self.parents[comp] = parent
-        for child in comp.children:
+        for child in traversal.children(comp):
             if child is first:
                 self._child(comp, child, "load", nested, outer)
             elif isinstance(child, cst.CompFor):
@@ -409,7 +410,7 @@ _CLAUSES = (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler, cst
 def _suites(node: cst.CSTNode) -> Iterator[cst.IndentedBlock]:
     """The indented blocks of a compound statement (``elif``, ``else``,
     handlers and cases included)."""
-    for child in node.children:
+    for child in traversal.children(node):
         if isinstance(child, cst.IndentedBlock):
             yield child
         elif isinstance(child, _CLAUSES):
@@ -520,7 +521,7 @@ class _Finder(cst.CSTVisitor):
 def _contents(nodes: Sequence[cst.CSTNode]) -> _Finder:
     finder = _Finder()
     for node in nodes:
-        node.visit(finder)
+        traversal.visit(node, finder)
     return finder
 
 
@@ -579,7 +580,7 @@ def references_inside(filling: Filling, name: str) -> bool:
     """``name`` is used in the loop other than as the receiver that the
     loop fills."""
     finder = _Counter(name)
-    filling.loop.visit(finder)
+    traversal.visit(filling.loop, finder)
     return finder.count > 1
 
 
@@ -594,11 +595,11 @@ class _Counter(cst.CSTVisitor):
             self.count += 1
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)  # the attribute's own name is no variable
+        traversal.visit(node.value, self)  # the attribute's own name is no variable
         return False
 
     def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)  # neither is a keyword argument's name
+        traversal.visit(node.value, self)  # neither is a keyword argument's name
         return False
 
 
@@ -656,7 +657,7 @@ def moved_comments(node: cst.CSTNode, kept: Sequence[cst.CSTNode]) -> List[cst.E
     """The comments of ``node`` outside the ``kept`` parts, as lines of their
     own (a fix moves them above the new statement)."""
     finder = _Comments(kept)
-    node.visit(finder)
+    traversal.visit(node, finder)
     return [
         cst.EmptyLine(indent=True, whitespace=cst.SimpleWhitespace(""), comment=comment)
         for comment in finder.found
@@ -826,12 +827,12 @@ def bound_to_list(facts: LoopFacts, scope: Scope, name: str) -> bool:
 def comments_outside(node: cst.CSTNode, kept: Sequence[cst.CSTNode]) -> bool:
     """``node`` has a comment outside the ``kept`` parts."""
     finder = _Comments(kept)
-    node.visit(finder)
+    traversal.visit(node, finder)
     return bool(finder.found)
 
 
 def uses_inside(node: cst.CSTNode, name: str) -> int:
     """How many times ``name`` occurs in ``node``."""
     counter = _Counter(name)
-    node.visit(counter)
+    traversal.visit(node, counter)
     return counter.count

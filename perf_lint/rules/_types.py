@@ -30,6 +30,7 @@ from typing import (
 
 import libcst as cst
 
+from perf_lint import traversal
 from perf_lint.rules import _shapes
 
 Types = Optional[FrozenSet[str]]
@@ -390,7 +391,7 @@ def file_facts(
             cache[key] = from_ast(tree)
         else:
             found = collector()
-            module.visit(found)
+            traversal.visit(module, found)
             cache[key] = found
     return cache[key]  # type: ignore[no-any-return]
 
@@ -486,22 +487,22 @@ class _ScopeBindings(cst.CSTVisitor):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         self._add(node.name.value, None)
         for decorator in node.decorators:
-            decorator.visit(self)
+            traversal.visit(decorator, self)
         for param in _all_params(node.params):
             if param.default is not None:
-                param.default.visit(self)
+                traversal.visit(param.default, self)
         return False
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         self._add(node.name.value, None)
         for part in (*node.decorators, *node.bases, *node.keywords):
-            part.visit(self)
+            traversal.visit(part, self)
         return False
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
         for param in _all_params(node.params):
             if param.default is not None:
-                param.default.visit(self)
+                traversal.visit(param.default, self)
         return False
 
 
@@ -523,12 +524,12 @@ def scope_bindings(scope: cst.CSTNode) -> Dict[str, List[Binding]]:
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 collector._add(star.name.value, None)
-        scope.body.visit(collector)
+        traversal.visit(scope.body, collector)
     elif isinstance(scope, cst.ClassDef):
-        scope.body.visit(collector)
+        traversal.visit(scope.body, collector)
     else:
         for statement in getattr(scope, "body", ()):
-            statement.visit(collector)
+            traversal.visit(statement, collector)
     return collector.bindings
 
 

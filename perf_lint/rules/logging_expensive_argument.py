@@ -7,6 +7,7 @@ from typing import Optional
 
 import libcst as cst
 
+from perf_lint import traversal
 from perf_lint.rule import Fix, Invalid, Valid
 from perf_lint.rules import _shapes
 from perf_lint.rules._logging import (
@@ -156,6 +157,6 @@ class LoggingExpensiveArgument(LoggingRule):
             if arg.keyword is not None and arg.keyword.value == "level":
                 continue
             calls = _Calls(self)
-            arg.value.visit(calls)
+            traversal.visit(arg.value, calls)
             if calls.found is not None:
                 self.report(arg.value, method=found.method)
