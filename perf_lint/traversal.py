@@ -228,7 +228,13 @@ def _plan(cls: type) -> _Plan:
     global _TRIVIA
     if _TRIVIA is None:
         _TRIVIA = _trivia()
-    names = [name for name in dir(cls) if name.startswith(("visit_", "leave_"))]
+    # libcst's base classes define a no-op stub for every method name.
+    names = [
+        name
+        for name in dir(cls)
+        if name.startswith(("visit_", "leave_"))
+        and not getattr(getattr(cls, name), "_is_no_op", False)
+    ]
     fallback = _has_attribute_visitor(names) or _overrides(
         cls, "on_visit_attribute", "on_leave_attribute"
     )
@@ -241,6 +247,11 @@ def _plan(cls: type) -> _Plan:
         skip.update(_TRIVIA)
     plan = _PLANS[cls] = _Plan(fallback, generic, skip, {})
     return plan
+
+
+def _method(cls: type, name: str) -> Any:
+    found = getattr(cls, name, None)
+    return None if getattr(found, "_is_no_op", False) else found
 
 
 def visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
@@ -260,8 +271,8 @@ def visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
         if entry is None:
             name = cls.__name__
             entry = table[cls] = (
-                getattr(visitor_cls, f"visit_{name}", None),
-                getattr(visitor_cls, f"leave_{name}", None),
+                _method(visitor_cls, f"visit_{name}"),
+                _method(visitor_cls, f"leave_{name}"),
                 child_fields(cls),
             )
         before, after, fields = entry

@@ -300,3 +300,45 @@ def test_a_mutated_order_is_caught() -> None:
             assert_same_traversal(module)
     finally:
         traversal._ORDERS[cst.Assign] = saved
+
+
+def test_plain_visitors_never_use_libcsts_traversal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only a visitor with attribute visitors goes through libcst's own
+    traversal (libcst's no-op stubs for every method name do not count)."""
+    module = cst.parse_module(EVERY_CONSTRUCT)
+
+    def refuse(self: cst.CSTNode, visitor: object) -> None:
+        raise AssertionError("libcst's traversal was used")
+
+    expected = {}
+    for visitor in (_Pruning, _Generic):
+        reference = visitor()
+        module.visit(reference)
+        expected[visitor] = reference.events
+    monkeypatch.setattr(cst.CSTNode, "visit", refuse)
+    monkeypatch.setattr(cst.Module, "visit", refuse)
+    for visitor in (_Pruning, _Generic):
+        ours = visitor()
+        traversal.visit(module, ours)
+        assert ours.events == expected[visitor]
+    recorder = NO_TRIVIA()
+    traversal.visit_batched(module, [recorder])
+    assert recorder.events
+    with pytest.raises(AssertionError, match="libcst's traversal"):
+        traversal.visit(module, _WithAttributeVisitor())
+
+
+def test_the_rules_visitors_take_the_fast_path() -> None:
+    from perf_lint import engine
+    from perf_lint.rules import _logging, _loops, _types, logging_expensive_argument
+
+    visitors = [
+        value
+        for module in (engine, _logging, _loops, _types, logging_expensive_argument)
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, cst.CSTVisitor)
+        and value.__module__ == module.__name__
+    ]
+    assert len(visitors) >= 8
+    assert [cls.__name__ for cls in visitors if traversal._plan(cls).fallback] == []

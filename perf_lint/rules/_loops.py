@@ -36,6 +36,8 @@ _INTROSPECTION = frozenset(
 _FRAME_BOUND = frozenset({"super", "__class__"})
 _NESTED_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+_NESTED_SCOPE_CLASSES = frozenset(_NESTED_SCOPES)
+_COMPREHENSION_CLASSES = frozenset(_COMPREHENSIONS)
 _BLOCKS = (cst.Module, cst.IndentedBlock, cst.SimpleStatementLine, cst.SimpleStatementSuite)
 # Pre-filter patterns of the loop rules. A letter that can end a number
 # literal may come right before a keyword (``[1jfor x in y]`` is ``1j for``).
@@ -227,16 +229,17 @@ class ScopeNames:
         self._walk(child, role, nested, bound)
 
     def _walk(self, node: cst.CSTNode, role: str, nested: bool, bound: FrozenSet[str]) -> None:
-        if isinstance(node, cst.Name):
+        kind = type(node)  # exact classes: none of these has a subclass
+        if kind is cst.Name:
             if role != "skip":
-                self._add(node, role, nested, bound)
+                self._add(node, role, nested, bound)  # type: ignore[arg-type]
             return
-        if isinstance(node, (cst.Global, cst.Nonlocal)) and not nested:
-            self.declared.update(item.name.value for item in node.names)
+        if (kind is cst.Global or kind is cst.Nonlocal) and not nested:
+            self.declared.update(item.name.value for item in node.names)  # type: ignore[attr-defined]
             return
-        if isinstance(node, _NESTED_SCOPES):
+        if kind in _NESTED_SCOPE_CLASSES:
             nested = True
-        if isinstance(node, _COMPREHENSIONS):
+        if kind in _COMPREHENSION_CLASSES:
             self._comprehension(node, nested, bound)
             return
         for child in traversal.children(node):
@@ -335,36 +338,40 @@ class ScopeNames:
         )
 
 
+#: Node class -> the field whose names have their own role, and that role.
+#: (Checked by exact class: no libcst class derives from these.)
+_CHILD_ROLES: Dict[type, Tuple[str, str]] = {
+    cst.AssignTarget: ("target", "store"),
+    cst.For: ("target", "store"),
+    cst.CompFor: ("target", "store"),
+    cst.AnnAssign: ("target", "store"),
+    cst.NamedExpr: ("target", "store"),
+    cst.AsName: ("name", "store"),
+    cst.FunctionDef: ("name", "store"),
+    cst.ClassDef: ("name", "store"),
+    cst.MatchAs: ("name", "store"),
+    cst.MatchStar: ("name", "store"),
+    cst.Attribute: ("attr", "skip"),
+    cst.Arg: ("keyword", "skip"),
+    cst.ImportFrom: ("module", "skip"),
+    cst.MatchKeywordElement: ("key", "skip"),
+}
+#: Node classes whose children keep the role of the node (target lists).
+_ROLE_KEEPING = frozenset({cst.Tuple, cst.List, cst.StarredElement, cst.Element})
+
+
 def _child_role(node: cst.CSTNode, child: cst.CSTNode, role: str) -> str:
     """The role of names in ``child``: targets are stores (through tuples,
     lists and starred elements), the rest loads; attribute names, keyword
     names and module paths are no variables at all (``skip``)."""
-    if isinstance(node, (cst.Tuple, cst.List, cst.StarredElement, cst.Element)):
+    kind = type(node)
+    if kind in _ROLE_KEEPING:
         return role
-    if isinstance(node, cst.AssignTarget) and child is node.target:
-        return "store"
-    if isinstance(node, (cst.For, cst.CompFor)) and child is node.target:
-        return "store"
-    if isinstance(node, cst.AnnAssign) and child is node.target:
-        return "store"
-    if isinstance(node, cst.NamedExpr) and child is node.target:
-        return "store"
-    if isinstance(node, cst.AsName) and child is node.name:
-        return "store"
-    if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and child is node.name:
-        return "store"
-    if isinstance(node, (cst.MatchAs, cst.MatchStar)) and child is node.name:
-        return "store"
-    if isinstance(node, cst.Attribute) and child is node.attr:
-        return "skip"
-    if isinstance(node, cst.Arg) and child is node.keyword:
-        return "skip"
-    if isinstance(node, cst.ImportFrom) and child is node.module:
-        return "skip"
-    if isinstance(node, cst.ImportAlias) and child is node.name:
-        return "store" if node.asname is None and isinstance(child, cst.Name) else "skip"
-    if isinstance(node, cst.MatchKeywordElement) and child is node.key:
-        return "skip"
+    special = _CHILD_ROLES.get(kind)
+    if special is not None and child is getattr(node, special[0]):
+        return special[1]
+    if kind is cst.ImportAlias and child is node.name:  # type: ignore[attr-defined]
+        return "store" if node.asname is None and type(child) is cst.Name else "skip"  # type: ignore[attr-defined]
     if role == "skip":
         return "skip"
     return "load"
