@@ -16,9 +16,21 @@ batch with one goes through libcst's own traversal."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import sys
-from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import (
+    Any,
+    Callable,
+    Collection,
+    Dict,
+    FrozenSet,
+    Iterable,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+)
 
 import libcst as cst
 
@@ -39,8 +51,6 @@ _BODY_END = re.compile(r"^ {0,4}(?!\))\S", re.M)
 _MODULE_ORDERS: Dict[str, Dict[str, Tuple[str, ...]]] = {}
 #: Node class -> its children's fields in visiting order (``None``: unknown).
 _ORDERS: Dict[type, Optional[Tuple[str, ...]]] = {}
-
-_Methods = Tuple[Callable[[cst.CSTNode], Any], ...]
 
 
 def _module_orders(name: str) -> Dict[str, Tuple[str, ...]]:
@@ -114,6 +124,7 @@ def _has_attribute_visitor(names: Iterable[str]) -> bool:
     return False
 
 
+@functools.cache
 def _trivia() -> FrozenSet[type]:
     """libcst's whitespace, comment, operator and bracket classes: nodes
     whose subtrees hold nothing but such nodes."""
@@ -141,146 +152,37 @@ def _trivia() -> FrozenSet[type]:
     return frozenset(found)
 
 
-_TRIVIA: Optional[FrozenSet[type]] = None
+#: The classes of field values that hold no node.
+_ABSENT = frozenset({type(None), type(cst.MaybeSentinel.DEFAULT)})
 
 
-def visit_batched(node: cst.CSTNode, visitors: Sequence[cst.BatchableCSTVisitor]) -> None:
-    """Run ``visitors`` over the tree under ``node`` in one traversal, as
-    ``libcst.visit_batched`` does. When no visitor has a method for
-    whitespace, comments, operators or brackets, those subtrees are not
-    entered (no method could be called there)."""
-    global _TRIVIA
-    visits: Dict[str, List[Callable[[cst.CSTNode], Any]]] = {}
-    leaves: Dict[str, List[Callable[[cst.CSTNode], Any]]] = {}
-    for visitor in visitors:
-        for name, method in visitor.get_visitors().items():
-            kind, _, type_name = name.partition("_")
-            (visits if kind == "visit" else leaves).setdefault(type_name, []).append(method)
-    if _has_attribute_visitor([*visits, *leaves]):
-        cst.visit_batched(node, visitors)
-        return
-    if _TRIVIA is None:
-        _TRIVIA = _trivia()
-    # Field values never entered: absent ones, and trivia when nothing visits it.
-    skip: Set[type] = {type(None), type(cst.MaybeSentinel.DEFAULT)}
-    if not any(cls.__name__ in visits or cls.__name__ in leaves for cls in _TRIVIA):
-        skip.update(_TRIVIA)
-    table: Dict[type, Tuple[_Methods, _Methods, Optional[Tuple[str, ...]]]] = {}
-
-    def walk(current: cst.CSTNode, cls: type) -> None:
-        entry = table.get(cls)
-        if entry is None:
-            name = cls.__name__
-            entry = table[cls] = (
-                tuple(visits.get(name, ())),
-                tuple(leaves.get(name, ())),
-                child_fields(cls),
-            )
-        before, after, fields = entry
-        for method in before:
-            method(current)
-        if fields is None:
-            for child in current.children:
-                if type(child) not in skip:
-                    walk(child, type(child))
-        else:
-            for field in fields:
-                value = getattr(current, field)
-                value_cls = type(value)
-                if value_cls in skip:
-                    continue
-                if value_cls is tuple or value_cls is list:
-                    for child in value:
-                        child_cls = type(child)
-                        if child_cls not in skip:
-                            walk(child, child_cls)
-                else:
-                    walk(value, value_cls)
-        for method in after:
-            method(current)
-
-    walk(node, type(node))
+def _skipped(visited: Optional[Collection[str]]) -> FrozenSet[type]:
+    """The classes of field values a walk never enters: absent values, and
+    trivia when none of its classes is among the ``visited`` class names
+    (``None``: the visitor sees every node)."""
+    if visited is None or any(cls.__name__ in visited for cls in _trivia()):
+        return _ABSENT
+    return _ABSENT | _trivia()
 
 
-def _overrides(cls: type, *names: str) -> bool:
-    return any(getattr(cls, name) is not getattr(cst.CSTVisitor, name) for name in names)
+_Call = Optional[Callable[[cst.CSTNode], Any]]
 
 
-@dataclasses.dataclass
-class _Plan:
-    """How to walk for one visitor class: through libcst (``fallback``),
-    through its own ``on_visit``/``on_leave`` (``generic``), or with its
-    ``visit_``/``leave_`` functions per node class (``table``)."""
-
-    fallback: bool
-    generic: bool
-    skip: Set[type]
-    table: Dict[type, Tuple[Any, Any, Optional[Tuple[str, ...]]]]
-
-
-_PLANS: Dict[type, _Plan] = {}
-
-
-def _plan(cls: type) -> _Plan:
-    plan = _PLANS.get(cls)
-    if plan is not None:
-        return plan
-    global _TRIVIA
-    if _TRIVIA is None:
-        _TRIVIA = _trivia()
-    # libcst's base classes define a no-op stub for every method name.
-    names = [
-        name
-        for name in dir(cls)
-        if name.startswith(("visit_", "leave_"))
-        and not getattr(getattr(cls, name), "_is_no_op", False)
-    ]
-    fallback = _has_attribute_visitor(names) or _overrides(
-        cls, "on_visit_attribute", "on_leave_attribute"
-    )
-    generic = _overrides(cls, "on_visit", "on_leave")
-    skip: Set[type] = {type(None), type(cst.MaybeSentinel.DEFAULT)}
-    if not generic and not any(
-        f"visit_{trivia.__name__}" in names or f"leave_{trivia.__name__}" in names
-        for trivia in _TRIVIA
-    ):
-        skip.update(_TRIVIA)
-    plan = _PLANS[cls] = _Plan(fallback, generic, skip, {})
-    return plan
-
-
-def _method(cls: type, name: str) -> Any:
-    found = getattr(cls, name, None)
-    return None if getattr(found, "_is_no_op", False) else found
-
-
-def visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
-    """``node.visit(visitor)`` for a visitor that only looks: ``visit_<Node>``
-    (children skipped when it returns ``False``) and ``leave_<Node>`` on
-    every node in libcst's order, without rebuilding the tree. A visitor
-    with attribute visitors goes through libcst's own traversal."""
-    plan = _plan(type(visitor))
-    if plan.fallback:
-        node.visit(visitor)
-        return
-    generic, skip, table, visitor_cls = plan.generic, plan.skip, plan.table, type(visitor)
-    on_visit, on_leave = visitor.on_visit, visitor.on_leave
+def _walk(
+    root: cst.CSTNode, calls_for: Callable[[type], Tuple[_Call, _Call]], skip: FrozenSet[type]
+) -> None:
+    """The traversal both entry points share. On each node: the enter call
+    of its class (children skipped when it returns ``False``), the children
+    in libcst's order but those whose class is in ``skip``, then the leave
+    call. ``calls_for`` gives the two calls of a class (``None``: nothing)."""
+    table: Dict[type, Tuple[_Call, _Call, Optional[Tuple[str, ...]]]] = {}
 
     def walk(current: cst.CSTNode, cls: type) -> None:
         entry = table.get(cls)
         if entry is None:
-            name = cls.__name__
-            entry = table[cls] = (
-                _method(visitor_cls, f"visit_{name}"),
-                _method(visitor_cls, f"leave_{name}"),
-                child_fields(cls),
-            )
-        before, after, fields = entry
-        if generic:
-            descend = on_visit(current)
-        else:
-            descend = before is None or before(visitor, current) is not False
-        if descend:
+            entry = table[cls] = (*calls_for(cls), child_fields(cls))
+        enter, leave, fields = entry
+        if enter is None or enter(current) is not False:
             if fields is None:
                 for child in current.children:
                     if type(child) not in skip:
@@ -298,9 +200,112 @@ def visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
                                 walk(child, child_cls)
                     else:
                         walk(value, value_cls)
-        if generic:
-            on_leave(current)
-        elif after is not None:
-            after(visitor, current)
+        if leave is not None:
+            leave(current)
 
-    walk(node, type(node))
+    walk(root, type(root))
+
+
+def _all(methods: Sequence[Callable[[cst.CSTNode], Any]]) -> _Call:
+    """One call running ``methods`` in turn, whatever they return (a batched
+    visitor cannot skip children)."""
+    if not methods:
+        return None
+
+    def call(node: cst.CSTNode) -> None:
+        for method in methods:
+            method(node)
+
+    return call
+
+
+def visit_batched(node: cst.CSTNode, visitors: Sequence[cst.BatchableCSTVisitor]) -> None:
+    """Run ``visitors`` over the tree under ``node`` in one traversal, as
+    ``libcst.visit_batched`` does. When no visitor has a method for
+    whitespace, comments, operators or brackets, those subtrees are not
+    entered (no method could be called there)."""
+    visits: Dict[str, List[Callable[[cst.CSTNode], Any]]] = {}
+    leaves: Dict[str, List[Callable[[cst.CSTNode], Any]]] = {}
+    for visitor in visitors:
+        for name, method in visitor.get_visitors().items():
+            kind, _, type_name = name.partition("_")
+            (visits if kind == "visit" else leaves).setdefault(type_name, []).append(method)
+    if _has_attribute_visitor([*visits, *leaves]):
+        cst.visit_batched(node, visitors)
+        return
+
+    def calls_for(cls: type) -> Tuple[_Call, _Call]:
+        return _all(visits.get(cls.__name__, ())), _all(leaves.get(cls.__name__, ()))
+
+    _walk(node, calls_for, _skipped({*visits, *leaves}))
+
+
+def _overrides(cls: type, *names: str) -> bool:
+    return any(getattr(cls, name) is not getattr(cst.CSTVisitor, name) for name in names)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """How to walk for one visitor class: through libcst (``fallback``),
+    through its own ``on_visit``/``on_leave`` (``generic``), or with its
+    ``visit_``/``leave_`` methods per node class; ``skip`` as in ``_walk``."""
+
+    fallback: bool
+    generic: bool
+    skip: FrozenSet[type]
+
+
+_PLANS: Dict[type, _Plan] = {}
+
+
+def _plan(cls: type) -> _Plan:
+    plan = _PLANS.get(cls)
+    if plan is None:
+        # libcst's base classes define a no-op stub for every method name.
+        names = [
+            name
+            for name in dir(cls)
+            if name.startswith(("visit_", "leave_"))
+            and not getattr(getattr(cls, name), "_is_no_op", False)
+        ]
+        generic = _overrides(cls, "on_visit", "on_leave")
+        plan = _PLANS[cls] = _Plan(
+            fallback=_has_attribute_visitor(names)
+            or _overrides(cls, "on_visit_attribute", "on_leave_attribute"),
+            generic=generic,
+            skip=_skipped(None if generic else {name.partition("_")[2] for name in names}),
+        )
+    return plan
+
+
+def _bound(visitor: cst.CSTVisitor, name: str) -> _Call:
+    found = getattr(type(visitor), name, None)
+    if found is None or getattr(found, "_is_no_op", False):
+        return None
+    return getattr(visitor, name)  # type: ignore[no-any-return]
+
+
+def visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
+    """``node.visit(visitor)`` for a visitor that only looks: ``visit_<Node>``
+    (children skipped when it returns ``False``) and ``leave_<Node>`` on
+    every node in libcst's order, without rebuilding the tree. A visitor
+    with attribute visitors goes through libcst's own traversal."""
+    plan = _plan(type(visitor))
+    if plan.fallback:
+        node.visit(visitor)
+        return
+    if plan.generic:
+        on_visit = visitor.on_visit
+        # libcst enters the children when ``on_visit``'s answer is true.
+        calls: Tuple[_Call, _Call] = (lambda current: bool(on_visit(current)), visitor.on_leave)
+
+        def calls_for(cls: type) -> Tuple[_Call, _Call]:
+            return calls
+
+    else:
+
+        def calls_for(cls: type) -> Tuple[_Call, _Call]:
+            name = cls.__name__
+            return _bound(visitor, f"visit_{name}"), _bound(visitor, f"leave_{name}")
+
+    _walk(node, calls_for, plan.skip)

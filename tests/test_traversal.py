@@ -150,12 +150,14 @@ NO_TRIVIA = _recorder_class(
 )
 
 
-class _Pruning(cst.CSTVisitor):
-    """Records calls; skips the children of calls and of classes."""
-
+class _Recording(cst.CSTVisitor):
     def __init__(self) -> None:
         super().__init__()
         self.events: List[Tuple[str, int]] = []
+
+
+class _Pruning(_Recording):
+    """Records calls; skips the children of calls and of classes."""
 
     def visit_Call(self, node: cst.Call) -> bool:
         self.events.append(("visit_Call", id(node)))
@@ -178,12 +180,8 @@ class _Pruning(cst.CSTVisitor):
         self.events.append(("leave_Call", id(node)))
 
 
-class _Generic(cst.CSTVisitor):
+class _Generic(_Recording):
     """Overrides ``on_visit``: sees every node, trivia included."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.events: List[Tuple[str, int]] = []
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         self.events.append(("on_visit", id(node)))
