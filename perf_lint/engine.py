@@ -435,7 +435,7 @@ def _unfixable(
     if not _DEBUG_FIELD.search(source):
         return set()
     fields = _DebugFields()
-    module.visit(fields)
+    traversal.visit(module, fields)
     return {node for node in fixing if node in fields.inside}
 
 
