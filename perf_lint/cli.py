@@ -6,6 +6,7 @@ would change a file), 2 for usage, configuration and internal errors."""
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 import time
 from pathlib import Path
@@ -389,7 +390,6 @@ def _text_of(result: Any, data: bytes) -> str:
     text = getattr(result, "fixed_source", None) or getattr(result, "source", None)
     if text:
         return str(text)
-    import io
     import tokenize
 
     try:
@@ -407,9 +407,11 @@ def _read(path: str) -> bytes:
 def _diff(path: str, before: str, after: str) -> str:
     import difflib  # only --diff needs it
 
+    # Lines as Python and patch(1) see them: broken at \n, \r\n and \r only
+    # (``str.splitlines`` also breaks at form feeds and Unicode separators).
     lines = difflib.unified_diff(
-        before.splitlines(keepends=True),
-        after.splitlines(keepends=True),
+        io.StringIO(before, newline="").readlines(),
+        io.StringIO(after, newline="").readlines(),
         fromfile=path,
         tofile=path,
     )

@@ -71,7 +71,11 @@ class InlineNoqa:
 
     @functools.cached_property
     def _lines(self) -> List[str]:
-        return self._source.splitlines(keepends=True)
+        # Python's line breaks only (``\n``, ``\r\n``, ``\r``): a form feed
+        # or a Unicode separator inside a line is no break to Python, to
+        # flake8 or to the positions of the diagnostics (``str.splitlines``
+        # would split there and shift every later line).
+        return io.StringIO(self._source, newline="").readlines()
 
     def _line_groups(self) -> Dict[int, Tuple[int, int]]:
         """flake8's view of lines: lines joined by one token (a multi-line

@@ -487,6 +487,22 @@ def test_stdin_diff(tmp_path: Path) -> None:
     assert diags(result.out) == []
 
 
+def test_diff_keeps_form_feeds_inside_their_lines(tmp_path: Path) -> None:
+    """A form feed is no line break: the diff shows the line whole, with
+    no "No newline at end of file" marker in the middle of a hunk."""
+    source = "import os  # page\x0cbreak\nlen(y) in [1, 2]\n"
+    result = run(tmp_path, "check", "--diff", "-", stdin=source)
+    assert result.rc == 1
+    rows = result.raw_out.decode().split("\n")
+    assert rows[2:] == [
+        "@@ -1,2 +1,2 @@",
+        " import os  # page\x0cbreak",
+        "-len(y) in [1, 2]",
+        "+len(y) in {1, 2}",
+        "",
+    ]
+
+
 # -- rule selection -------------------------------------------------------------------
 
 

@@ -3,6 +3,8 @@ found by a property test or on real code."""
 
 from __future__ import annotations
 
+import pytest
+
 import perf_lint
 from perf_lint.config import Config
 from perf_lint.engine import MAX_FIX_ROUNDS, Engine, FixMode
@@ -42,6 +44,23 @@ def test_file_level_noqa_keeps_syntax_errors() -> None:
     assert [(d.code, d.name, d.location.row, d.location.column) for d in found] == [
         (None, "syntax-error", 2, 7)
     ]
+
+
+@pytest.mark.parametrize("separator", ["\x0c", "\x1c", "\x85", "\u2028"])
+def test_inline_noqa_counts_lines_as_python_does(separator: str) -> None:
+    """A form feed or a Unicode line separator inside a line is no line
+    break to Python (nor to flake8): the ``# noqa`` below it still applies
+    to its own line, and the unmarked finding is still reported."""
+    source = (
+        f"# page{separator}break\n"
+        "x = 1\n"
+        "if x in [1, 2]:  # noqa: PRF101\n"
+        "    pass\n"
+        "if x in [1, 2]:\n"
+        "    pass\n"
+    )
+    found = perf_lint.lint(source)
+    assert [(d.code, d.location.row) for d in found] == [("PRF101", 5)]
 
 
 def test_removal_edits_from_the_statements_alone_equal_whole_module_ones() -> None:
