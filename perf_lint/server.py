@@ -1,7 +1,8 @@
 """The language server (``perf-lint server``): the engine behind an editor.
 
-It publishes diagnostics when a document is opened, changed or saved, with
-the configuration of the nearest ``pyproject.toml`` above the document, and
+It publishes diagnostics when a document is opened, changed or saved (the
+changes of a burst are analysed once: ``CHANGE_DELAY``), with the
+configuration of the nearest ``pyproject.toml`` above the document, and
 offers code actions: each fix (unsafe ones labelled), "fix all safe
 problems" (also as the ``source.fixAll.perf-lint`` kind, for fix-on-save)
 and "disable for this line" (``# noqa: PRFnnn``, merged into an existing
@@ -13,6 +14,7 @@ client's units (UTF-16 unless it negotiated otherwise) are derived here."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import os
@@ -34,6 +36,12 @@ _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _NOQA = noqa._INLINE
 
 log = logging.getLogger(__name__)
+
+#: Seconds between a change and the analysis it triggers. The changes that
+#: arrive meanwhile (the rest of a burst of keystrokes, or those that queued
+#: up while the previous analysis ran) are analysed once, as one text,
+#: instead of one analysis per change falling further and further behind.
+CHANGE_DELAY = 0.05
 
 
 # -- text positions ---------------------------------------------------------
@@ -177,6 +185,7 @@ class PerfLintServer(LanguageServer):
             "perf-lint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental
         )
         self.analyses: Dict[str, Analysis] = {}
+        self._pending: Dict[str, asyncio.TimerHandle] = {}
 
     def _encoding(self) -> str:
         kind = self.workspace.position_encoding
@@ -219,6 +228,28 @@ class PerfLintServer(LanguageServer):
         whole = types.Range(start=types.Position(line=0, character=0), end=found.text.end)
         return _edit(uri, [types.TextEdit(range=whole, new_text=fixed)])
 
+    def publish_soon(self, uri: str) -> None:
+        """Publish ``uri``'s diagnostics ``CHANGE_DELAY`` seconds from now,
+        for its text then, unless that is already planned."""
+        if uri in self._pending:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (pygls' synchronous mode): now
+            self.publish(uri)
+            return
+        self._pending[uri] = loop.call_later(CHANGE_DELAY, self._publish_planned, uri)
+
+    def _publish_planned(self, uri: str) -> None:
+        del self._pending[uri]
+        if self.is_open(uri):
+            self.publish(uri)
+
+    def cancel_planned(self, uri: str) -> None:
+        planned = self._pending.pop(uri, None)
+        if planned is not None:
+            planned.cancel()
+
     def publish(self, uri: str) -> None:
         found = self.analysis(uri)
         diagnostics = [found.lsp(d) for d in found.diagnostics]
@@ -250,17 +281,19 @@ def did_open(ls: PerfLintServer, params: types.DidOpenTextDocumentParams) -> Non
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: PerfLintServer, params: types.DidChangeTextDocumentParams) -> None:
-    ls.publish(params.text_document.uri)
+    ls.publish_soon(params.text_document.uri)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: PerfLintServer, params: types.DidSaveTextDocumentParams) -> None:
+    ls.cancel_planned(params.text_document.uri)  # published now instead
     ls.analyses.pop(params.text_document.uri, None)  # the configuration may have changed
     ls.publish(params.text_document.uri)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: PerfLintServer, params: types.DidCloseTextDocumentParams) -> None:
+    ls.cancel_planned(params.text_document.uri)
     ls.analyses.pop(params.text_document.uri, None)
     ls.text_document_publish_diagnostics(
         types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])

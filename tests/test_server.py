@@ -241,6 +241,39 @@ async def test_did_change_updates_diagnostics(client: LanguageClient, tmp_path: 
 
 
 @pytest.mark.asyncio
+async def test_a_burst_of_changes_is_analysed_once(client: LanguageClient, tmp_path: Path) -> None:
+    """Changes that arrive together (fast typing, or while an analysis runs)
+    are analysed as one text: far fewer publications than changes, and the
+    last one is the final text's."""
+    path = tmp_path / "a.py"
+    uri = path.as_uri()
+    assert await open_document(client, path, "x = 1\n") == []
+    changes = 20
+    for version in range(2, changes + 2):
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[
+                    types.TextDocumentContentChangeWholeDocument(
+                        text="x = 1\n" + "x in [1]\n" * (version - 1)
+                    )
+                ],
+            )
+        )
+    published = []
+    while not published or published[-1].version != changes + 1:
+        params = await asyncio.wait_for(
+            client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 30
+        )
+        if params.uri == uri:
+            published.append(params)
+    assert len(published) < changes / 2, [params.version for params in published]
+    assert [(d.code, d.range.start.line) for d in published[-1].diagnostics] == [
+        ("PRF101", line) for line in range(1, changes + 1)
+    ]
+
+
+@pytest.mark.asyncio
 async def test_syntax_error_is_reported_and_server_survives(
     client: LanguageClient, tmp_path: Path
 ) -> None:
