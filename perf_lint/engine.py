@@ -421,22 +421,41 @@ class _DebugFields(cst.CSTVisitor):
 _DEBUG_FIELD = re.compile(r"=\s*[}!:]")
 
 
+def _unreproduced(
+    module: cst.Module, source: str, reports: Sequence[Report], code: Optional[str] = None
+) -> bool:
+    """A report offers a fix and ``module`` (whose text is ``code``, when
+    known) does not reproduce ``source`` exactly (libcst drops a final lone
+    CR, for one): no fix can be trusted."""
+    if not any(report.replacement is not None for report in reports):
+        return False
+    return (code if code is not None else module.code) != source
+
+
 def _unfixable(
     module: cst.Module, source: str, reports: Sequence[Report], code: Optional[str] = None
 ) -> set:
     """The reported nodes whose fix must be dropped: all of them when libcst
-    does not reproduce the file exactly (it drops a final lone CR, for one),
-    else those inside f-string debug fields."""
+    does not reproduce the file exactly (``_unreproduced``), else those
+    inside f-string debug fields."""
     fixing = [report.node for report in reports if report.replacement is not None]
     if not fixing:
         return set()
-    if (code if code is not None else module.code) != source:
+    if _unreproduced(module, source, reports, code):
         return set(fixing)
     if not _DEBUG_FIELD.search(source):
         return set()
     fields = _DebugFields()
     traversal.visit(module, fields)
     return {node for node in fixing if node in fields.inside}
+
+
+def _applies(diagnostic: Diagnostic, fix: str) -> bool:
+    """``diagnostic`` has a fix that ``fix`` mode applies."""
+    record = diagnostic.fix
+    return record is not None and (
+        record.applicability is Applicability.SAFE or fix == FixMode.UNSAFE
+    )
 
 
 @dataclasses.dataclass
@@ -479,10 +498,18 @@ class Engine:
     ) -> FileResult:
         result = FileResult(path, source, encoding)
         rules = self.rules_for(path)
-        current = self._analyse(source, path, rules, reduce=fix == FixMode.NONE)
+        # First what a lint run sees (libcst given only the definitions that
+        # hold a shape: the same diagnostics, fixes included). Only a file
+        # with a fix to apply is analysed whole: the fixes edit its module.
+        current = self._analyse(source, path, rules, reduce=True)
         if fix == FixMode.NONE:
             result.diagnostics = current.diagnostics
             return result
+        if not any(_applies(diagnostic, fix) for diagnostic in current.diagnostics):
+            result.diagnostics = current.diagnostics
+            result.fixed_source = source
+            return result
+        current = self._analyse(source, path, rules)
         text = source
         for _ in range(MAX_FIX_ROUNDS):
             chosen = {
@@ -596,6 +623,12 @@ class Engine:
         positions = sparse_positions.report_positions(
             module, reports, lambda: wrapper.resolve(PositionProvider)
         )
+        if text is not source and _unreproduced(module, text, reports, positions.code):
+            # libcst does not reproduce the reduced text (blank lines before
+            # an indented comment that ends a module, for one: a stubbed last
+            # definition leaves its block's last comment there), which would
+            # withhold every fix the whole text gets: analyse that instead.
+            return self._analyse(source, path, rules)
         unfixable = _unfixable(module, text, reports, positions.code)
         diagnostics: List[Diagnostic] = found
         fixes: List[Tuple[Diagnostic, Report]] = []
