@@ -498,18 +498,24 @@ class Engine:
     ) -> FileResult:
         result = FileResult(path, source, encoding)
         rules = self.rules_for(path)
-        # First what a lint run sees (libcst given only the definitions that
-        # hold a shape: the same diagnostics, fixes included). Only a file
-        # with a fix to apply is analysed whole: the fixes edit its module.
-        current = self._analyse(source, path, rules, reduce=True)
         if fix == FixMode.NONE:
-            result.diagnostics = current.diagnostics
+            result.diagnostics = self._analyse(source, path, rules, reduce=True).diagnostics
             return result
-        if not any(_applies(diagnostic, fix) for diagnostic in current.diagnostics):
-            result.diagnostics = current.diagnostics
+        lint = self._analyse(source, path, rules, reduce=True)
+        current = self._for_fixing(lint, source, path, rules, fix)
+        if current is not lint and not any(_applies(d, fix) for d in current.diagnostics):
+            # The definitions a lint run left out hold what libcst cannot
+            # parse (valid Python it does not support) or reproduce exactly:
+            # no fix is applied to such a file. Report the lint run's
+            # diagnostics, without their fixes, and say why.
+            reported = lint.diagnostics if not current.parses else current.diagnostics
+            result.diagnostics = [dataclasses.replace(d, fix=None) for d in reported]
             result.fixed_source = source
+            result.messages.append(
+                f"{path}: libcst cannot parse or exactly reproduce the whole file; "
+                "no fix was applied"
+            )
             return result
-        current = self._analyse(source, path, rules)
         text = source
         for _ in range(MAX_FIX_ROUNDS):
             chosen = {
@@ -529,7 +535,9 @@ class Engine:
             new_text = current.module.visit(replacer).code
             if new_text == text:
                 break
-            following = self._analyse(new_text, path, rules)
+            following = self._for_fixing(
+                self._analyse(new_text, path, rules, reduce=True), new_text, path, rules, fix
+            )
             if not following.parses:
                 result.messages.append(
                     f"{path}: a fix produced code that does not parse; "
@@ -543,12 +551,23 @@ class Engine:
                 f"{path}: fixes produced code that Python does not accept; the file is unchanged"
             )
             result.fixed.clear()
-            text, current = source, self._analyse(source, path, rules)
+            text, current = source, self._analyse(source, path, rules, reduce=True)
         result.fixed_source = text
         result.diagnostics = current.diagnostics
         return result
 
     # -- one analysis ---------------------------------------------------------
+    def _for_fixing(
+        self, lint: _Pass, source: str, path: str, rules: Sequence[Type[Rule]], fix: str
+    ) -> _Pass:
+        """The analysis the fix loop needs: ``lint`` (what a lint run sees:
+        libcst given only the definitions that hold a shape, the same
+        diagnostics, fixes included) when no fix of the ``fix`` mode applies,
+        else the whole text's (the fixes edit its module)."""
+        if not lint.parses or not any(_applies(d, fix) for d in lint.diagnostics):
+            return lint
+        return self._analyse(source, path, rules)
+
     def _source_diagnostics(
         self, source: str, path: str, rules: Sequence[Type[Rule]], inline: noqa.InlineNoqa
     ) -> List[Diagnostic]:

@@ -63,6 +63,32 @@ def test_inline_noqa_counts_lines_as_python_does(separator: str) -> None:
     assert [(d.code, d.location.row) for d in found] == [("PRF101", 5)]
 
 
+@pytest.mark.parametrize(
+    "cold",
+    [
+        "    (x): int\n",  # valid Python that libcst cannot parse
+        "    try:\n        pass\n    except OSError :\n        pass\n",  # not reproduced
+    ],
+)
+def test_fixing_a_file_libcst_cannot_take_whole_applies_nothing_and_says_why(cold: str) -> None:
+    """A lint run gives libcst only the definition holding the finding and
+    offers its fix; libcst cannot parse (or reproduce exactly) the rest of
+    the file, so ``--fix`` applies nothing: it reports the same finding,
+    without a fix, and says why (instead of a syntax error, or silence)."""
+    source = "def hot(xs):\n    return xs in [1, 2]\n\n\ndef cold():\n" + cold
+    engine = Engine()
+    lint = engine.check_text(source, "x.py")
+    assert [(d.code, d.location.row, d.fix is not None) for d in lint.diagnostics] == [
+        ("PRF101", 2, True)
+    ]
+    fixed = engine.check_text(source, "x.py", fix=FixMode.UNSAFE)
+    assert fixed.fixed_source == source and not fixed.changed
+    assert [(d.code, d.location.row, d.fix) for d in fixed.diagnostics] == [("PRF101", 2, None)]
+    assert fixed.messages == [
+        "x.py: libcst cannot parse or exactly reproduce the whole file; no fix was applied"
+    ]
+
+
 def test_removal_edits_from_the_statements_alone_equal_whole_module_ones() -> None:
     """A fix that removes statements gets its JSON edit from the statements
     it changes (their rendering against the replacement's); it is the edit
