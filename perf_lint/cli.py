@@ -407,11 +407,11 @@ def _read(path: str) -> bytes:
 def _diff(path: str, before: str, after: str) -> str:
     import difflib  # only --diff needs it
 
-    # Lines as Python and patch(1) see them: broken at \n, \r\n and \r only
-    # (``str.splitlines`` also breaks at form feeds and Unicode separators).
+    from perf_lint.noqa import lines as source_lines
+
     lines = difflib.unified_diff(
-        io.StringIO(before, newline="").readlines(),
-        io.StringIO(after, newline="").readlines(),
+        source_lines(before),
+        source_lines(after),
         fromfile=path,
         tofile=path,
     )

@@ -433,15 +433,15 @@ def _unreproduced(
 
 
 def _unfixable(
-    module: cst.Module, source: str, reports: Sequence[Report], code: Optional[str] = None
+    module: cst.Module, source: str, reports: Sequence[Report], unreproduced: bool
 ) -> set:
     """The reported nodes whose fix must be dropped: all of them when libcst
-    does not reproduce the file exactly (``_unreproduced``), else those
-    inside f-string debug fields."""
+    does not reproduce the file exactly (``unreproduced``, from
+    ``_unreproduced``), else those inside f-string debug fields."""
     fixing = [report.node for report in reports if report.replacement is not None]
     if not fixing:
         return set()
-    if _unreproduced(module, source, reports, code):
+    if unreproduced:
         return set(fixing)
     if not _DEBUG_FIELD.search(source):
         return set()
@@ -450,12 +450,14 @@ def _unfixable(
     return {node for node in fixing if node in fields.inside}
 
 
-def _applies(diagnostic: Diagnostic, fix: str) -> bool:
-    """``diagnostic`` has a fix that ``fix`` mode applies."""
-    record = diagnostic.fix
-    return record is not None and (
-        record.applicability is Applicability.SAFE or fix == FixMode.UNSAFE
-    )
+def _applies(applicability: Optional[Applicability], fix: str) -> bool:
+    """``fix`` mode applies a fix of this ``applicability``."""
+    return applicability is Applicability.SAFE or fix == FixMode.UNSAFE
+
+
+def _fixable(diagnostics: Sequence[Diagnostic], fix: str) -> bool:
+    """One of ``diagnostics`` has a fix that ``fix`` mode applies."""
+    return any(d.fix is not None and _applies(d.fix.applicability, fix) for d in diagnostics)
 
 
 @dataclasses.dataclass
@@ -503,7 +505,7 @@ class Engine:
             return result
         lint = self._analyse(source, path, rules, reduce=True)
         current = self._for_fixing(lint, source, path, rules, fix)
-        if current is not lint and not any(_applies(d, fix) for d in current.diagnostics):
+        if current is not lint and not _fixable(current.diagnostics, fix):
             # The definitions a lint run left out hold what libcst cannot
             # parse (valid Python it does not support) or reproduce exactly:
             # no fix is applied to such a file. Report the lint run's
@@ -521,7 +523,7 @@ class Engine:
             chosen = {
                 report.node: (diagnostic.code or "", report.replacement)
                 for diagnostic, report in current.fixes
-                if report.applicability is Applicability.SAFE or fix == FixMode.UNSAFE
+                if _applies(report.applicability, fix)
             }
             if not chosen or current.module is None:
                 break
@@ -564,7 +566,7 @@ class Engine:
         libcst given only the definitions that hold a shape, the same
         diagnostics, fixes included) when no fix of the ``fix`` mode applies,
         else the whole text's (the fixes edit its module)."""
-        if not lint.parses or not any(_applies(d, fix) for d in lint.diagnostics):
+        if not lint.parses or not _fixable(lint.diagnostics, fix):
             return lint
         return self._analyse(source, path, rules)
 
@@ -642,13 +644,14 @@ class Engine:
         positions = sparse_positions.report_positions(
             module, reports, lambda: wrapper.resolve(PositionProvider)
         )
-        if text is not source and _unreproduced(module, text, reports, positions.code):
+        unreproduced = _unreproduced(module, text, reports, positions.code)
+        if unreproduced and text is not source:
             # libcst does not reproduce the reduced text (blank lines before
             # an indented comment that ends a module, for one: a stubbed last
             # definition leaves its block's last comment there), which would
             # withhold every fix the whole text gets: analyse that instead.
             return self._analyse(source, path, rules)
-        unfixable = _unfixable(module, text, reports, positions.code)
+        unfixable = _unfixable(module, text, reports, unreproduced)
         diagnostics: List[Diagnostic] = found
         fixes: List[Tuple[Diagnostic, Report]] = []
         for instance in instances:

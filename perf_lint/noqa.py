@@ -23,6 +23,14 @@ _SPLIT = re.compile(r"[,\s]+")
 Suppression = Optional[FrozenSet[str]]
 
 
+def lines(text: str) -> List[str]:
+    """``text``'s lines, ends kept, as Python, flake8 and patch(1) count
+    them: broken at ``\n``, ``\r\n`` and ``\r`` only (``str.splitlines``
+    also breaks at form feeds, ``\x1c``-``\x1e``, ``\x85`` and Unicode
+    separators, which shifts every later line)."""
+    return io.StringIO(text, newline="").readlines()
+
+
 def _codes(text: Optional[str]) -> Suppression:
     if text is None:
         return None
@@ -71,11 +79,7 @@ class InlineNoqa:
 
     @functools.cached_property
     def _lines(self) -> List[str]:
-        # Python's line breaks only (``\n``, ``\r\n``, ``\r``): a form feed
-        # or a Unicode separator inside a line is no break to Python, to
-        # flake8 or to the positions of the diagnostics (``str.splitlines``
-        # would split there and shift every later line).
-        return io.StringIO(self._source, newline="").readlines()
+        return lines(self._source)
 
     def _line_groups(self) -> Dict[int, Tuple[int, int]]:
         """flake8's view of lines: lines joined by one token (a multi-line

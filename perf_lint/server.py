@@ -18,7 +18,6 @@ import asyncio
 import dataclasses
 import logging
 import os
-import re
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -31,7 +30,6 @@ from perf_lint.rule import Applicability, Diagnostic, Edit, Location
 SOURCE = "perf-lint"
 FIX_ALL_KIND = "source.fixAll.perf-lint"
 FIX_ALL_TITLE = "Fix all safe perf-lint problems"
-_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 #: flake8's inline ``# noqa`` syntax, the one the engine reads.
 _NOQA = noqa._INLINE
 
@@ -51,7 +49,7 @@ class Text:
 
     def __init__(self, source: str, encoding: str = "utf-16") -> None:
         self.source = source
-        self.lines: List[str] = _LINES.findall(source) or [""]
+        self.lines: List[str] = noqa.lines(source) or [""]
         if self.lines[-1].endswith(("\n", "\r")):
             self.lines.append("")
         self.encoding = encoding

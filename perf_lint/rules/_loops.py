@@ -34,10 +34,9 @@ _INTROSPECTION = frozenset(
 #: Names a comprehension body cannot use as the loop body did (before
 #: Python 3.12, zero-argument ``super()`` fails inside a comprehension).
 _FRAME_BOUND = frozenset({"super", "__class__"})
-_NESTED_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
-_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
-_NESTED_SCOPE_CLASSES = frozenset(_NESTED_SCOPES)
-_COMPREHENSION_CLASSES = frozenset(_COMPREHENSIONS)
+# Tested by exact class (no libcst class derives from these).
+_NESTED_SCOPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
+_COMPREHENSIONS = frozenset({cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp})
 _BLOCKS = (cst.Module, cst.IndentedBlock, cst.SimpleStatementLine, cst.SimpleStatementSuite)
 # Pre-filter patterns of the loop rules. A letter that can end a number
 # literal may come right before a keyword (``[1jfor x in y]`` is ``1j for``).
@@ -237,9 +236,9 @@ class ScopeNames:
         if (kind is cst.Global or kind is cst.Nonlocal) and not nested:
             self.declared.update(item.name.value for item in node.names)  # type: ignore[attr-defined]
             return
-        if kind in _NESTED_SCOPE_CLASSES:
+        if kind in _NESTED_SCOPES:
             nested = True
-        if kind in _COMPREHENSION_CLASSES:
+        if kind in _COMPREHENSIONS:
             self._comprehension(node, nested, bound)
             return
         for child in traversal.children(node):
