@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 from perf_lint import __version__
-from perf_lint.config import Config, Resolver, Selection
+from perf_lint.config import Config, Selection
 from perf_lint.diagnostic import Applicability, Diagnostic, Edit, FixRecord, Location
 
 DEFAULT_DIR = ".perf-lint-cache"
@@ -333,32 +333,6 @@ class Cache:
             count -= 1
             total -= size
         return deleted
-
-
-class CachedResolver(Resolver):
-    """A ``Resolver`` that remembers the configuration tables it validated
-    (by path and content), so that a warm run never loads the rules."""
-
-    def __init__(
-        self, cache: Optional[Cache], explicit: Optional[Path] = None, overrides: Any = None
-    ) -> None:
-        self.cache = cache
-        super().__init__(explicit, overrides)
-
-    def load(self, path: Path) -> Config:
-        if self.cache is None:
-            return super().load(path)
-        try:
-            with open(path, "rb") as handle:
-                text = handle.read()
-        except OSError:
-            return super().load(path)  # reports the problem
-        found = self.cache.get_config(path, text)
-        if found is not None:
-            return found
-        config = super().load(path)
-        self.cache.put_config(path, text, config)
-        return config
 
 
 def directory_for(explicit: Optional[str], config_file: Optional[Path]) -> Path:

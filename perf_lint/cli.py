@@ -173,33 +173,13 @@ class Check:
         self.failed = False  # an internal or configuration error happened
         self.cache = None
 
-    def _selectors(self, selectors: List[str], key: str, where: str) -> tuple:  # type: ignore[type-arg]
-        """``check_selectors``, remembered by the cache (a warm run does not
-        load the rules to check the same selectors again)."""
-        from perf_lint.config import check_selectors
-
-        if self.cache is not None and selectors and self.cache.known_selectors(selectors):
-            return tuple(selector.strip().upper() for selector in selectors)
-        checked = check_selectors(selectors, key, where)
-        if self.cache is not None and selectors:
-            self.cache.remember_selectors(selectors)
-        return checked
-
     def _resolver(self):  # type: ignore[no-untyped-def]
-        from perf_lint import config as config_module
+        from perf_lint.config import Resolver
 
         args = self.args
-        where = "command line"
-        selection = config_module.Selection(
-            select=(
-                self._selectors(args.select, "--select", where) if args.select is not None else None
-            ),
-            extend_select=self._selectors(args.extend_select, "--extend-select", where),
-            ignore=self._selectors(args.ignore, "--ignore", where),
+        return Resolver.for_command_line(
+            args.config, args.select, args.extend_select, args.ignore, memo=self.cache
         )
-        from perf_lint.cache import CachedResolver
-
-        return CachedResolver(self.cache, args.config, selection)
 
     def _open_cache(self):  # type: ignore[no-untyped-def]
         """The results cache of this run, or ``None`` (``--no-cache``)."""
@@ -213,8 +193,9 @@ class Check:
     def run(self) -> int:
         from perf_lint import files, progress
         from perf_lint.config import ConfigError
-        from perf_lint.diagnostic import Diagnostic, Location
+        from perf_lint.diagnostic import Diagnostic
         from perf_lint.runner import Runner, Task, default_jobs
+        from perf_lint.source import FixMode, file_problem
         from perf_lint.timings import Timings
 
         args = self.args
@@ -230,15 +211,10 @@ class Check:
             return EXIT_ERROR
         if timings is not None:
             timings.add("discover", time.perf_counter() - started)
-        mode = "none"
-        if fixing:
-            mode = "unsafe" if args.unsafe_fixes else "safe"
-        diagnostics: List[Diagnostic] = []
-        for path, reason in problems:
-            start = Location(1, 1)
-            diagnostics.append(
-                Diagnostic(None, "io-error", f"cannot read: {reason}", path, start, start)
-            )
+        mode = FixMode.of(args.unsafe_fixes) if fixing else FixMode.NONE
+        diagnostics: List[Diagnostic] = [
+            file_problem(path, "io-error", f"cannot read: {reason}") for path, reason in problems
+        ]
         fixed: Dict[str, Counter[str]] = {}
         diffs: List[str] = []
         stdin_fixed: Optional[bytes] = None
@@ -250,9 +226,8 @@ class Check:
             try:
                 data = sys.stdin.buffer.read() if target == "-" else _read(target)
             except OSError as error:
-                start = Location(1, 1)
                 message = f"cannot read: {error.strerror or error}"
-                diagnostics.append(Diagnostic(None, "io-error", message, display, start, start))
+                diagnostics.append(file_problem(display, "io-error", message))
                 continue
             finally:
                 if timings is not None:
@@ -289,7 +264,7 @@ class Check:
                 sources[display] = _text_of(result, data)
             for message in result.messages:
                 sys.stderr.write(f"perf-lint: warning: {message}\n")
-            if mode == "none":
+            if mode is FixMode.NONE:
                 continue
             if target == "-":
                 stdin_fixed = result.fixed_bytes() if result.changed else data

@@ -14,7 +14,7 @@ import os
 import stat
 import sys
 from pathlib import Path, PurePath
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Type
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Protocol, Sequence, Tuple, Type
 
 SECTION = "perf-lint"
 DEFAULT_SELECT = ("PRF",)
@@ -416,23 +416,82 @@ def discover(start: Path, explicit: Optional[Path] = None) -> Config:
     return load_file(found)
 
 
+class Memo(Protocol):
+    """Where validated configuration is remembered between runs (the results
+    cache), so that a warm run does not load the rules to validate the same
+    tables and selectors again. It stores; ``Resolver`` validates."""
+
+    def get_config(self, path: Path, text: bytes) -> Optional[Config]: ...
+
+    def put_config(self, path: Path, text: bytes, config: Config) -> None: ...
+
+    def known_selectors(self, selectors: Sequence[str]) -> bool: ...
+
+    def remember_selectors(self, selectors: Sequence[str]) -> None: ...
+
+
 class Resolver:
     """The configuration of each file, as ruff resolves it: the nearest
     ``pyproject.toml`` with a ``[tool.perf-lint]`` table above the file
     (or the ``--config`` file for every file), with the command line's
-    selection on top. Each configuration file is read once."""
+    selection on top. Each configuration file is read and validated once
+    (once ever, with a ``memo``)."""
 
-    def __init__(self, explicit: Optional[Path] = None, overrides: Optional[Selection] = None):
+    def __init__(
+        self,
+        explicit: Optional[Path] = None,
+        overrides: Optional[Selection] = None,
+        memo: Optional[Memo] = None,
+    ):
+        self.memo = memo
         self.overrides = overrides or Selection()
         self._explicit = self.load(explicit).with_overrides(self.overrides) if explicit else None
         self._by_file: Dict[Optional[Path], Config] = {}
         self._found: Dict[str, Optional[Path]] = {}
         self._by_name: Dict[str, Config] = {}
 
+    @classmethod
+    def for_command_line(
+        cls,
+        explicit: Optional[Path],
+        select: Optional[Sequence[str]],
+        extend_select: Sequence[str],
+        ignore: Sequence[str],
+        memo: Optional[Memo] = None,
+    ) -> Resolver:
+        """The resolver of a ``check`` run: ``--config`` and the command
+        line's selectors, validated (``ConfigError`` names the flag)."""
+
+        def checked(selectors: Sequence[str], key: str) -> Tuple[str, ...]:
+            if memo is not None and selectors and memo.known_selectors(selectors):
+                return tuple(selector.strip().upper() for selector in selectors)
+            found = check_selectors(selectors, key, "command line")
+            if memo is not None and selectors:
+                memo.remember_selectors(selectors)
+            return found
+
+        selection = Selection(
+            select=checked(select, "--select") if select is not None else None,
+            extend_select=checked(extend_select, "--extend-select"),
+            ignore=checked(ignore, "--ignore"),
+        )
+        return cls(explicit, selection, memo)
+
     def load(self, path: Path) -> Config:
-        """Read one configuration file (a hook: the results cache remembers
-        tables it has validated before)."""
-        return load_file(path)
+        """Read and validate one configuration file (or take what the memo
+        remembers of the same file with the same content)."""
+        if self.memo is None:
+            return load_file(path)
+        try:
+            with open(path, "rb") as handle:
+                text = handle.read()
+        except OSError:
+            return load_file(path)  # reports the problem
+        found = self.memo.get_config(path, text)
+        if found is None:
+            found = load_file(path)
+            self.memo.put_config(path, text, found)
+        return found
 
     def _nearest(self, directory: str, listed: Optional[bool] = None) -> Optional[Path]:
         """``find_pyproject(directory)`` for an existing absolute directory,

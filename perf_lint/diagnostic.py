@@ -54,6 +54,9 @@ class Diagnostic:
     #: Structured details for machine-readable output (PRF201's split plan).
     data: Optional[Mapping[str, Any]] = None
 
+    def without_fix(self) -> Diagnostic:
+        return dataclasses.replace(self, fix=None)
+
     @property
     def sort_key(self) -> Tuple[str, int, int, str]:
         return (self.path, self.location.row, self.location.column, self.code or "")

@@ -41,9 +41,13 @@ from typing import (
 
 import libcst as cst
 from libcst.metadata import CodeRange, PositionProvider
-from libcst.metadata.position_provider import PositionProvidingCodegenState
+
+from perf_lint import _compat
 
 _NEWLINE = re.compile(r"\r\n?|\n")
+#: Whether this libcst lets positions be computed sparsely (else every
+#: lookup takes ``PositionProvider``'s full computation).
+SPARSE = _compat.SUPPORTED["positions"]
 
 
 def _advance(line: int, column: int, tokens: List[str]) -> Tuple[int, int]:
@@ -81,9 +85,13 @@ class _Done(Exception):
     """Every wanted node has its range; the rest need not be rendered."""
 
 
-class _SparseState(PositionProvidingCodegenState):
+_STATE: Any = _compat.position_state_class() or object
+
+
+class _SparseState(_STATE):  # type: ignore[misc, valid-type]
     """Renders plainly outside the wanted nodes and like ``PositionProvider``
-    inside them."""
+    inside them (libcst's position-recording state, extended; defined on
+    ``object`` where this libcst lacks it, and then never used)."""
 
     def start(self, wanted: Collection[cst.CSTNode], stop_early: bool) -> None:
         self.wanted = wanted
@@ -154,13 +162,14 @@ def _render(
         provider=provider,
     )
     state.start(set(wanted), stop_early=not with_code)
+    computed = _compat.computed(provider)
     if not wanted and not with_code:
-        return provider._computed, None
+        return computed, None
     try:
-        module._codegen(state)
+        _compat.codegen(module, state)
     except _Done:
-        return provider._computed, None
-    return provider._computed, state if with_code else None
+        return computed, None
+    return computed, state if with_code else None
 
 
 def node_positions(
@@ -217,6 +226,8 @@ def report_positions(
     """Positions for the engine: computed inside the reported nodes, the
     rest only if asked for; the module's text comes along when a report
     offers a fix (the engine then checks that libcst reproduces the file)."""
+    if not SPARSE:
+        return Positions({}, full)
     with_code = any(getattr(report, "replacement", None) is not None for report in reports)
     wanted = [report.node for report in reports]
     for report in reports:  # statements a multi-statement fix removes, where rules give them

@@ -3,6 +3,7 @@ and the ``Diagnostic`` record the engine hands to the fronts."""
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import enum
 from typing import (
@@ -42,10 +43,6 @@ class Fix(enum.Enum):
     UNSAFE = "unsafe"
     SAFE_WHEN_PROVEN = "safe when proven"
     NONE = "none"
-
-    @property
-    def can_fix(self) -> bool:
-        return self is not Fix.NONE
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,6 +108,8 @@ class Rule(cst.BatchableCSTVisitor):
 
     CODE: ClassVar[str]
     NAME: ClassVar[str]
+    #: What the fix does, in a few words (the README's table of rules).
+    SUMMARY: ClassVar[str] = ""
     MESSAGE: ClassVar[str]
     FIX_MESSAGE: ClassVar[str] = ""
     FIX: ClassVar[Fix] = Fix.NONE
@@ -121,15 +120,27 @@ class Rule(cst.BatchableCSTVisitor):
     #: report anything (a sound pre-filter), or a tuple of them all found
     #: there; ``None`` means "always run".
     PATTERN: ClassVar[Union[str, Tuple[str, ...], None]] = None
-    #: The shape of code the rule reports (a name from ``rules/_shapes.py``),
-    #: found with ``ast`` after ``PATTERN`` matched: a file without it is not
-    #: given to the rule. ``None``: no such pre-filter.
-    SHAPE: ClassVar[Optional[str]] = None
+    #: The ``ast`` node classes at which the rule's shape (``shape``) can
+    #: hold; empty: the rule has no shape, and every file its ``PATTERN``
+    #: admits is given to it whole.
+    SHAPE_NODES: ClassVar[Tuple[type, ...]] = ()
+    #: ``True`` for a rule that reads every use of a name in the scope
+    #: around its shape (``Scopes.names``): a module or class scope holding
+    #: its shape is never reduced.
+    SCOPE_WIDE: ClassVar[bool] = False
     #: ``True`` for a rule that finds everything it reports from the source
     #: text (and ``ast``) alone, in ``check_source``: it takes no part in the
     #: libcst traversal, and a file that only such rules admit is never
     #: parsed by libcst.
     SOURCE_ONLY: ClassVar[bool] = False
+
+    @staticmethod
+    def shape(node: ast.AST, source: str) -> bool:
+        """Whether the rule could report at ``node`` (an instance of one of
+        ``SHAPE_NODES`` in the ``ast`` of ``source``): a necessary condition
+        of a report, read off the rule's matcher, never false where the rule
+        reports. Rules that share one predicate share one call per node."""
+        return True
 
     def __init__(self, context: FileContext, options: Any = None) -> None:
         super().__init__()
@@ -189,9 +200,12 @@ class Rule(cst.BatchableCSTVisitor):
         return True
 
     @classmethod
-    def check_source(cls, source: str, options: Any) -> List[SourceReport]:
-        """Everything a ``SOURCE_ONLY`` rule reports in ``source`` (a text
-        Python accepts), given the rule's options."""
+    def check_source(
+        cls, source: str, tree: Optional[ast.Module], options: Any
+    ) -> List[SourceReport]:
+        """Everything a ``SOURCE_ONLY`` rule reports in ``source``, whose
+        ``ast`` is ``tree`` (``None`` where this Python rejects the text and
+        libcst accepts it), given the rule's options."""
         raise NotImplementedError(f"{cls.CODE} is not a source-only rule")
 
     @classmethod

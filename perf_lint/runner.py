@@ -15,14 +15,13 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence,
 
 from perf_lint.cache import Cache, CachedResult, config_identity, diagnostics_from_bytes, file_key
 from perf_lint.config import Config
+from perf_lint.source import QUIET, FixMode
 
 if TYPE_CHECKING:  # pragma: no cover - only --timings imports it
     from perf_lint.timings import Timings
 
 #: Below this many bytes to analyse, worker processes cost more than they save.
 PARALLEL_MIN_BYTES = 256 * 1024
-#: The fix mode in which the cache is used (lint only).
-LINT = "none"
 
 
 def default_jobs() -> int:
@@ -61,7 +60,7 @@ _ENGINES: Dict[str, Any] = {}
 _TIMINGS: Optional[Timings] = None
 
 
-def _engine(identity: str, config: Config) -> Any:
+def _engine(identity: str, config: Config, timed: bool) -> Any:
     engine = _ENGINES.get(identity)
     if engine is None:
         from perf_lint.engine import Engine
@@ -69,6 +68,7 @@ def _engine(identity: str, config: Config) -> Any:
         if not _ENGINES:
             _quiet_collector()
         engine = _ENGINES[identity] = Engine(config)
+    engine.hooks = _TIMINGS if timed and _TIMINGS is not None else QUIET
     return engine
 
 
@@ -91,17 +91,17 @@ def _check(
     if want_timings and _TIMINGS is None:
         from perf_lint import timings
 
-        _TIMINGS = timings.install(timings.Timings())
+        _TIMINGS = timings.Timings()
     started = time.perf_counter()
     try:
-        result = _engine(identity, config).check_bytes(data, display, fix=mode)
+        result = _engine(identity, config, want_timings).check_bytes(data, display, fix=mode)
         error = None
-        if mode == LINT:
+        if mode is FixMode.NONE:
             result.source = ""  # not needed by the command; less to send back
     except Exception as problem:
         result, error = None, f"internal error: {type(problem).__name__}: {problem}"
     report = None
-    if _TIMINGS is not None:
+    if want_timings and _TIMINGS is not None:
         _TIMINGS.add("check (total)", time.perf_counter() - started)
         report = _TIMINGS.take()
     return index, result, error, report
@@ -120,7 +120,7 @@ class Runner:
 
     def __init__(
         self,
-        mode: str,
+        mode: FixMode,
         jobs: int = 1,
         cache: Optional[Cache] = None,
         timings: Optional[Timings] = None,
@@ -128,7 +128,7 @@ class Runner:
     ) -> None:
         self.mode = mode
         self.jobs = max(1, jobs)
-        self.cache = cache if mode == LINT else None
+        self.cache = cache if mode is FixMode.NONE else None
         self.timings = timings
         self.on_done = on_done
         self._identities: Dict[int, str] = {}

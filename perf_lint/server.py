@@ -25,7 +25,8 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from perf_lint import __version__, noqa
-from perf_lint.rule import Applicability, Diagnostic, Edit, Location
+from perf_lint.diagnostic import Diagnostic, Edit, Location
+from perf_lint.source import FixMode
 
 SOURCE = "perf-lint"
 FIX_ALL_KIND = "source.fixAll.perf-lint"
@@ -136,7 +137,7 @@ def analyse(source: str, document_path: Optional[str], uri: str, encoding: str) 
 def fix_all(source: str, document_path: Optional[str], uri: str) -> Optional[str]:
     """The document with every safe fix applied (``None`` if nothing changes)."""
     from perf_lint.config import ConfigError, Resolver
-    from perf_lint.engine import Engine, FixMode
+    from perf_lint.engine import Engine
 
     path, directory = _path(document_path, uri)
     try:
@@ -336,9 +337,7 @@ def code_action(ls: PerfLintServer, params: types.CodeActionParams) -> List[type
     ]
     actions: List[types.CodeAction] = []
     quickfix = types.CodeActionKind.QuickFix.value
-    any_safe = any(
-        d.fix is not None and d.fix.applicability is Applicability.SAFE for d in found.diagnostics
-    )
+    any_safe = FixMode.SAFE.fixes_any(found.diagnostics)
     in_range_safe = False
     for diagnostic in found.diagnostics:
         lsp = found.lsp(diagnostic)
@@ -348,7 +347,7 @@ def code_action(ls: PerfLintServer, params: types.CodeActionParams) -> List[type
             continue
         fix = diagnostic.fix
         if fix is not None:
-            safe = fix.applicability is Applicability.SAFE
+            safe = FixMode.SAFE.applies(fix.applicability)
             in_range_safe = in_range_safe or safe
             title = f"Fix {diagnostic.code}: {fix.message or diagnostic.message}"
             actions.append(

@@ -1,16 +1,20 @@
 """``--timings``: where a run spends its time, per phase and per rule.
 
-Nothing here costs anything unless ``--timings`` is given: ``install`` wraps
-the engine's phases and every rule's ``visit_``/``leave_`` methods in place,
-in the process that analyses (each worker installs its own and sends its
-totals back with each file)."""
+Nothing here costs anything unless ``--timings`` is given: then the engine
+is built with a ``Timings`` as its hooks (``perf_lint.analysis.Hooks``),
+which the analysis calls around each of its stages and each rule method, in
+the process that analyses (each worker records its own and sends its totals
+back with each file). A phase's time excludes the phases nested in it (the
+traversal's excludes the rules' methods, the fix loop's the analyses it
+repeats)."""
 
 from __future__ import annotations
 
 import collections
-import functools
 import time
 from typing import Any, Callable, Dict, Iterator, List
+
+from perf_lint.source import Hooks
 
 #: The order phases are printed in.
 PHASES = (
@@ -34,16 +38,31 @@ PHASES = (
 RULE_PREFIX = "rule "
 
 
-class Timings:
+class Timings(Hooks):
     """Seconds and call counts per phase."""
 
     def __init__(self) -> None:
         self.seconds: Dict[str, float] = collections.defaultdict(float)
         self.calls: Dict[str, int] = collections.defaultdict(int)
+        #: Time spent in phases nested in each open phase.
+        self._nested: List[float] = []
 
     def add(self, phase: str, seconds: float, calls: int = 1) -> None:
         self.seconds[phase] += seconds
         self.calls[phase] += calls
+
+    def phase(self, name: str) -> _Phase:
+        return _Phase(self, name)
+
+    def wrap(self, visitor: Any, method: Callable[..., Any]) -> Callable[..., Any]:
+        """``method`` of a rule, timed as the rule's phase."""
+        phase = RULE_PREFIX + getattr(visitor, "CODE", type(visitor).__name__)
+
+        def timed(node: Any) -> Any:
+            with _Phase(self, phase):
+                return method(node)
+
+        return timed
 
     def take(self) -> Dict[str, Any]:
         """The totals so far, as plain data, and start again from zero."""
@@ -55,9 +74,6 @@ class Timings:
     def merge(self, report: Dict[str, Any]) -> None:
         for phase, seconds in report["seconds"].items():
             self.add(phase, seconds, report["calls"].get(phase, 0))
-
-    def timer(self, phase: str) -> _Timer:
-        return _Timer(self, phase)
 
     def rows(self) -> Iterator[tuple]:  # type: ignore[type-arg]
         known = [p for p in PHASES if p in self.seconds]
@@ -84,98 +100,19 @@ class Timings:
         return "\n".join(lines) + "\n"
 
 
-class _Timer:
+class _Phase:
+    """One phase's time, less the phases nested in it."""
+
     def __init__(self, timings: Timings, phase: str) -> None:
         self.timings, self.phase = timings, phase
 
     def __enter__(self) -> None:
+        self.timings._nested.append(0.0)
         self.start = time.perf_counter()
 
     def __exit__(self, *exc: object) -> None:
-        self.timings.add(self.phase, time.perf_counter() - self.start)
-
-
-def _timed(timings: Timings, phase: str, function: Callable[..., Any]) -> Callable[..., Any]:
-    if getattr(function, "_perf_lint_timed", False):
-        return function
-
-    @functools.wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        start = time.perf_counter()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            timings.add(phase, time.perf_counter() - start)
-
-    wrapper._perf_lint_timed = True  # type: ignore[attr-defined]
-    return wrapper
-
-
-class _Exclusive:
-    """Time of the outer phase minus the phases nested in it (``fix`` is the
-    fix loop without the analyses it repeats)."""
-
-    def __init__(self, timings: Timings, phase: str, inner: List[str]) -> None:
-        self.timings, self.phase, self.inner = timings, phase, inner
-
-    def wrap(self, function: Callable[..., Any]) -> Callable[..., Any]:
-        timings, phase, inner = self.timings, self.phase, self.inner
-
-        @functools.wraps(function)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            before = sum(timings.seconds.get(name, 0.0) for name in inner)
-            start = time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                spent = time.perf_counter() - start
-                nested = sum(timings.seconds.get(name, 0.0) for name in inner) - before
-                timings.add(phase, max(0.0, spent - nested))
-
-        return wrapper
-
-
-def install(timings: Timings) -> Timings:
-    """Wrap the engine's phases and the rules' methods so that they report
-    to ``timings``. Process-wide; meant for a ``--timings`` run only."""
-    import libcst as cst
-    from libcst.metadata import MetadataWrapper
-
-    from perf_lint import engine, positions, traversal
-    from perf_lint.registry import RULES
-
-    rules = [RULE_PREFIX + rule.CODE for rule in RULES]
-    # The phases of one analysis of one text, in PHASES' order, and the rules.
-    analysis = [*PHASES[PHASES.index("pre-filter") : PHASES.index("report") + 1], *rules]
-    engine.decode = _timed(timings, "decode", engine.decode)
-    engine.candidate_rules = _timed(timings, "pre-filter", engine.candidate_rules)
-    engine._reduced = _timed(timings, "pre-filter", engine._reduced)
-    engine._compiles = _timed(timings, "syntax check (ast)", engine._compiles)
-    cst.parse_module = _timed(timings, "parse (libcst)", cst.parse_module)
-    MetadataWrapper.resolve = _timed(timings, "positions", MetadataWrapper.resolve)
-    positions.report_positions = _timed(timings, "positions", positions.report_positions)
-    # The wrapper's visit_batched may call the module's: count it once.
-    nested = [*rules, "visit (traversal)"]
-    traversal.visit_batched = _Exclusive(timings, "visit (traversal)", nested).wrap(
-        traversal.visit_batched
-    )
-    MetadataWrapper.visit_batched = _Exclusive(timings, "visit (traversal)", nested).wrap(
-        MetadataWrapper.visit_batched
-    )
-    if not getattr(engine.Engine._analyse, "_perf_lint_timed", False):
-        others = [name for name in analysis if name != "report"]
-        engine.Engine._analyse = _Exclusive(timings, "report", others).wrap(engine.Engine._analyse)
-        engine.Engine._analyse._perf_lint_timed = True  # type: ignore[attr-defined]
-        engine.Engine.check_text = _Exclusive(timings, "fix", [*analysis, "report"]).wrap(
-            engine.Engine.check_text
-        )
-    for rule in RULES:
-        phase = RULE_PREFIX + rule.CODE
-        if rule.SOURCE_ONLY and not getattr(rule.check_source, "_perf_lint_timed", False):
-            rule.check_source = _timed(timings, phase, rule.check_source)  # type: ignore[method-assign]
-        for name in dir(rule):
-            if name.startswith(("visit_", "leave_")):
-                method = getattr(rule, name)
-                if callable(method) and not getattr(method, "_is_no_op", False):
-                    setattr(rule, name, _timed(timings, phase, method))
-    return timings
+        spent = time.perf_counter() - self.start
+        nested = self.timings._nested.pop()
+        self.timings.add(self.phase, spent - nested)
+        if self.timings._nested:
+            self.timings._nested[-1] += spent

@@ -16,9 +16,6 @@ batch with one goes through libcst's own traversal."""
 from __future__ import annotations
 
 import dataclasses
-import functools
-import re
-import sys
 from typing import (
     Any,
     Callable,
@@ -34,51 +31,10 @@ from typing import (
 
 import libcst as cst
 
-#: libcst's helpers that visit one field of a node, with the field's name as
-#: their second argument.
-_FIELD = re.compile(
-    r"\bvisit_(?:required|optional|sentinel|sequence|iterable|body_sequence|body_iterable)"
-    r"\(\s*self\s*,\s*\"(\w+)\""
-)
-_CLASS = re.compile(r"^class (\w+)\b", re.M)
-_METHOD = "    def _visit_and_replace_children("
-#: The first line after a method's body: one indented by at most four spaces
-#: that does not close the method's signature.
-_BODY_END = re.compile(r"^ {0,4}(?!\))\S", re.M)
+from perf_lint import _compat
 
-#: Module name -> class name -> the fields its ``_visit_and_replace_children``
-#: visits, in order.
-_MODULE_ORDERS: Dict[str, Dict[str, Tuple[str, ...]]] = {}
 #: Node class -> its children's fields in visiting order (``None``: unknown).
 _ORDERS: Dict[type, Optional[Tuple[str, ...]]] = {}
-
-
-def _module_orders(name: str) -> Dict[str, Tuple[str, ...]]:
-    found = _MODULE_ORDERS.get(name)
-    if found is not None:
-        return found
-    found = _MODULE_ORDERS[name] = {}
-    module = sys.modules.get(name)
-    loader = getattr(module, "__loader__", None)
-    try:
-        text = loader.get_source(name) if loader is not None else None  # type: ignore[attr-defined]
-    except (ImportError, OSError):
-        text = None
-    if not text:
-        return found
-    starts = [(match.start(), match.group(1)) for match in _CLASS.finditer(text)]
-    for index, (start, class_name) in enumerate(starts):
-        end = starts[index + 1][0] if index + 1 < len(starts) else len(text)
-        method = text.find(_METHOD, start, end)
-        if method < 0:
-            continue
-        body_start = text.index("\n", method) + 1
-        body_end = _BODY_END.search(text, body_start, end)
-        body = text[body_start : body_end.start() if body_end else end]
-        # A field named twice is visited in one of two branches (ImportFrom's
-        # names: one node or a sequence of them).
-        found[class_name] = tuple(dict.fromkeys(_FIELD.findall(body)))
-    return found
 
 
 def child_fields(cls: type) -> Optional[Tuple[str, ...]]:
@@ -86,14 +42,7 @@ def child_fields(cls: type) -> Optional[Tuple[str, ...]]:
     order libcst visits them; ``None`` when libcst's source does not say."""
     if cls in _ORDERS:
         return _ORDERS[cls]
-    order: Optional[Tuple[str, ...]] = None
-    owner = next((k for k in cls.__mro__ if "_visit_and_replace_children" in vars(k)), None)
-    if owner is not None:
-        order = _module_orders(owner.__module__).get(owner.__qualname__)
-        known = getattr(cls, "__dataclass_fields__", {})
-        if order is not None and not all(field in known for field in order):
-            order = None
-    _ORDERS[cls] = order
+    order = _ORDERS[cls] = _compat.field_order(cls)
     return order
 
 
@@ -124,34 +73,6 @@ def _has_attribute_visitor(names: Iterable[str]) -> bool:
     return False
 
 
-@functools.cache
-def _trivia() -> FrozenSet[type]:
-    """libcst's whitespace, comment, operator and bracket classes: nodes
-    whose subtrees hold nothing but such nodes."""
-    from libcst._nodes import expression, op, whitespace
-
-    found = {
-        value
-        for module in (op, whitespace)
-        for value in vars(module).values()
-        if isinstance(value, type)
-        and issubclass(value, cst.CSTNode)
-        and value.__module__ == module.__name__
-    }
-    found.update(
-        getattr(expression, name)
-        for name in (
-            "LeftParen",
-            "RightParen",
-            "LeftSquareBracket",
-            "RightSquareBracket",
-            "LeftCurlyBrace",
-            "RightCurlyBrace",
-        )
-    )
-    return frozenset(found)
-
-
 #: The classes of field values that hold no node.
 _ABSENT = frozenset({type(None), type(cst.MaybeSentinel.DEFAULT)})
 
@@ -160,9 +81,9 @@ def _skipped(visited: Optional[Collection[str]]) -> FrozenSet[type]:
     """The classes of field values a walk never enters: absent values, and
     trivia when none of its classes is among the ``visited`` class names
     (``None``: the visitor sees every node)."""
-    if visited is None or any(cls.__name__ in visited for cls in _trivia()):
+    if visited is None or any(cls.__name__ in visited for cls in _compat.trivia()):
         return _ABSENT
-    return _ABSENT | _trivia()
+    return _ABSENT | _compat.trivia()
 
 
 _Call = Optional[Callable[[cst.CSTNode], Any]]
@@ -219,19 +140,38 @@ def _all(methods: Sequence[Callable[[cst.CSTNode], Any]]) -> _Call:
     return call
 
 
-def visit_batched(node: cst.CSTNode, visitors: Sequence[cst.BatchableCSTVisitor]) -> None:
+def visit_batched(
+    node: cst.CSTNode,
+    visitors: Sequence[cst.BatchableCSTVisitor],
+    frame: Optional[cst.BatchableCSTVisitor] = None,
+    wrap: Optional[Callable[[Any, Callable[..., Any]], Callable[..., Any]]] = None,
+) -> None:
     """Run ``visitors`` over the tree under ``node`` in one traversal, as
-    ``libcst.visit_batched`` does. When no visitor has a method for
-    whitespace, comments, operators or brackets, those subtrees are not
-    entered (no method could be called there)."""
+    ``libcst.visit_batched`` does. ``frame`` (the scope chain) is visited
+    before every visitor on the way into a node and left after every one on
+    the way out, so that they all see the state of the node they visit.
+    ``wrap(visitor, method)``, when given, replaces each visitor method (the
+    ``--timings`` hook). When no visitor has a method for whitespace,
+    comments, operators or brackets, those subtrees are not entered (no
+    method could be called there)."""
     visits: Dict[str, List[Callable[[cst.CSTNode], Any]]] = {}
     leaves: Dict[str, List[Callable[[cst.CSTNode], Any]]] = {}
     for visitor in visitors:
         for name, method in visitor.get_visitors().items():
             kind, _, type_name = name.partition("_")
+            if wrap is not None:
+                method = wrap(visitor, method)
             (visits if kind == "visit" else leaves).setdefault(type_name, []).append(method)
+    if frame is not None:
+        for name, method in frame.get_visitors().items():
+            kind, _, type_name = name.partition("_")
+            if kind == "visit":
+                visits.setdefault(type_name, []).insert(0, method)
+            else:
+                leaves.setdefault(type_name, []).append(method)
     if _has_attribute_visitor([*visits, *leaves]):
-        cst.visit_batched(node, visitors)
+        # libcst leaves in the visitors' order: the frame comes first there.
+        cst.visit_batched(node, [*([frame] if frame is not None else []), *visitors])
         return
 
     def calls_for(cls: type) -> Tuple[_Call, _Call]:
@@ -265,8 +205,7 @@ def _plan(cls: type) -> _Plan:
         names = [
             name
             for name in dir(cls)
-            if name.startswith(("visit_", "leave_"))
-            and not getattr(getattr(cls, name), "_is_no_op", False)
+            if name.startswith(("visit_", "leave_")) and not _compat.is_no_op(getattr(cls, name))
         ]
         generic = _overrides(cls, "on_visit", "on_leave")
         plan = _PLANS[cls] = _Plan(
@@ -280,7 +219,7 @@ def _plan(cls: type) -> _Plan:
 
 def _bound(visitor: cst.CSTVisitor, name: str) -> _Call:
     found = getattr(type(visitor), name, None)
-    if found is None or getattr(found, "_is_no_op", False):
+    if found is None or _compat.is_no_op(found):
         return None
     return getattr(visitor, name)  # type: ignore[no-any-return]
 

@@ -82,3 +82,23 @@ def python_accepts(source: Union[str, bytes]) -> bool:
         except (SyntaxError, ValueError, MemoryError, RecursionError):
             return False
     return True
+
+
+def candidate_codes(source: str, rules: Any, config: Any = None) -> List[str]:
+    """The codes of the rules the pre-filter lets through for ``source``."""
+    from perf_lint import prefilter, syntax
+
+    found = prefilter.candidates(source, syntax.parse(source), rules, config)
+    return [rule.CODE for rule in found.rules]
+
+
+def without_shortcuts(source: str, config: Any = None, path: str = "x.py", **only: bool) -> Any:
+    """The diagnostics of ``source`` with the engine's shortcuts off (every
+    one, or those named: ``prefilter=False``...)."""
+    from perf_lint import prefilter
+    from perf_lint.config import Config
+    from perf_lint.engine import Engine
+
+    shortcuts = prefilter.Shortcuts(**only) if only else prefilter.NONE
+    engine = Engine(config if config is not None else Config(), shortcuts=shortcuts)
+    return engine.check_text(source, path).diagnostics

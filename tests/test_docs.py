@@ -1,4 +1,5 @@
-"""``docs/rules.md`` is generated from the rules and must not go stale."""
+"""``docs/rules.md`` and the README's table of rules are generated from the
+registry and the rules' own text, and must not go stale."""
 
 from __future__ import annotations
 
@@ -6,13 +7,22 @@ from pathlib import Path
 
 import pytest
 
-from perf_lint.docs import rule_page, rules_markdown
+from perf_lint.docs import readme_table, rule_page, rules_markdown, with_readme_table
 from perf_lint.registry import RULES
 
 
 def test_rules_markdown_is_current(root: Path) -> None:
     current = (root / "docs" / "rules.md").read_text(encoding="utf-8")
-    assert current == rules_markdown(), "regenerate: python -m perf_lint.docs > docs/rules.md"
+    assert current == rules_markdown(), "regenerate: python -m perf_lint.docs --write"
+
+
+def test_readme_table_is_current(root: Path) -> None:
+    current = (root / "README.md").read_text(encoding="utf-8")
+    assert current == with_readme_table(current), "regenerate: python -m perf_lint.docs --write"
+    table = readme_table()
+    for rule in RULES:
+        assert f"| {rule.CODE} | {rule.NAME} | " in table
+        assert rule.SUMMARY, f"{rule.CODE} has no SUMMARY for the README"
 
 
 def test_every_rule_is_documented() -> None:

@@ -7,7 +7,8 @@ import pytest
 
 import perf_lint
 from perf_lint.config import Config
-from perf_lint.engine import MAX_FIX_ROUNDS, Engine, FixMode
+from perf_lint.engine import Engine, FixMode
+from perf_lint.fixing import MAX_ROUNDS
 
 
 def test_lone_cr_files_are_reported_but_never_fixed() -> None:
@@ -26,7 +27,7 @@ def test_fixes_inside_fstring_debug_fields_are_dropped() -> None:
 
 
 def test_deep_nesting_is_fixed_in_one_run_and_idempotent() -> None:
-    depth = MAX_FIX_ROUNDS + 5
+    depth = MAX_ROUNDS + 5
     source = "x in [" * depth + "1" + "]" * depth + "\n"
     fixed = perf_lint.fix(source, unsafe=True)
     assert fixed == "x in {" * depth + "1" + "}" * depth + "\n"
@@ -96,7 +97,7 @@ def test_removal_edits_from_the_statements_alone_equal_whole_module_ones() -> No
     one whole-module rendering per fix)."""
     import libcst as cst
 
-    from perf_lint import engine as engine_module
+    from perf_lint import fixing, traversal
     from perf_lint import positions as positions_module
     from perf_lint.context import FileContext
     from perf_lint.registry import RULES
@@ -117,7 +118,7 @@ def test_removal_edits_from_the_statements_alone_equal_whole_module_ones() -> No
         module = cst.parse_module(source)
         context = FileContext("x.py", source, module)
         instances = [rule(context) for rule in RULES if rule.CODE.startswith("PRF40")]
-        cst.visit_batched(module, instances)
+        traversal.visit_batched(module, instances, frame=context.scopes)
         reports = [r for i in instances for r in i.reports if r.removals and r.replacement]
         if not reports:
             continue
@@ -126,9 +127,9 @@ def test_removal_edits_from_the_statements_alone_equal_whole_module_ones() -> No
             module, reports, lambda w=wrapper: w.resolve(cst.metadata.PositionProvider)
         )
         for report in reports:
-            local = engine_module._local_edit(module, report, positions)
+            local = fixing.local_edit(module, report, positions)
             assert local is not None
-            assert local == engine_module._edit_by_diff(module, source, report)
+            assert local == fixing.diff_edit(module, source, report)
             checked += 1
     assert checked >= 63
 

@@ -85,6 +85,7 @@ def test_fixed_output(source: Path) -> None:
         assert engine.check_bytes(output, str(source), fix=mode).fixed_bytes() == output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
 def test_fix_through_the_command(source: Path, tmp_path: Path) -> None:
     """The same bytes come out of ``perf-lint check --fix`` on disk (the

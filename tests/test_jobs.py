@@ -15,6 +15,9 @@ import pytest
 
 from perf_lint.runner import PARALLEL_MIN_BYTES, default_jobs
 
+pytestmark = pytest.mark.slow
+
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

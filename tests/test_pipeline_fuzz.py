@@ -26,7 +26,10 @@ from perf_lint import cli
 from perf_lint.output import FORMATS
 from tests.conftest import hypothesis_settings, python_accepts
 
-pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning"),
+]
 
 
 def _main(args: List[str]) -> Tuple[int, str]:

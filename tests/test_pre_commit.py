@@ -16,6 +16,9 @@ from typing import Dict, List
 import pytest
 import yaml
 
+pytestmark = pytest.mark.slow
+
+
 ROOT = Path(__file__).resolve().parent.parent
 PROBLEM = "def f(x: int) -> bool:\n    return x in [1, 2]\n"
 FIXED = "def f(x: int) -> bool:\n    return x in {1, 2}\n"

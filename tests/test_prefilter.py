@@ -1,23 +1,32 @@
-"""The text pre-filter: sound (never hides a diagnostic the full analysis
-reports) and linear (no catastrophic regex backtracking)."""
+"""The pre-filter (``perf_lint.prefilter``): sound (a run with it switched
+off reports exactly the same), linear (no catastrophic regex backtracking),
+and the file facts it shares with the rules (read from ``ast``)."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
+import symtable
 import sys
-import unicodedata
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Set, Tuple
 
 import hypothesmith
 import pytest
 from hypothesis import assume, given
 
+from perf_lint import facts, prefilter, syntax
 from perf_lint.config import Config, parse_table
-from perf_lint.engine import Engine, _patterns, candidate_rules
-from perf_lint.registry import RULES
-from perf_lint.rules import _shapes
-from tests.conftest import fixture_options, fixture_sources, hypothesis_settings, python_accepts
+from perf_lint.engine import Engine
+from perf_lint.registry import BY_CODE, RULES
+from tests.conftest import (
+    candidate_codes,
+    fixture_options,
+    fixture_sources,
+    hypothesis_settings,
+    python_accepts,
+    without_shortcuts,
+)
 
 SHAPES = [
     "x in [1, 2]\n",
@@ -35,26 +44,25 @@ SHAPES = [
 def test_prefilter_admits_every_reported_shape(source: str) -> None:
     found = Engine(Config()).check_text(source, "x.py").diagnostics
     assert found, "the shape is reported"
-    admitted = {rule.CODE for rule in candidate_rules(source, RULES)}
-    assert {d.code for d in found} <= admitted
+    assert found == without_shortcuts(source, prefilter=False)
 
 
 def test_prefilter_admits_every_fixture() -> None:
     for path in fixture_sources():
         source = path.read_text(encoding="utf-8")
         config = parse_table(fixture_options(source), path.name, Path.cwd(), None)
-        found = {d.code for d in Engine(config).check_text(source, str(path)).diagnostics}
+        found = Engine(config).check_text(source, str(path)).diagnostics
         assert found, path.name
-        assert found <= {rule.CODE for rule in candidate_rules(source, RULES, config)}, path.name
+        assert found == without_shortcuts(source, config, str(path), prefilter=False), path.name
 
 
 def test_prefilter_is_linear_on_runs_of_hashes() -> None:
     # pickletools.py once took minutes: "in" followed by a long run of "#".
     code = (
-        "from perf_lint.engine import candidate_rules\n"
+        "from perf_lint import prefilter\n"
         "from perf_lint.registry import RULES\n"
         "source = 'x = a in b  ' + '#' * 5000 + '\\n' + 'in ' + '#' * 5000\n"
-        "print(len(candidate_rules(source, RULES)))\n"
+        "print(len(prefilter.candidates(source, None, RULES).rules))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
@@ -83,21 +91,17 @@ NEAR_MISSES = [
 
 @pytest.mark.parametrize(("code", "source"), NEAR_MISSES)
 def test_rules_are_not_run_where_their_shape_is_missing(code: str, source: str) -> None:
-    from perf_lint.registry import BY_CODE
-
     rule = BY_CODE[code]
-    assert all(pattern.search(source) for pattern in _patterns(rule)), "the text admits it"
-    assert rule.SHAPE not in _shapes.shapes(source)  # type: ignore[operator]
-    assert rule not in candidate_rules(source, RULES)
-    everything = Engine(Config(select=(code,)))
-    assert not everything.check_text(source, "x.py").diagnostics
+    assert all(pattern.search(source) for pattern in prefilter.patterns(rule)), "the text admits it"
+    assert prefilter.shape_lines(source, syntax.parse(source), [rule]) == {rule: []}
+    assert code not in candidate_codes(source, RULES)
+    assert not without_shortcuts(source, Config(select=(code,)))
 
 
 def test_a_file_python_rejects_runs_every_rule_its_text_admits() -> None:
     # libcst then reports the syntax error; no shape can be known.
     source = "def f(xs):\n    for x in xs:\n        r.append(x)\n    return [\n"
-    codes = {rule.CODE for rule in candidate_rules(source, RULES)}
-    assert {"PRF401", "PRF402"} <= codes
+    assert {"PRF401", "PRF402"} <= set(candidate_codes(source, RULES))
     found = Engine(Config()).check_text(source, "x.py").diagnostics
     assert [d.name for d in found] == ["syntax-error"]
 
@@ -105,11 +109,11 @@ def test_a_file_python_rejects_runs_every_rule_its_text_admits() -> None:
 def test_loop_patterns_are_linear_on_long_comments() -> None:
     code = (
         "import time\n"
-        "from perf_lint.engine import candidate_rules\n"
+        "from perf_lint import prefilter\n"
         "from perf_lint.registry import RULES\n"
         "source = 'for x in y:\\n    d[x]' + ('  # ' + ')' * 3000 + '\\n') * 50 + 'x'\n"
         "start = time.perf_counter()\n"
-        "codes = [rule.CODE for rule in candidate_rules(source, RULES)]\n"
+        "codes = [rule.CODE for rule in prefilter.candidates(source, None, RULES).rules]\n"
         "print(codes, time.perf_counter() - start < 5)\n"
     )
     result = subprocess.run(
@@ -135,18 +139,6 @@ BINDING_SHAPES = [
 ]
 
 
-def _libcst_and_ast(source: str, collector: Any, from_ast: Any) -> Tuple[Any, Any]:
-    """What a libcst collector of file facts finds in ``source``, and what
-    its ``ast`` counterpart finds."""
-    import ast
-
-    import libcst as cst
-
-    expected = collector()
-    cst.parse_module(source).visit(expected)
-    return expected, from_ast(ast.parse(source))
-
-
 def _stdlib_sources(count: int, holding: str = "", skip: Tuple[str, ...] = ()) -> List[str]:
     """``count`` modules of the standard library's folder spread over the
     alphabet (those whose text holds ``holding``, in no folder named in
@@ -163,102 +155,165 @@ def _stdlib_sources(count: int, holding: str = "", skip: Tuple[str, ...] = ()) -
     return [text for text in texts[:: max(1, len(texts) // count)][:count] if python_accepts(text)]
 
 
-def _both_bindings(source: str) -> None:
-    from perf_lint.rules._types import _FileBindings, file_bindings_from_ast
+def _symtable_bindings(source: str) -> Set[str]:
+    """Every name some scope of ``source`` binds, as CPython's own symbol
+    table says (assigned, imported, a parameter, declared ``global`` or
+    ``nonlocal``): the oracle of ``facts.bindings``."""
+    found: Set[str] = set()
+    pending = [(symtable.symtable(source, "x.py", "exec"), "")]
+    while pending:
+        table, owner = pending.pop()
+        if table.get_type() == "class":
+            owner = "_" + table.get_name().lstrip("_")
+        pending.extend((child, owner) for child in table.get_children())
+        for symbol in table.get_symbols():
+            name = symbol.get_name()
+            if owner and name.startswith(owner + "__"):  # private names are mangled
+                name = name[len(owner) :]
+            if (
+                symbol.is_assigned()
+                or symbol.is_imported()
+                or symbol.is_parameter()
+                or symbol.is_declared_global()
+                or symbol.is_nonlocal()
+                or symbol.is_namespace()
+            ):
+                found.add(name)
+    return found
 
-    expected, found = _libcst_and_ast(source, _FileBindings, file_bindings_from_ast)
-    # Python reads identifiers NFKC-normalised (``ｗｉｄｔｈ = 1`` binds
-    # ``width``), as ast spells them; libcst keeps the source's spelling.
-    counts: Dict[str, int] = {}
-    for name, count in expected.counts.items():
-        key = unicodedata.normalize("NFKC", name)
-        counts[key] = counts.get(key, 0) + count
-    assert found.counts == counts
-    for field in ("typing_names", "typing_modules", "star_import", "declared"):
-        assert getattr(found, field) == getattr(expected, field), field
+
+def _check_bindings(source: str) -> None:
+    found = facts.bindings(ast.parse(source))
+    # ``from typing import X`` and ``import typing`` are recorded apart.
+    every = {*found.counts, *found.typing_names, *found.typing_modules}
+    assert every == _symtable_bindings(source) - {".0"}
+    assert set(found.counts) <= every
+    stars = [
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ImportFrom) and node.names[0].name == "*"
+    ]
+    assert found.star_import == bool(stars)
 
 
 @pytest.mark.parametrize("source", BINDING_SHAPES)
-def test_file_bindings_from_ast_are_libcsts(source: str) -> None:
-    _both_bindings(source)
+def test_file_bindings_are_the_symbol_tables(source: str) -> None:
+    _check_bindings(source)
 
 
-def test_file_bindings_from_ast_are_libcsts_on_the_stdlib() -> None:
+def test_file_bindings_are_the_symbol_tables_on_the_stdlib() -> None:
     sources = _stdlib_sources(40, skip=("site-packages",))
     assert len(sources) > 30
     for source in sources:
-        _both_bindings(source)
+        _check_bindings(source)
 
 
+@pytest.mark.slow
 @hypothesis_settings(60)
 @given(hypothesmith.from_grammar())
-def test_file_bindings_from_ast_are_libcsts_on_generated_programs(source: str) -> None:
-    import libcst as cst
-
+def test_file_bindings_are_the_symbol_tables_on_generated_programs(source: str) -> None:
     assume(python_accepts(source))
     try:
-        cst.parse_module(source)
-    except Exception:
+        symtable.symtable(source, "x.py", "exec")
+    except SyntaxError:  # names the compiler rejects (``nonlocal`` at module level)
         assume(False)
-    _both_bindings(source)
+    _check_bindings(source)
+
+
+def test_file_bindings_count_and_sort_their_names() -> None:
+    found = facts.bindings(ast.parse(BINDING_SHAPES[-2]))
+    assert found.counts == {"a": 1, "e": 1, "f": 1, "g": 1}
+    assert found.typing_modules == {"typing", "te"}
+    assert found.typing_names == {"L": "List"}
+    assert found.star_import
+    assert not found.is_builtin("a") and not found.is_builtin("len")
+    alone = facts.bindings(ast.parse("str = 1\nglobal g\n"))
+    assert alone.counts == {"str": 1, "g": 1} and alone.declared == {"g"}
+    assert not alone.is_builtin("str") and alone.is_builtin("len")
 
 
 LOGGER_SHAPES = [
-    "import logging, logging.handlers as h, logging.config\nfrom logging import getLogger as g\n"
-    "log = g(__name__)\nLOG: Logger = logging.getLogger()\n",
-    "early = getLogger()\nfrom logging import getLogger, info as i, DEBUG, WARN as W\n"
-    "late = getLogger()\n",
-    "class C:\n    log = logging.getLogger()\n    def f(self):\n        self.log2 = h.getLogger()\n"
-    "        cls.x, y = logging.getLogger(), 1\nimport logging\n",
-    "if x:\n    import logging as lg\nelse:\n    pass\ntry:\n    a = lg.getLogger()\n"
-    "except E:\n    b = lg.getLogger()\nfinally:\n    with c:\n        d = lg.getLogger()\n",
-    "from logging import *\nfrom .logging import getLogger\nx = getLogger()\n",
-    "match m:\n    case 1:\n        from logging import getLogger\n        z = getLogger()\n",
+    (
+        "import logging, logging.handlers as h, logging.config\n"
+        "from logging import getLogger as g\n"
+        "log = g(__name__)\nLOG: Logger = logging.getLogger()\n",
+        {"modules": {"logging"}, "get_logger": {"g"}, "names": {"log", "LOG"}},
+    ),
+    (
+        "early = getLogger()\nfrom logging import getLogger, info as i, DEBUG, WARN as W\n"
+        "late = getLogger()\n",
+        {
+            "get_logger": {"getLogger"},
+            "functions": {"i"},
+            "levels": {"DEBUG": 10, "W": 30},
+            "names": {"late"},
+        },
+    ),
+    (
+        "class C:\n    log = logging.getLogger()\n    def f(self):\n"
+        "        self.log2 = h.getLogger()\n"
+        "        cls.x, y = logging.getLogger(), 1\nimport logging\n",
+        {"modules": {"logging"}},
+    ),
+    (
+        "import logging\nclass C:\n    log = logging.getLogger()\n    def f(self):\n"
+        "        self.log2 = logging.getLogger()\n        cls.x = logging.getLogger()\n",
+        {"modules": {"logging"}, "names": {"log"}, "attributes": {"log", "log2", "x"}},
+    ),
+    (
+        "if x:\n    import logging as lg\nelse:\n    pass\ntry:\n    a = lg.getLogger()\n"
+        "except E:\n    b = lg.getLogger()\nfinally:\n    with c:\n        d = lg.getLogger()\n",
+        {"modules": {"lg"}, "names": {"a", "b", "d"}},
+    ),
+    (
+        "from logging import *\nfrom .logging import getLogger\nx = getLogger()\n",
+        {
+            "get_logger": {"getLogger"},
+            "functions": set(facts.LOGGING_METHODS),
+            "levels": facts.LOGGING_LEVELS,
+            "names": {"x"},
+        },
+    ),
+    (
+        "match m:\n    case 1:\n        from logging import getLogger\n        z = getLogger()\n",
+        {"get_logger": {"getLogger"}, "names": {"z"}},
+    ),
 ]
 
 
-def _both_logger_bindings(source: str) -> None:
-    from perf_lint.rules._logging import _LoggerBindings, logger_bindings_from_ast
-
-    expected, found = _libcst_and_ast(source, _LoggerBindings, logger_bindings_from_ast)
+@pytest.mark.parametrize(("source", "expected"), LOGGER_SHAPES)
+def test_logger_bindings(source: str, expected: Dict[str, Any]) -> None:
+    found = facts.loggers(ast.parse(source))
+    empty = facts.Loggers()
     for field in ("modules", "get_logger", "functions", "levels", "names", "attributes"):
-        assert getattr(found, field) == getattr(expected, field), field
+        assert getattr(found, field) == expected.get(field, getattr(empty, field)), field
 
 
-@pytest.mark.parametrize("source", LOGGER_SHAPES)
-def test_logger_bindings_from_ast_are_libcsts(source: str) -> None:
-    _both_logger_bindings(source)
-
-
-def test_logger_bindings_from_ast_are_libcsts_on_the_stdlib() -> None:
-    sources = _stdlib_sources(40, holding="logging")
-    assert len(sources) > 30
-    for source in sources:
-        _both_logger_bindings(source)
-
-
-def test_file_facts_come_from_libcst_where_python_rejects_the_text(
+def test_file_facts_are_unknown_where_python_rejects_the_text(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Code libcst reads for a newer Python than the one running: no ast.
-    import libcst as cst
-
-    from perf_lint.rules._logging import _LoggerBindings
-    from perf_lint.rules._types import _FileBindings, file_facts
-
-    source = "import typing as t, logging\nx: int = 1\nlog = logging.getLogger()\n"
-    module = cst.parse_module(source)
-    monkeypatch.setattr(_shapes, "parse", lambda text: None)
-
-    def never(tree: object) -> object:
-        raise AssertionError("the ast of a text Python rejects")
-
-    cache: Dict[object, object] = {}
-    names = file_facts(cache, "file-bindings", source, module, never, _FileBindings)
-    assert (names.counts, names.typing_modules) == ({"logging": 1, "x": 1, "log": 1}, {"t"})
-    loggers = file_facts(cache, "logger-bindings", source, module, never, _LoggerBindings)
-    assert (loggers.modules, loggers.names) == ({"logging"}, {"log"})
-    assert file_facts(cache, "file-bindings", source, module, never, _FileBindings) is names
+    # Nothing is then proven builtin and no binding makes a logger.
+    unknown = facts.FileFacts(None)
+    assert not unknown.is_builtin("str")
+    assert unknown.loggers == facts.Loggers()
+    source = (
+        "import logging\nlog = logging.getLogger()\ndef f(x: str):\n"
+        "    log.info(f'{x}')\n    return x in ['a', 'b']\n"
+    )
+    known = Engine(Config()).check_text(source, "new.py").diagnostics
+    assert [(d.code, d.fix.applicability.value) for d in known] == [  # type: ignore[union-attr]
+        ("PRF301", "safe"),
+        ("PRF101", "safe"),
+    ]
+    monkeypatch.setattr(syntax, "parse", lambda text: None)
+    found = Engine(Config()).check_text(source, "new.py").diagnostics
+    # The logger is known by its name; neither fix is proven safe any more
+    # (``str`` might be rebound, so ``x: str`` proves nothing).
+    assert [(d.code, d.fix.applicability.value) for d in found] == [  # type: ignore[union-attr]
+        ("PRF301", "unsafe"),
+        ("PRF101", "unsafe"),
+    ]
 
 
 # -- reduction: what libcst is given ----------------------------------------------
@@ -285,8 +340,16 @@ _REDUCIBLE = (
 )
 
 
+def _reduce(source: str, *codes: str) -> Any:
+    """What libcst is given for the rules ``codes`` (``None``: the whole)."""
+    tree = syntax.parse(source)
+    rules = [BY_CODE[code] for code in codes]
+    lines = prefilter.shape_lines(source, tree, rules) if tree is not None else None
+    return prefilter.reduced(source, tree, prefilter.Candidates(rules, lines))
+
+
 def test_reduction_stubs_definitions_without_shapes_and_keeps_every_line() -> None:
-    reduced = _shapes.reduced(_REDUCIBLE, {_shapes.APPEND_LOOP})
+    reduced = _reduce(_REDUCIBLE, "PRF401")
     assert reduced is not None
     assert reduced.split("\n") == [
         "import os",
@@ -310,34 +373,34 @@ def test_reduction_stubs_definitions_without_shapes_and_keeps_every_line() -> No
         "",
     ]
     crlf = _REDUCIBLE.replace("\n", "\r\n")
-    assert _shapes.reduced(crlf, {_shapes.APPEND_LOOP}) == reduced.replace("\n", "\r\n")
+    assert _reduce(crlf, "PRF401") == reduced.replace("\n", "\r\n")
 
 
 def test_reduction_keeps_scopes_whose_rules_read_them_whole() -> None:
-    append = {_shapes.APPEND_LOOP}
+    append = "PRF401"
     # A loop in the module's own scope: its rules read every use in the module.
     module_loop = _REDUCIBLE + "for y in ys:\n    found.append(y)\n"
-    assert _shapes.reduced(module_loop, append) is None
+    assert _reduce(module_loop, append) is None
     # A membership test there reads only bindings, which stubs keep.
     membership = _REDUCIBLE + "r = X in [1, 2]\n"
-    reduced = _shapes.reduced(membership, {_shapes.LIST_MEMBERSHIP})
+    reduced = _reduce(membership, "PRF101")
     assert reduced is not None and "class Holder: pass" in reduced
     # A shape in a class's own body (not in a method): the class stays whole.
     class_level = _REDUCIBLE.replace('    """Doc."""\n', "    K = [v for v in X if v in [1]]\n")
-    reduced = _shapes.reduced(class_level, {_shapes.LIST_MEMBERSHIP})
+    reduced = _reduce(class_level, "PRF101")
     assert reduced is not None and "async def cold(self):" in reduced
     # No shape anywhere (the engine then never parses); Python rejects it.
-    assert _shapes.reduced("def f(xs):\n    out.append(1)\n", append) == "def f(): pass\n\n"
-    assert _shapes.reduced("x = (\n", append) is None
+    assert _reduce("def f(xs):\n    out.append(1)\n", append) == "def f(): pass\n\n"
+    assert _reduce("x = (\n", append) is None
 
 
 def test_reduction_leaves_alone_what_a_stub_could_not_stand_for() -> None:
-    append = {_shapes.APPEND_LOOP}
+    append = "PRF401"
     hot = "def hot(xs):\n    for x in xs:\n        o.append(x)\n"
     # `:=` in a header binds in the enclosing scope; a non-ASCII name is
     # spelled differently by ast (NFKC) and libcst.
     for cold in ("@d(k := 1)\ndef cold():\n    pass\n", "def ﬁrst():\n    pass\n"):
-        assert _shapes.reduced(cold + hot, append) is None
+        assert _reduce(cold + hot, append) is None
     # A lone carriage return is a line break ast and the split may count apart.
-    assert _shapes.reduced("def cold():\r    pass\r" + hot, append) is None
-    assert _shapes.reduced("def cold():\r\n    pass\r\n" + hot, append) is not None
+    assert _reduce("def cold():\r    pass\r" + hot, append) is None
+    assert _reduce("def cold():\r\n    pass\r\n" + hot, append) is not None

@@ -174,6 +174,7 @@ def test_engine_on_grammar_programs(source: str) -> None:
     assert_engine_properties(source, api=True)
 
 
+@pytest.mark.slow
 @hypothesis_settings(20)
 @given(hypothesmith.from_node())
 def test_engine_on_node_programs(source: str) -> None:
@@ -221,6 +222,7 @@ def grammar_memberships(draw: Callable) -> str:
     return source
 
 
+@pytest.mark.slow  # hypothesmith's targeting grows the programs: 2 to 15 s
 @hypothesis_settings(50)
 @given(grammar_memberships())
 def test_engine_on_grammar_expressions(source: str) -> None:
@@ -661,6 +663,7 @@ def _membership_diagnostics(result: FileResult) -> List[Diagnostic]:
 # libcst drops a form feed that starts a top-level statement, and the last
 # line ending of a file with CR line endings: since the engine regenerates the
 # whole file from the tree, a fix anywhere used to lose them.
+@pytest.mark.slow
 @example(Program("x = 1\n\x0cy = 1 in [1, 2]\n", {"PRF101": 1}))
 @example(Program("x = 1\ry = 1 in [1, 2]\r", {"PRF101": 1}))
 def test_membership_programs(program: Program) -> None:
@@ -965,6 +968,7 @@ def assert_same_behaviour(original: str, fixed: str, values: Sequence[Any]) -> N
     case=membership_cases(SAFE_ANNOTATIONS, sorted(FORMS), extra_element=False),
     values=st.lists(HASHABLE_VALUES, max_size=8),
 )
+@pytest.mark.slow
 def test_safe_fix_keeps_behaviour(case: Case, values: List[Any]) -> None:
     diagnostics = _membership_diagnostics(_check(case.source))
     assert len(diagnostics) == case.tests

@@ -24,7 +24,7 @@ from libcst.metadata import PositionProvider
 
 from perf_lint import flake8 as flake8_module
 from perf_lint.config import Config, parse_table
-from perf_lint.engine import Engine, candidate_rules
+from perf_lint.engine import Engine
 from perf_lint.output import json as json_output
 from perf_lint.registry import BY_CODE
 from perf_lint.rules._size import (
@@ -37,7 +37,7 @@ from perf_lint.rules._size import (
     size_bound,
     split_plan,
 )
-from tests.conftest import hypothesis_settings, python_accepts
+from tests.conftest import candidate_codes, hypothesis_settings, python_accepts, without_shortcuts
 
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")
 
@@ -82,6 +82,7 @@ def test_module_size_counts() -> None:
         size.measure("words")
 
 
+@pytest.mark.slow
 @hypothesis_settings(60)
 @given(hypothesmith.from_grammar())
 @example("x = '\x1c'\n")
@@ -353,6 +354,7 @@ SIZE_CODES = ("PRF201", "PRF202", "PRF203")
     st.integers(min_value=1, max_value=6),
     st.sampled_from(METRICS),
 )
+@pytest.mark.slow
 @example("a = 1; b = 2; c = 3\n", 2, "lloc")
 @example("x = 0xfor y\n", 1, "lines")
 @example("def f(x):\n    return 1jif x else 2\n", 1, "lines")
@@ -371,13 +373,11 @@ def test_prefilters_are_sound(source: str, limit: int, metric: str) -> None:
         Path.cwd(),
         None,
     )
-    admitted = {
-        rule.CODE for rule in candidate_rules(source, [BY_CODE[c] for c in SIZE_CODES], config)
-    }
-    engine = Engine(config)
+    admitted = set(candidate_codes(source, [BY_CODE[c] for c in SIZE_CODES], config))
+    unfiltered = without_shortcuts(source, config, "m.py", prefilter=False)
     for code in SIZE_CODES:
         rule = BY_CODE[code]
-        found = [d for d in engine.check_text(source, "m.py").diagnostics if d.code == code]
+        found = [d for d in unfiltered if d.code == code]
         if code not in admitted:
             assert found == [], (code, rule.admits(source, config.rule_options(rule)))
 
@@ -394,13 +394,14 @@ def test_prefilters_are_sound_on_the_stdlib() -> None:
         Path.cwd(),
         None,
     )
-    engine = Engine(Config(select=SIZE_CODES, options=config.options))
+    only_sizes = Config(select=SIZE_CODES, options=config.options)
     rules = [BY_CODE[c] for c in SIZE_CODES]
     reported = 0
     for path in _stdlib_sample(20):
         source = path.read_text(encoding="utf-8", errors="replace")
-        admitted = {rule.CODE for rule in candidate_rules(source, rules, config)}
-        found = {d.code for d in engine.check_text(source, str(path)).diagnostics if d.code}
+        admitted = set(candidate_codes(source, rules, config))
+        unfiltered = without_shortcuts(source, only_sizes, str(path), prefilter=False)
+        found = {d.code for d in unfiltered if d.code}
         reported += len(found)
         assert found <= admitted, path
     assert reported
@@ -447,6 +448,7 @@ def _name_spans_agree(source: str) -> int:
     return len(nodes)
 
 
+@pytest.mark.slow
 def test_name_spans_are_libcsts_on_the_stdlib() -> None:
     checked = 0
     for path in _stdlib_sample(25):
@@ -470,6 +472,7 @@ def test_name_spans_are_libcsts_on_awkward_headers(source: str) -> None:
     assert _name_spans_agree(source) > 0
 
 
+@pytest.mark.slow
 @hypothesis_settings(60)
 @given(hypothesmith.from_grammar())
 def test_name_spans_are_libcsts_on_generated_programs(source: str) -> None:
@@ -714,17 +717,18 @@ def test_used_names_read_in_one_walk_per_scope_equal_the_two_walk_reading() -> N
 
 
 def _shapes_parse(path: Path) -> Any:
-    from perf_lint.rules import _shapes
+    from perf_lint import syntax
 
-    return _shapes.parse(path.read_text(encoding="utf-8", errors="replace"))
+    return syntax.parse(path.read_text(encoding="utf-8", errors="replace"))
 
 
 @hypothesis_settings(20)
 @given(st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node()))
 def test_used_names_property(source: str) -> None:
-    from perf_lint.rules import _shapes, _size
+    from perf_lint import syntax
+    from perf_lint.rules import _size
 
-    tree = _shapes.parse(source)
+    tree = syntax.parse(source)
     assume(tree is not None)
     for statement in tree.body:
         assert _size._used_names(statement) == _reference_used_names(statement)

@@ -8,7 +8,8 @@ import importlib
 import os
 from typing import Callable, Counter, Dict, List, Optional, TextIO
 
-from perf_lint.diagnostic import Applicability, Diagnostic
+from perf_lint.diagnostic import Diagnostic
+from perf_lint.source import FixMode
 
 FORMATS = ("text", "json", "json-lines", "sarif", "github", "junit", "grouped")
 DOCS_URL = "https://github.com/perf-lint/perf-lint/blob/main/docs/rules.md"
@@ -40,7 +41,7 @@ class RunSummary:
     def fixable(self, diagnostic: Diagnostic) -> bool:
         """Whether the fix would be applied with ``--fix`` in this run."""
         fix = diagnostic.fix
-        return fix is not None and (fix.applicability is Applicability.SAFE or self.unsafe_fixes)
+        return fix is not None and FixMode.of(self.unsafe_fixes).applies(fix.applicability)
 
     def hidden_fix(self, diagnostic: Diagnostic) -> bool:
         return diagnostic.fix is not None and not self.fixable(diagnostic)

@@ -24,22 +24,14 @@ import libcst as cst
 
 from perf_lint import traversal
 from perf_lint.context import FileContext
+from perf_lint.facts import LOGGING_LEVELS, LOGGING_METHODS, Loggers
 from perf_lint.rule import Rule
-from perf_lint.rules import _shapes
-from perf_lint.rules._types import ScopeTracker, file_facts
+from perf_lint.rules._types import TypeInference
+from perf_lint.scopes import dotted
 
 #: Each logging method (and function of ``logging``) with its level.
-METHODS: Dict[str, int] = _shapes.LOGGING_METHODS
-LEVELS: Dict[str, int] = {
-    "NOTSET": 0,
-    "DEBUG": 10,
-    "INFO": 20,
-    "WARNING": 30,
-    "WARN": 30,
-    "ERROR": 40,
-    "CRITICAL": 50,
-    "FATAL": 50,
-}
+METHODS: Dict[str, int] = LOGGING_METHODS
+LEVELS: Dict[str, int] = LOGGING_LEVELS
 DEFAULT_LOGGER_NAMES = (
     "log",
     "logger",
@@ -83,207 +75,28 @@ class LoggingOptions:
     )
 
 
-def _dotted(node: cst.CSTNode) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return _dotted(node.value) + "." + node.attr.value
-    return ""
-
-
-class _LoggerBindings(cst.CSTVisitor):
-    """Imports of ``logging`` and names bound from ``getLogger`` in a file."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.modules: Set[str] = set()
-        self.get_logger: Set[str] = set()
-        self.functions: Set[str] = set()
-        self.levels: Dict[str, int] = {}
-        self.names: Set[str] = set()
-        self.attributes: Set[str] = set()
-        self._scopes: List[str] = ["module"]
-
-    def visit_Import(self, node: cst.Import) -> None:
-        for alias in node.names:
-            dotted = _dotted(alias.name)
-            if dotted == "logging" or (dotted.startswith("logging.") and alias.asname is None):
-                # ``import logging.handlers`` binds ``logging`` too.
-                self.modules.add(_dotted(alias.asname.name) if alias.asname else "logging")
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if node.relative or node.module is None or _dotted(node.module) != "logging":
-            return
-        if isinstance(node.names, cst.ImportStar):
-            self.get_logger.add("getLogger")
-            self.functions.update(METHODS)
-            self.levels.update(LEVELS)
-            return
-        for alias in node.names:
-            imported = _dotted(alias.name)
-            local = _dotted(alias.asname.name) if alias.asname else imported
-            if imported == "getLogger":
-                self.get_logger.add(local)
-            elif imported in METHODS:
-                self.functions.add(local)
-            elif imported in LEVELS:
-                self.levels[local] = LEVELS[imported]
-
-    def is_get_logger(self, node: cst.BaseExpression) -> bool:
-        if not isinstance(node, cst.Call):
-            return False
-        func = node.func
-        if isinstance(func, cst.Name):
-            return func.value in self.get_logger
-        return (
-            isinstance(func, cst.Attribute)
-            and func.attr.value == "getLogger"
-            and _dotted(func.value) in self.modules
-        )
-
-    def _bind(self, target: cst.BaseExpression) -> None:
-        if isinstance(target, cst.Name):
-            self.names.add(target.value)
-            if self._scopes[-1] == "class":
-                self.attributes.add(target.value)
-        elif (
-            isinstance(target, cst.Attribute)
-            and isinstance(target.value, cst.Name)
-            and target.value.value in ("self", "cls")
-        ):
-            self.attributes.add(target.attr.value)
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._scopes.append("class")
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._scopes.pop()
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._scopes.append("function")
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._scopes.pop()
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        if self.is_get_logger(node.value):
-            for target in node.targets:
-                self._bind(target.target)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None and self.is_get_logger(node.value):
-            self._bind(node.target)
-
-
-def logger_bindings(context: FileContext) -> _LoggerBindings:
-    return file_facts(
-        context.cache,
-        "logger-bindings",
-        context.source,
-        context.module,
-        logger_bindings_from_ast,
-        _LoggerBindings,
+def logging_call_shape(node: ast.AST, source: str) -> bool:
+    """The shape of every logging rule's reports, on the ``ast``: a call of
+    a method, or a function, named as a logging method."""
+    func = node.func  # type: ignore[attr-defined]
+    kind = type(func)
+    return (kind is ast.Attribute and func.attr in METHODS) or (
+        kind is ast.Name and func.id in METHODS
     )
 
 
-def _ast_dotted(node: ast.AST) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return _ast_dotted(node.value) + "." + node.attr
-    return ""
-
-
-def logger_bindings_from_ast(tree: ast.Module) -> _LoggerBindings:
-    """What ``_LoggerBindings`` collects, read from the file's ``ast`` (built
-    by the pre-filter) instead of a libcst traversal. Only statements bind
-    loggers, so only statements are walked, in source order as libcst
-    visits them (an assignment counts only after the import it uses)."""
-    found = _LoggerBindings()
-
-    def is_get_logger(node: Optional[ast.AST]) -> bool:
-        if not isinstance(node, ast.Call):
-            return False
-        func = node.func
-        if isinstance(func, ast.Name):
-            return func.id in found.get_logger
-        return (
-            isinstance(func, ast.Attribute)
-            and func.attr == "getLogger"
-            and _ast_dotted(func.value) in found.modules
-        )
-
-    def bind(target: ast.AST, scope: str) -> None:
-        if isinstance(target, ast.Name):
-            found.names.add(target.id)
-            if scope == "class":
-                found.attributes.add(target.id)
-        elif (
-            isinstance(target, ast.Attribute)
-            and isinstance(target.value, ast.Name)
-            and target.value.id in ("self", "cls")
-        ):
-            found.attributes.add(target.attr)
-
-    def walk(statements: List[ast.stmt], scope: str) -> None:
-        for node in statements:
-            kind = type(node)
-            if kind is ast.Assign:
-                if is_get_logger(node.value):  # type: ignore[attr-defined]
-                    for target in node.targets:  # type: ignore[attr-defined]
-                        bind(target, scope)
-                continue
-            if kind is ast.AnnAssign:
-                if is_get_logger(node.value):  # type: ignore[attr-defined]
-                    bind(node.target, scope)  # type: ignore[attr-defined]
-                continue
-            if kind is ast.Import:
-                for alias in node.names:  # type: ignore[attr-defined]
-                    dotted = alias.name
-                    if dotted == "logging" or (
-                        dotted.startswith("logging.") and alias.asname is None
-                    ):
-                        found.modules.add(alias.asname or "logging")
-                continue
-            if kind is ast.ImportFrom:
-                _import_from(node)  # type: ignore[arg-type]
-                continue
-            inner = scope
-            if kind is ast.ClassDef:
-                inner = "class"
-            elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
-                inner = "function"
-            body = getattr(node, "body", None)
-            if isinstance(body, list):
-                walk(body, inner)
-            for part in getattr(node, "cases", ()):
-                walk(part.body, inner)
-            for part in getattr(node, "handlers", ()):
-                walk(part.body, inner)
-            for field in ("orelse", "finalbody"):
-                block = getattr(node, field, None)
-                if block:
-                    walk(block, inner)
-
-    def _import_from(node: ast.ImportFrom) -> None:
-        if node.level or node.module != "logging":
-            return
-        if any(alias.name == "*" for alias in node.names):
-            found.get_logger.add("getLogger")
-            found.functions.update(METHODS)
-            found.levels.update(LEVELS)
-            return
-        for alias in node.names:
-            local = alias.asname or alias.name
-            if alias.name == "getLogger":
-                found.get_logger.add(local)
-            elif alias.name in METHODS:
-                found.functions.add(local)
-            elif alias.name in LEVELS:
-                found.levels[local] = LEVELS[alias.name]
-
-    walk(tree.body, "module")
-    return found
+def is_get_logger(loggers: Loggers, node: cst.BaseExpression) -> bool:
+    """``node`` is a ``getLogger(...)`` call, as far as ``loggers`` knows."""
+    if not isinstance(node, cst.Call):
+        return False
+    func = node.func
+    if isinstance(func, cst.Name):
+        return func.value in loggers.get_logger
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == "getLogger"
+        and dotted(func.value) in loggers.modules
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -418,11 +231,13 @@ class LoggingRule(Rule):
 
     OPTIONS = LoggingOptions
 
+    SHAPE_NODES = (ast.Call,)
+    shape = staticmethod(logging_call_shape)
+
     def __init__(self, context: FileContext, options: object = None) -> None:
         super().__init__(context, options)
-        self.scopes = ScopeTracker(context.module, context.cache, context.source)
+        self.types = TypeInference.of(context)
         self.guards = _Guards()
-        self._bindings: Optional[_LoggerBindings] = None
         self._patterns = [
             re.compile(fnmatch.translate(pattern)) for pattern in self.options.logger_names
         ]
@@ -446,23 +261,17 @@ class LoggingRule(Rule):
             return
         self.report(node, replacement=replacement, safe=lazy.safe if safe is None else safe)
 
-    # -- scopes and guards --------------------------------------------------
+    # -- guards -----------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.scopes.visit_scope_header(node)
         self._functions.add(node.body)
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.scopes.visit_scope_header(node)
 
     def _enter(self, block: cst.CSTNode) -> None:
         if block in self._functions:
             self.guards.enter_function()
-        self.scopes.enter_block(block)
         self.guards.enter_block(block)
 
     def _leave(self, block: cst.CSTNode) -> None:
         self.guards.leave_block(block)
-        self.scopes.leave_block(block)
         if block in self._functions:
             self._functions.discard(block)
             self.guards.leave_function()
@@ -485,36 +294,6 @@ class LoggingRule(Rule):
     def leave_If(self, original_node: cst.If) -> None:
         self.guards.leave_If(original_node)
 
-    def visit_Lambda(self, node: cst.Lambda) -> None:
-        self.scopes.enter(node)
-
-    def leave_Lambda(self, original_node: cst.Lambda) -> None:
-        self.scopes.leave(original_node)
-
-    def visit_ListComp(self, node: cst.ListComp) -> None:
-        self.scopes.enter(node)
-
-    def leave_ListComp(self, original_node: cst.ListComp) -> None:
-        self.scopes.leave(original_node)
-
-    def visit_SetComp(self, node: cst.SetComp) -> None:
-        self.scopes.enter(node)
-
-    def leave_SetComp(self, original_node: cst.SetComp) -> None:
-        self.scopes.leave(original_node)
-
-    def visit_DictComp(self, node: cst.DictComp) -> None:
-        self.scopes.enter(node)
-
-    def leave_DictComp(self, original_node: cst.DictComp) -> None:
-        self.scopes.leave(original_node)
-
-    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
-        self.scopes.enter(node)
-
-    def leave_GeneratorExp(self, original_node: cst.GeneratorExp) -> None:
-        self.scopes.leave(original_node)
-
     # -- logging calls ------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
         found = self.match(node)
@@ -522,10 +301,8 @@ class LoggingRule(Rule):
             self.check(found)
 
     @property
-    def bindings(self) -> _LoggerBindings:
-        if self._bindings is None:
-            self._bindings = logger_bindings(self.context)
-        return self._bindings
+    def bindings(self) -> Loggers:
+        return self.context.facts.loggers
 
     def is_logger(self, node: cst.BaseExpression) -> bool:
         bindings = self.bindings
@@ -535,7 +312,7 @@ class LoggingRule(Rule):
                 return True
         elif isinstance(node, cst.Attribute):
             name = node.attr.value
-            if _dotted(node) in bindings.modules:
+            if dotted(node) in bindings.modules:
                 return True
             if (
                 isinstance(node.value, cst.Name)
@@ -544,7 +321,7 @@ class LoggingRule(Rule):
             ):
                 return True
         elif isinstance(node, cst.Call):
-            return bindings.is_get_logger(node)
+            return is_get_logger(bindings, node)
         else:
             return False
         return any(pattern.match(name) for pattern in self._patterns)
@@ -577,12 +354,12 @@ class LoggingRule(Rule):
             return int(value.value, 0)
         if isinstance(value, cst.Name):
             return self.bindings.levels.get(value.value)
-        if isinstance(value, cst.Attribute) and _dotted(value.value) in self.bindings.modules:
+        if isinstance(value, cst.Attribute) and dotted(value.value) in self.bindings.modules:
             return LEVELS.get(value.attr.value)
         return None
 
     def infer(self, node: cst.BaseExpression) -> Optional[FrozenSet[str]]:
-        return self.scopes.infer(node)
+        return self.types.infer(node)
 
 
 def _message_index(args: Sequence[cst.Arg], position: int) -> Optional[int]:

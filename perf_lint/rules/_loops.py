@@ -11,33 +11,23 @@ can be observed; ``site_safety`` computes it from the code around the loop.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import re
-from typing import ClassVar, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Union
+from typing import ClassVar, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
 from perf_lint import traversal
 from perf_lint.context import FileContext
 from perf_lint.rule import Fix, Rule
-from perf_lint.rules._types import ScopeTracker, target_names
+from perf_lint.scopes import Scope, ScopeNames, target_names
 
-Scope = Union[cst.Module, cst.ClassDef, cst.FunctionDef]
-Statement = Union[cst.SimpleStatementLine, cst.BaseCompoundStatement]
 Level = Union[cst.For, cst.If]
 
-#: Names whose use lets code see a frame's local variables, so that no local
-#: variable may change: ``locals()``, ``vars()``, ``dir()``, ``eval``...
-_INTROSPECTION = frozenset(
-    {"locals", "vars", "dir", "eval", "exec", "globals", "breakpoint", "_getframe", "currentframe"}
-)
 #: Names a comprehension body cannot use as the loop body did (before
 #: Python 3.12, zero-argument ``super()`` fails inside a comprehension).
 _FRAME_BOUND = frozenset({"super", "__class__"})
-# Tested by exact class (no libcst class derives from these).
-_NESTED_SCOPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
-_COMPREHENSIONS = frozenset({cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp})
-_BLOCKS = (cst.Module, cst.IndentedBlock, cst.SimpleStatementLine, cst.SimpleStatementSuite)
 # Pre-filter patterns of the loop rules. A letter that can end a number
 # literal may come right before a keyword (``[1jfor x in y]`` is ``1j for``).
 FOR = r"(?<![g-ik-zG-IK-Z_])for(?!\w)"
@@ -48,6 +38,50 @@ SETITEM = r"\](?:[\s\\)]|#[^\n]*\n)*=(?!=)"
 
 #: ruff's default "dummy variable" pattern: ``_``, ``__``, ``_unused``.
 DUMMY = re.compile(r"^(_+|(_+[a-zA-Z0-9_]*[a-zA-Z0-9]+?))$")
+
+
+# -- the shape of a filling loop, on the ast (the pre-filter) ----------------------
+
+#: The ``ast`` nodes a loop rule reports at.
+LOOP_NODES = (ast.For, ast.AsyncFor)
+
+
+def _innermost(node: ast.AST) -> Optional[ast.AST]:
+    """The statement at the bottom of ``for``/``if`` levels holding one
+    statement each and no ``else`` (``match_filling``'s descent)."""
+    while isinstance(node, (ast.For, ast.AsyncFor, ast.If)):
+        if node.orelse or len(node.body) != 1:
+            return None
+        node = node.body[0]
+    return node
+
+
+def _method_called(node: ast.AST) -> Optional[str]:
+    inner = _innermost(node)
+    if type(inner) is ast.Expr:
+        call = inner.value  # type: ignore[attr-defined]
+        if type(call) is ast.Call and type(call.func) is ast.Attribute:
+            return call.func.attr  # type: ignore[no-any-return]
+    return None
+
+
+def appends(node: ast.AST, source: str) -> bool:
+    """The shape of PRF401 and PRF402: the innermost body calls ``append``."""
+    return _method_called(node) == "append"
+
+
+def adds(node: ast.AST, source: str) -> bool:
+    """The shape of PRF404: the innermost body calls ``add``."""
+    return _method_called(node) == "add"
+
+
+def stores_items(node: ast.AST, source: str) -> bool:
+    """The shape of PRF403: the innermost body is ``x[k] = v``."""
+    inner = _innermost(node)
+    if type(inner) is not ast.Assign:
+        return False
+    targets = inner.targets  # type: ignore[attr-defined]
+    return len(targets) == 1 and type(targets[0]) is ast.Subscript
 
 
 # -- the shape of a filling loop ---------------------------------------------------
@@ -176,228 +210,6 @@ def is_empty(value: cst.BaseExpression, kind: str, builtin: bool) -> bool:
     )
 
 
-# -- names in a scope ----------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class Occurrence:
-    """One use of a variable name. ``role`` is ``load`` (also ``del`` and
-    augmented assignment), ``store`` or ``nested`` (any use inside a nested
-    function, class, lambda or generator expression)."""
-
-    name: str
-    node: cst.Name
-    role: str
-
-
-class ScopeNames:
-    """Every use of every variable name in one scope's body, with the
-    parent of each node, so that the code around a use can be examined."""
-
-    def __init__(self, scope: Scope) -> None:
-        self.scope = scope
-        self.parents: Dict[cst.CSTNode, cst.CSTNode] = {}
-        self.uses: Dict[str, List[Occurrence]] = {}
-        self.declared: Set[str] = set()
-        self.introspective = False
-        if isinstance(scope, cst.Module):
-            for statement in scope.body:
-                self.parents[statement] = scope
-                self._walk(statement, "load", False, frozenset())
-        else:
-            self.parents[scope.body] = scope
-            self._walk(scope.body, "load", False, frozenset())
-
-    def _add(self, node: cst.Name, role: str, nested: bool, bound: FrozenSet[str]) -> None:
-        if node.value in bound:
-            return
-        if node.value in _INTROSPECTION:
-            self.introspective = True
-        occurrence = Occurrence(node.value, node, "nested" if nested else role)
-        self.uses.setdefault(node.value, []).append(occurrence)
-
-    def _child(
-        self,
-        parent: cst.CSTNode,
-        child: cst.CSTNode,
-        role: str,
-        nested: bool,
-        bound: FrozenSet[str],
-    ) -> None:
-        self.parents[child] = parent
-        self._walk(child, role, nested, bound)
-
-    def _walk(self, node: cst.CSTNode, role: str, nested: bool, bound: FrozenSet[str]) -> None:
-        kind = type(node)  # exact classes: none of these has a subclass
-        if kind is cst.Name:
-            if role != "skip":
-                self._add(node, role, nested, bound)  # type: ignore[arg-type]
-            return
-        if (kind is cst.Global or kind is cst.Nonlocal) and not nested:
-            self.declared.update(item.name.value for item in node.names)  # type: ignore[attr-defined]
-            return
-        if kind in _NESTED_SCOPES:
-            nested = True
-        if kind in _COMPREHENSIONS:
-            self._comprehension(node, nested, bound)
-            return
-        for child in traversal.children(node):
-            self._child(node, child, _child_role(node, child, role), nested, bound)
-
-    def _comprehension(self, node: cst.CSTNode, nested: bool, bound: FrozenSet[str]) -> None:
-        """A comprehension's first iterable runs in this scope; the rest sees
-        the comprehension's own variables, and runs later for a generator."""
-        names: Set[str] = set()
-        comp: Optional[cst.CompFor] = node.for_in  # type: ignore[attr-defined]
-        while comp is not None:
-            names.update(target_names(comp.target))
-            comp = comp.inner_for_in
-        first = node.for_in.iter  # type: ignore[attr-defined]
-        inner = bound | names
-        lazy = nested or isinstance(node, cst.GeneratorExp)
-        for child in traversal.children(node):
-            if child is node.for_in:  # type: ignore[attr-defined]
-                self._comp_for(node, child, first, nested, lazy, bound, inner)
-            else:
-                self._child(node, child, "load", lazy, inner)
-
-    def _comp_for(
-        self,
-        parent: cst.CSTNode,
-        comp: cst.CompFor,
-        first: cst.CSTNode,
-        nested: bool,
-        lazy: bool,
-        outer: FrozenSet[str],
-        inner: FrozenSet[str],
-    ) -> None:
-        self.parents[comp] = parent
-        for child in traversal.children(comp):
-            if child is first:
-                self._child(comp, child, "load", nested, outer)
-            elif isinstance(child, cst.CompFor):
-                self._comp_for(comp, child, first, nested, lazy, outer, inner)
-            else:
-                self._child(comp, child, "load", lazy, inner)
-
-    # -- questions --------------------------------------------------------------
-    def inside(self, node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:
-        while node is not None:
-            if node is ancestor:
-                return True
-            node = self.parents.get(node)  # type: ignore[assignment]
-        return False
-
-    def ancestors(self, node: cst.CSTNode) -> Iterator[Tuple[cst.CSTNode, cst.CSTNode]]:
-        """(child, parent) pairs from ``node`` up to the scope."""
-        parent = self.parents.get(node)
-        while parent is not None:
-            yield node, parent
-            node, parent = parent, self.parents.get(parent)
-
-    def read_elsewhere(self, name: str, loop: cst.For) -> bool:
-        """Whether a use of ``name`` outside ``loop`` may read the value the
-        loop bound: any use in a nested scope, or a read that is not
-        preceded by a rebinding that the loop cannot come between."""
-        for use in self.uses.get(name, ()):
-            if use.role == "nested":
-                return True
-            if use.role == "store" or self.inside(use.node, loop):
-                continue
-            if not self._shielded(use.node, name, loop):
-                return True
-        return False
-
-    def _shielded(self, node: cst.CSTNode, name: str, loop: cst.For) -> bool:
-        for child, parent in self.ancestors(node):
-            if parent is loop:
-                return False
-            if (
-                isinstance(parent, cst.For)
-                and child is parent.body
-                and name in set(target_names(parent.target))
-                and not self.inside(loop, parent)
-            ):
-                return True
-            if isinstance(parent, _BLOCKS):
-                body = list(parent.body)
-                index = next((i for i, s in enumerate(body) if s is child), 0)
-                for before in range(index - 1, -1, -1):
-                    if _binds(body[before], name):
-                        between = body[before + 1 : index + 1]
-                        return not any(self.inside(loop, s) for s in between)
-        return False
-
-    def guarded(self, node: cst.CSTNode) -> bool:
-        """Inside a ``try`` or ``with`` of this scope, whose handlers or
-        ``__exit__`` see what the scope's variables held when it raised."""
-        return any(
-            isinstance(parent, (cst.Try, cst.TryStar, cst.With))
-            for _, parent in self.ancestors(node)
-        )
-
-
-#: Node class -> the field whose names have their own role, and that role.
-#: (Checked by exact class: no libcst class derives from these.)
-_CHILD_ROLES: Dict[type, Tuple[str, str]] = {
-    cst.AssignTarget: ("target", "store"),
-    cst.For: ("target", "store"),
-    cst.CompFor: ("target", "store"),
-    cst.AnnAssign: ("target", "store"),
-    cst.NamedExpr: ("target", "store"),
-    cst.AsName: ("name", "store"),
-    cst.FunctionDef: ("name", "store"),
-    cst.ClassDef: ("name", "store"),
-    cst.MatchAs: ("name", "store"),
-    cst.MatchStar: ("name", "store"),
-    cst.Attribute: ("attr", "skip"),
-    cst.Arg: ("keyword", "skip"),
-    cst.ImportFrom: ("module", "skip"),
-    cst.MatchKeywordElement: ("key", "skip"),
-}
-#: Node classes whose children keep the role of the node (target lists).
-_ROLE_KEEPING = frozenset({cst.Tuple, cst.List, cst.StarredElement, cst.Element})
-
-
-def _child_role(node: cst.CSTNode, child: cst.CSTNode, role: str) -> str:
-    """The role of names in ``child``: targets are stores (through tuples,
-    lists and starred elements), the rest loads; attribute names, keyword
-    names and module paths are no variables at all (``skip``)."""
-    kind = type(node)
-    if kind in _ROLE_KEEPING:
-        return role
-    special = _CHILD_ROLES.get(kind)
-    if special is not None and child is getattr(node, special[0]):
-        return special[1]
-    if kind is cst.ImportAlias and child is node.name:  # type: ignore[attr-defined]
-        return "store" if node.asname is None and type(child) is cst.Name else "skip"  # type: ignore[attr-defined]
-    if role == "skip":
-        return "skip"
-    return "load"
-
-
-def _binds(statement: cst.CSTNode, name: str) -> bool:
-    """``statement`` always binds ``name`` when it completes."""
-    if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-        return statement.name.value == name
-    smalls: Sequence[cst.CSTNode]
-    if isinstance(statement, cst.SimpleStatementLine):
-        smalls = statement.body
-    else:
-        smalls = [statement]
-    for small in smalls:
-        if isinstance(small, cst.Assign):
-            if any(name in set(target_names(t.target)) for t in small.targets):
-                return True
-        elif (
-            isinstance(small, cst.AnnAssign)
-            and small.value is not None
-            and name in set(target_names(small.target))
-        ):
-            return True
-    return False
-
-
 # -- where a loop is -----------------------------------------------------------------
 
 
@@ -442,10 +254,8 @@ class LoopFacts:
 
     def __init__(self, context: FileContext) -> None:
         self.context = context
-        self.tracker = ScopeTracker(context.module, context.cache, context.source)
         self.sites: Dict[cst.For, Site] = {}
         _collect_sites(context.module.body, context.module, self.sites)
-        self._names: Dict[int, ScopeNames] = {}
         #: Nested ``for`` levels of a filling loop: part of that loop's
         #: comprehension, never reported on their own.
         self.inner: Set[cst.CSTNode] = set()
@@ -462,12 +272,10 @@ class LoopFacts:
         return context.cache[key]  # type: ignore[no-any-return]
 
     def names(self, scope: Scope) -> ScopeNames:
-        if id(scope) not in self._names:
-            self._names[id(scope)] = ScopeNames(scope)
-        return self._names[id(scope)]
+        return self.context.scopes.names(scope)
 
     def builtin(self, name: str) -> bool:
-        return self.tracker.is_builtin(name)
+        return self.context.facts.is_builtin(name)
 
 
 # -- safety -----------------------------------------------------------------------------

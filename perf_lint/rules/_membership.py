@@ -3,13 +3,14 @@ container, rewritten to a set literal."""
 
 from __future__ import annotations
 
+import ast
 from typing import ClassVar, Optional, Union
 
 import libcst as cst
 
 from perf_lint.context import FileContext
 from perf_lint.rule import Fix, Rule
-from perf_lint.rules._types import ScopeTracker, is_hashable_constant, is_unhashable_display
+from perf_lint.rules._types import TypeInference, is_hashable_constant, is_unhashable_display
 
 # ``in`` not preceded by an identifier letter, then blanks, backslashes or
 # comments, then the opening bracket of a list or a parenthesised literal.
@@ -27,56 +28,7 @@ class LiteralMembership(Rule):
 
     def __init__(self, context: FileContext, options: object = None) -> None:
         super().__init__(context, options)
-        self.scopes = ScopeTracker(context.module, context.cache, context.source)
-
-    # -- scopes --------------------------------------------------------------
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.scopes.visit_scope_header(node)
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.scopes.visit_scope_header(node)
-
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        self.scopes.enter_block(node)
-
-    def leave_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        self.scopes.leave_block(node)
-
-    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
-        self.scopes.enter_block(node)
-
-    def leave_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
-        self.scopes.leave_block(node)
-
-    def visit_Lambda(self, node: cst.Lambda) -> None:
-        self.scopes.enter(node)
-
-    def leave_Lambda(self, node: cst.Lambda) -> None:
-        self.scopes.leave(node)
-
-    def visit_ListComp(self, node: cst.ListComp) -> None:
-        self.scopes.enter(node)
-
-    def leave_ListComp(self, node: cst.ListComp) -> None:
-        self.scopes.leave(node)
-
-    def visit_SetComp(self, node: cst.SetComp) -> None:
-        self.scopes.enter(node)
-
-    def leave_SetComp(self, node: cst.SetComp) -> None:
-        self.scopes.leave(node)
-
-    def visit_DictComp(self, node: cst.DictComp) -> None:
-        self.scopes.enter(node)
-
-    def leave_DictComp(self, node: cst.DictComp) -> None:
-        self.scopes.leave(node)
-
-    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
-        self.scopes.enter(node)
-
-    def leave_GeneratorExp(self, node: cst.GeneratorExp) -> None:
-        self.scopes.leave(node)
+        self.types = TypeInference.of(context)
 
     # -- detection -------------------------------------------------------------
     def visit_Comparison(self, node: cst.Comparison) -> None:
@@ -112,9 +64,21 @@ class LiteralMembership(Rule):
                 isinstance(element, cst.Element) and is_hashable_constant(element.value)
                 for element in elements
             )
-            and self.scopes.infer(left) is not None
+            and self.types.infer(left) is not None
         )
         self.report(container, replacement=replacement, safe=safe)
+
+
+def tests_membership_in(node: ast.Compare, container: type) -> bool:
+    """The shape of ``visit_Comparison``'s reports, on the ``ast``: an ``in``
+    or ``not in`` against a non-empty display of ``container`` (``ast.List``
+    or ``ast.Tuple``)."""
+    return any(
+        (type(operator) is ast.In or type(operator) is ast.NotIn)
+        and type(right) is container
+        and bool(right.elts)  # type: ignore[attr-defined]
+        for operator, right in zip(node.ops, node.comparators)
+    )
 
 
 def as_set(container: Union[cst.List, cst.Tuple]) -> Optional[cst.Set]:

@@ -11,7 +11,7 @@ import itertools
 import re
 from typing import Dict, FrozenSet, Iterable, List, Set, Tuple, Union
 
-from perf_lint.rules import _shapes
+from perf_lint import syntax
 
 #: Line separators that ``str.splitlines`` honours but Python does not (radon
 #: splits on them); replaced by spaces before radon sees the text.
@@ -347,7 +347,7 @@ def _bound_names(statement: ast.stmt) -> Tuple[Set[str], bool]:
             other = True
         elif isinstance(node, ast.ExceptHandler) and node.name:
             bound.add(node.name)
-        pending.extend(_shapes.children(node))
+        pending.extend(syntax.children(node))
     return bound, bool(bound) and not other
 
 
@@ -416,7 +416,7 @@ def _region(nodes: List[ast.AST]) -> Tuple[Set[str], Set[str], Set[str]]:
         elif kind in _COMPREHENSIONS:
             generators = node.generators  # type: ignore[attr-defined]
             targets = _region([generator.target for generator in generators])[1]
-            loads |= _region(_shapes.children(node))[0] - targets
+            loads |= _region(syntax.children(node))[0] - targets
         else:
             if kind is ast.Import or kind is ast.ImportFrom:
                 bound.update((a.asname or a.name).split(".")[0] for a in node.names)  # type: ignore[attr-defined]
@@ -425,7 +425,7 @@ def _region(nodes: List[ast.AST]) -> Tuple[Set[str], Set[str], Set[str]]:
                     bound.add(node.name)  # type: ignore[attr-defined]
             elif kind is ast.Global:
                 declared.update(node.names)  # type: ignore[attr-defined]
-            pending.extend(_shapes.children(node))
+            pending.extend(syntax.children(node))
     return loads, bound, declared
 
 
@@ -444,8 +444,7 @@ def _span(statement: ast.stmt) -> Tuple[int, int]:
 def _is_main_guard(statement: ast.stmt) -> bool:
     """``if __name__ == "__main__":`` (any ``if`` testing ``__name__``)."""
     return isinstance(statement, ast.If) and any(
-        isinstance(node, ast.Name) and node.id == "__name__"
-        for node in _shapes.walk(statement.test)
+        isinstance(node, ast.Name) and node.id == "__name__" for node in syntax.walk(statement.test)
     )
 
 

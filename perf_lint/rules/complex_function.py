@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-from typing import List
+from typing import List, Optional
 
 from perf_lint.rule import Invalid, Rule, SourceReport, Valid
-from perf_lint.rules._shapes import parse
 from perf_lint.rules._size import (
     decision_bound,
     definitions,
@@ -64,6 +63,7 @@ class ComplexFunction(Rule):
 
     CODE = "PRF202"
     NAME = "complex-function"
+    SUMMARY = "none; radon cyclomatic complexity and rank, at the function's name"
     MESSAGE = "`{name}` is too complex ({complexity} > {limit}, rank {rank})"
     OPTIONS = ComplexFunctionOptions
     PATTERN = r"\bdef\b"
@@ -78,13 +78,14 @@ class ComplexFunction(Rule):
         return decision_bound(source, options.max_complexity)
 
     @classmethod
-    def check_source(cls, source: str, options: ComplexFunctionOptions) -> List[SourceReport]:
+    def check_source(
+        cls, source: str, tree: Optional[ast.Module], options: ComplexFunctionOptions
+    ) -> List[SourceReport]:
+        if tree is None:
+            return []
         # Scores come from `ast` and radon; a function is scored only when
         # its own text holds enough decision keywords to exceed the limit.
         limit = options.max_complexity
-        tree = parse(source)
-        if tree is None:
-            return []
         found = []
         for node in definitions(tree, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if not decision_bound(statement_text(source, node), limit):  # type: ignore[arg-type]

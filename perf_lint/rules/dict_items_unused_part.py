@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 from typing import Optional, Union
 
 import libcst as cst
 
+from perf_lint import syntax
 from perf_lint.rule import Fix, Invalid, Rule, Valid
-from perf_lint.rules import _shapes
-from perf_lint.rules._loops import DUMMY, FOR, LoopFacts, ScopeNames, comments_outside, uses_inside
+from perf_lint.rules._loops import DUMMY, FOR, LOOP_NODES, LoopFacts, comments_outside, uses_inside
+from perf_lint.scopes import ScopeNames
 
 Loop = Union[cst.For, cst.CompFor]
 
@@ -53,11 +55,13 @@ class DictItemsUnusedPart(Rule):
 
     CODE = "PRF406"
     NAME = "dict-items-unused-part"
+    SUMMARY = "`for k, _ in d.items()` → `for k in d` (`.values()` for values), unsafe"
     MESSAGE = "Unused {part} of `.items()`; iterate over {suggestion}"
     FIX_MESSAGE = "Iterate over {suggestion}"
     FIX = Fix.UNSAFE
     PATTERN = (FOR, r"items(?<!\witems)\b")
-    SHAPE = _shapes.ITEMS_LOOP
+    SHAPE_NODES = (*LOOP_NODES, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+    SCOPE_WIDE = True
     VALID = (
         Valid("for k, v in d.items():\n    print(k, v)\n"),
         Valid("for _, _ in d.items():\n    pass\n"),
@@ -74,6 +78,19 @@ class DictItemsUnusedPart(Rule):
             unsafe_fixed="[v for v in d.values()]\n",
         ),
     )
+
+    @staticmethod
+    def shape(node: ast.AST, source: str) -> bool:
+        """``for a, b in x.items()`` (a loop, or a comprehension's ``for``
+        with the whole comprehension as the scope) in which the rule may find
+        ``a`` or ``b`` unused: it reports only a name that occurs at most
+        once there, and libcst's count of a name (it counts definitions,
+        parameters and ``except`` names too) is never below ``ast``'s.
+        Names are counted only in ASCII text: ``ast`` spells identifiers
+        NFKC-normalised, libcst as written."""
+        if type(node) in LOOP_NODES:
+            return _items_loop(node, node, source)
+        return any(_items_loop(loop, node, source) for loop in node.generators)  # type: ignore[attr-defined]
 
     def visit_For(self, node: cst.For) -> None:
         self._check(node, node, statement=True)
@@ -153,3 +170,26 @@ class DictItemsUnusedPart(Rule):
         if names is None:
             return isinstance(scope, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp))
         return len(names.uses.get(name, ())) == 1 and not names.introspective
+
+
+def _items_loop(loop: ast.AST, scope: ast.AST, source: str) -> bool:
+    target, call = loop.target, loop.iter  # type: ignore[attr-defined]
+    if not (
+        type(target) in (ast.Tuple, ast.List)
+        and len(target.elts) == 2
+        and all(type(element) is ast.Name for element in target.elts)
+        and type(call) is ast.Call
+        and not call.args
+        and not call.keywords
+        and type(call.func) is ast.Attribute
+        and call.func.attr == "items"
+    ):
+        return False
+    if not source.isascii():
+        return True
+    first, second = (element.id for element in target.elts)
+    counts = {first: 0, second: 0}
+    for node in syntax.walk(scope):
+        if type(node) is ast.Name and node.id in counts:
+            counts[node.id] += 1
+    return min(counts.values()) <= 1

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 
 from perf_lint.rule import Invalid, Valid
-from perf_lint.rules import _shapes
-from perf_lint.rules._membership import _IN_THEN, LiteralMembership
+from perf_lint.rules._membership import _IN_THEN, LiteralMembership, tests_membership_in
 
 
 class ListLiteralMembership(LiteralMembership):
@@ -59,10 +60,11 @@ class ListLiteralMembership(LiteralMembership):
 
     CODE = "PRF101"
     NAME = "list-literal-membership"
+    SUMMARY = "`x in [1, 2]` → `x in {1, 2}`, safe where proven"
     MESSAGE = "Membership test against a list literal; use a set literal"
     CONTAINER = cst.List
     PATTERN = _IN_THEN + r"[\[(]"
-    SHAPE = _shapes.LIST_MEMBERSHIP
+    SHAPE_NODES = (ast.Compare,)
     VALID = (
         Valid("x in {1, 2}\n"),
         Valid("x in items\n"),
@@ -80,3 +82,7 @@ class ListLiteralMembership(LiteralMembership):
         Invalid("len(x) not in [1, 2]\n", fixed="len(x) not in {1, 2}\n"),
         Invalid("x in [a, b]\n", unsafe_fixed="x in {a, b}\n"),
     )
+
+    @staticmethod
+    def shape(node: ast.AST, source: str) -> bool:
+        return tests_membership_in(node, ast.List)  # type: ignore[arg-type]

@@ -7,7 +7,6 @@ from typing import List, Optional
 import libcst as cst
 
 from perf_lint.rule import Fix, Invalid, Valid
-from perf_lint.rules import _shapes
 from perf_lint.rules._logging import (
     Lazy,
     LoggingCall,
@@ -77,7 +76,7 @@ def _unwrap_str(rule: LoggingRule, node: cst.BaseExpression) -> cst.BaseExpressi
         and len(node.args) == 1
         and node.args[0].keyword is None
         and not node.args[0].star
-        and rule.scopes.is_builtin("str")
+        and rule.context.facts.is_builtin("str")
     ):
         return node.args[0].value
     return node
@@ -118,11 +117,11 @@ class LoggingConcat(LoggingRule):
 
     CODE = "PRF304"
     NAME = "logging-concat"
+    SUMMARY = '`"a " + x` as a logging message → `"a %s", x`, unsafe'
     MESSAGE = "Logging message is built with `+`; pass the values as arguments"
     FIX_MESSAGE = "Convert to %-style lazy arguments"
     FIX = Fix.UNSAFE
     PATTERN = prefilter(r"\+")
-    SHAPE = _shapes.LOGGING_CALL
     VALID = (
         Valid('logger.info("%s", x)\n'),
         Valid('logger.info("a" + "b")\n'),

@@ -9,7 +9,6 @@ import libcst as cst
 
 from perf_lint import traversal
 from perf_lint.rule import Fix, Invalid, Valid
-from perf_lint.rules import _shapes
 from perf_lint.rules._logging import (
     DEFAULT_LOGGER_NAMES,
     LEVELS,
@@ -78,7 +77,7 @@ class _Calls(cst.CSTVisitor):
         cheap = (
             isinstance(func, cst.Name)
             and func.value in CHEAP_BUILTINS
-            and self.rule.scopes.is_builtin(func.value)
+            and self.rule.context.facts.is_builtin(func.value)
         )
         if not cheap and self.found is None:
             self.found = node
@@ -122,6 +121,9 @@ class LoggingExpensiveArgument(LoggingRule):
 
     CODE = "PRF305"
     NAME = "logging-expensive-argument"
+    SUMMARY = (
+        "a call in the arguments of a `debug` logging call; none (guard it with `isEnabledFor`)"
+    )
     MESSAGE = (
         "Argument of a `{method}` logging call is computed even when the level is "
         "disabled; guard the call with `isEnabledFor`"
@@ -129,7 +131,6 @@ class LoggingExpensiveArgument(LoggingRule):
     FIX = Fix.NONE
     OPTIONS = ExpensiveArgumentOptions
     PATTERN = prefilter()
-    SHAPE = _shapes.LOGGING_CALL
     VALID = (
         Valid('logger.debug("%s", len(x))\n'),
         Valid('logger.info("%s", compute())\n'),

@@ -9,7 +9,6 @@ from typing import List, Optional
 import libcst as cst
 
 from perf_lint.rule import Fix, Invalid, Valid
-from perf_lint.rules import _shapes
 from perf_lint.rules._format_spec import proven, translate
 from perf_lint.rules._logging import (
     Lazy,
@@ -218,6 +217,7 @@ class LoggingFstring(LoggingRule):
 
     CODE = "PRF301"
     NAME = "logging-fstring"
+    SUMMARY = '`logger.info(f"{x!r}")` → `logger.info("%r", x)`, safe where proven'
     MESSAGE = "Logging message is an f-string; pass the values as arguments"
     FIX_MESSAGE = "Convert to %-style lazy arguments"
     FIX = Fix.SAFE_WHEN_PROVEN
@@ -226,7 +226,6 @@ class LoggingFstring(LoggingRule):
     PATTERN = prefilter(
         r"""['"](?:(?<=[fF]['"])(?<!\w[fF]['"])|(?<=[fFrR][fFrR]['"])(?<!\w[fFrR][fFrR]['"]))"""
     )
-    SHAPE = _shapes.LOGGING_CALL
     VALID = (
         Valid('logger.info("%s", x)\n'),
         Valid('import logging\nif logger.isEnabledFor(logging.DEBUG):\n    logger.debug(f"{x}")\n'),

@@ -7,7 +7,6 @@ from typing import List, Optional
 import libcst as cst
 
 from perf_lint.rule import Fix, Invalid, Valid
-from perf_lint.rules import _shapes
 from perf_lint.rules._logging import Lazy, LoggingCall, LoggingRule, prefilter
 
 #: Types a single right operand may have for ``msg % x`` to format exactly
@@ -94,11 +93,11 @@ class LoggingPercentFormat(LoggingRule):
 
     CODE = "PRF303"
     NAME = "logging-percent-format"
+    SUMMARY = '`"%s" % x` as a logging message → `"%s", x`, safe where proven'
     MESSAGE = "Logging message is formatted with `%`; pass the values as arguments"
     FIX_MESSAGE = "Pass the values as lazy arguments"
     FIX = Fix.SAFE_WHEN_PROVEN
     PATTERN = prefilter("%")
-    SHAPE = _shapes.LOGGING_CALL
     VALID = (
         Valid('logger.info("%s", x)\n'),
         Valid("logger.info(n % 2)\n"),

@@ -8,7 +8,6 @@ from typing import Dict, List, Optional
 import libcst as cst
 
 from perf_lint.rule import Fix, Invalid, Valid
-from perf_lint.rules import _shapes
 from perf_lint.rules._format_spec import proven, translate
 from perf_lint.rules._logging import (
     Lazy,
@@ -151,11 +150,11 @@ class LoggingStrFormat(LoggingRule):
 
     CODE = "PRF302"
     NAME = "logging-str-format"
+    SUMMARY = '`"{}".format(x)` as a logging message → `"%s", x`, safe where proven'
     MESSAGE = "Logging message uses `str.format`; pass the values as arguments"
     FIX_MESSAGE = "Convert to %-style lazy arguments"
     FIX = Fix.SAFE_WHEN_PROVEN
     PATTERN = prefilter(r"format(?<!\wformat)(?!\w)")
-    SHAPE = _shapes.LOGGING_CALL
     VALID = (
         Valid('logger.info("%s", x)\n'),
         Valid("logger.info(template.format(x))\n"),

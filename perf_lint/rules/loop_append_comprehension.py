@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from perf_lint.rule import Invalid, Valid
-from perf_lint.rules import _shapes
-from perf_lint.rules._loops import FOR, FreshContainerLoop
+from perf_lint.rules._loops import FOR, LOOP_NODES, FreshContainerLoop, appends
 
 
 class LoopAppendComprehension(FreshContainerLoop):
@@ -73,12 +72,18 @@ class LoopAppendComprehension(FreshContainerLoop):
 
     CODE = "PRF401"
     NAME = "loop-append-comprehension"
+    SUMMARY = (
+        "`r = []` + loop that only appends → list comprehension; safe where nothing can "
+        "see the difference (never in class bodies)"
+    )
     MESSAGE = "Loop only appends to `{name}`; use a list comprehension"
     FIX_MESSAGE = "Replace the loop by a list comprehension"
     KIND = "list"
     METHOD = "append"
     PATTERN = (FOR, r"append")
-    SHAPE = _shapes.APPEND_LOOP
+    SHAPE_NODES = LOOP_NODES
+    SCOPE_WIDE = True
+    shape = staticmethod(appends)
     VALID = (
         Valid("def f(xs):\n    r = [0]\n    for x in xs:\n        r.append(x)\n    return r\n"),
         Valid("def f(xs):\n    r = []\n    for x in xs:\n        r.append(r)\n    return r\n"),

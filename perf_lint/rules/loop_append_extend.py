@@ -5,10 +5,11 @@ from __future__ import annotations
 import libcst as cst
 
 from perf_lint.rule import Fix, Invalid, Rule, Valid
-from perf_lint.rules import _shapes
 from perf_lint.rules._loops import (
     FOR,
+    LOOP_NODES,
     LoopFacts,
+    appends,
     bound_to_list,
     comp_for,
     init_value,
@@ -64,11 +65,14 @@ class LoopAppendExtend(Rule):
 
     CODE = "PRF402"
     NAME = "loop-append-extend"
+    SUMMARY = "loop that only appends to an existing list → `r.extend(...)`, unsafe"
     MESSAGE = "Loop only appends to `{name}`; use `{name}.extend(...)`"
     FIX_MESSAGE = "Replace the loop by `{name}.extend(...)`"
     FIX = Fix.UNSAFE
     PATTERN = (FOR, r"append")
-    SHAPE = _shapes.APPEND_LOOP
+    SHAPE_NODES = LOOP_NODES
+    SCOPE_WIDE = True
+    shape = staticmethod(appends)
     VALID = (
         Valid("def f(xs):\n    r = []\n    for x in xs:\n        r.append(x)\n    return r\n"),
         Valid("def f(xs, r):\n    for x in xs:\n        r.append(x)\n"),

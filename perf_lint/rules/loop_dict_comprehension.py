@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from perf_lint.rule import Invalid, Valid
-from perf_lint.rules import _shapes
-from perf_lint.rules._loops import FOR, SETITEM, FreshContainerLoop
+from perf_lint.rules._loops import FOR, LOOP_NODES, SETITEM, FreshContainerLoop, stores_items
 
 
 class LoopDictComprehension(FreshContainerLoop):
@@ -46,12 +45,15 @@ class LoopDictComprehension(FreshContainerLoop):
 
     CODE = "PRF403"
     NAME = "loop-dict-comprehension"
+    SUMMARY = "`d = {}` + loop that only stores `d[k] = v` → dict comprehension, safe where proven"
     MESSAGE = "Loop only stores items in `{name}`; use a dict comprehension"
     FIX_MESSAGE = "Replace the loop by a dict comprehension"
     KIND = "dict"
     METHOD = "setitem"
     PATTERN = (FOR, SETITEM)
-    SHAPE = _shapes.SETITEM_LOOP
+    SHAPE_NODES = LOOP_NODES
+    SCOPE_WIDE = True
+    shape = staticmethod(stores_items)
     VALID = (
         Valid("def f(xs):\n    d = {1: 2}\n    for x in xs:\n        d[x] = 1\n    return d\n"),
         Valid("def f(xs):\n    d = {}\n    for x in xs:\n        d[x] = d\n    return d\n"),

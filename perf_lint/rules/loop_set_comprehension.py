@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from perf_lint.rule import Invalid, Valid
-from perf_lint.rules import _shapes
-from perf_lint.rules._loops import FOR, FreshContainerLoop
+from perf_lint.rules._loops import FOR, LOOP_NODES, FreshContainerLoop, adds
 
 
 class LoopSetComprehension(FreshContainerLoop):
@@ -44,12 +43,15 @@ class LoopSetComprehension(FreshContainerLoop):
 
     CODE = "PRF404"
     NAME = "loop-set-comprehension"
+    SUMMARY = "`s = set()` + loop that only adds → set comprehension, safe where proven"
     MESSAGE = "Loop only adds to `{name}`; use a set comprehension"
     FIX_MESSAGE = "Replace the loop by a set comprehension"
     KIND = "set"
     METHOD = "add"
     PATTERN = (FOR, r"add(?<!\wadd)\b")
-    SHAPE = _shapes.ADD_LOOP
+    SHAPE_NODES = LOOP_NODES
+    SCOPE_WIDE = True
+    shape = staticmethod(adds)
     VALID = (
         Valid("def f(xs):\n    s = {1}\n    for x in xs:\n        s.add(x)\n    return s\n"),
         Valid("def f(xs):\n    s = set()\n    for x in xs:\n        s.add(len(s))\n    return s\n"),

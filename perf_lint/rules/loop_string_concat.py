@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import ast
 from typing import List
 
 import libcst as cst
 
 from perf_lint.context import FileContext
 from perf_lint.rule import Fix, Invalid, Rule, Valid
-from perf_lint.rules import _shapes
 from perf_lint.rules._loops import FOR_OR_WHILE
-from perf_lint.rules._types import ScopeTracker, literal_types
+from perf_lint.rules._types import literal_types
 
-_STR_RESULTS = _shapes.STR_RESULTS
+#: Methods whose result the rule takes to be a string when called on one.
+_STR_RESULTS = frozenset(
+    {"join", "format", "lower", "upper", "strip", "lstrip", "rstrip", "replace", "title"}
+)
 
 
 class LoopStringConcat(Rule):
@@ -52,10 +55,11 @@ class LoopStringConcat(Rule):
 
     CODE = "PRF407"
     NAME = "loop-string-concat"
+    SUMMARY = '`s += "..."` in a loop; no fix'
     MESSAGE = 'String concatenation in a loop; collect the parts and `"".join` them'
     FIX = Fix.NONE
     PATTERN = (FOR_OR_WHILE, r"\+")
-    SHAPE = _shapes.STRING_CONCAT
+    SHAPE_NODES = (ast.AugAssign, ast.Assign)
     VALID = (
         Valid('s = ""\ns += "a"\n'),
         Valid("for x in xs:\n    n += 1\n"),
@@ -68,9 +72,25 @@ class LoopStringConcat(Rule):
         Invalid("for x in xs:\n    s += str(x)\n"),
     )
 
+    @staticmethod
+    def shape(node: ast.AST, source: str) -> bool:
+        """``s += <maybe a string>`` or ``s = s + <maybe a string>``."""
+        if type(node) is ast.AugAssign:
+            return (
+                type(node.op) is ast.Add
+                and type(node.target) is ast.Name
+                and _maybe_string(node.value)
+            )
+        value = node.value  # type: ignore[attr-defined]
+        return (
+            type(value) is ast.BinOp
+            and type(value.op) is ast.Add
+            and type(value.left) is ast.Name
+            and _maybe_string(value.right)
+        )
+
     def __init__(self, context: FileContext, options: object = None) -> None:
         super().__init__(context, options)
-        self.tracker = ScopeTracker(context.module, context.cache, context.source)
         self.depth: List[int] = [0]
         self.loop_bodies: set = set()
 
@@ -80,25 +100,25 @@ class LoopStringConcat(Rule):
     def visit_While(self, node: cst.While) -> None:
         self.loop_bodies.add(node.body)
 
-    def visit_BaseSuite(self, node: cst.BaseSuite) -> None:
+    def _enter_suite(self, node: cst.BaseSuite) -> None:
         if node in self.loop_bodies:
             self.depth[-1] += 1
 
-    def leave_BaseSuite(self, node: cst.BaseSuite) -> None:
+    def _leave_suite(self, node: cst.BaseSuite) -> None:
         if node in self.loop_bodies:
             self.depth[-1] -= 1
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        self.visit_BaseSuite(node)
+        self._enter_suite(node)
 
     def leave_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        self.leave_BaseSuite(node)
+        self._leave_suite(node)
 
     def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
-        self.visit_BaseSuite(node)
+        self._enter_suite(node)
 
     def leave_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
-        self.leave_BaseSuite(node)
+        self._leave_suite(node)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.depth.append(0)
@@ -147,7 +167,27 @@ class LoopStringConcat(Rule):
         if isinstance(node, cst.Call):
             func = node.func
             if isinstance(func, cst.Name):
-                return func.value in ("str", "repr") and self.tracker.is_builtin(func.value)
+                return func.value in ("str", "repr") and self.context.facts.is_builtin(func.value)
             if isinstance(func, cst.Attribute) and func.attr.value in _STR_RESULTS:
                 return self._string(func.value)
         return False
+
+
+def _maybe_string(node: ast.AST) -> bool:
+    """What ``_string`` could prove to be a string (it proves less)."""
+    kind = type(node)
+    if kind is ast.Constant:
+        return isinstance(node.value, str)  # type: ignore[attr-defined]
+    if kind is ast.JoinedStr:
+        return True
+    if kind is ast.BinOp:
+        return type(node.op) is ast.Add and (  # type: ignore[attr-defined]
+            _maybe_string(node.left) or _maybe_string(node.right)  # type: ignore[attr-defined]
+        )
+    if kind is ast.Call:
+        func = node.func  # type: ignore[attr-defined]
+        if type(func) is ast.Name:
+            return func.id in ("str", "repr")
+        if type(func) is ast.Attribute and func.attr in _STR_RESULTS:
+            return _maybe_string(func.value)
+    return False

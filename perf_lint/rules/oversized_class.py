@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-from typing import List
+from typing import List, Optional
 
 from perf_lint.rule import Invalid, Rule, SourceReport, Valid
-from perf_lint.rules._shapes import parse
 from perf_lint.rules._size import class_size, definitions, line_bound, name_span
 
 
@@ -55,6 +54,7 @@ class OversizedClass(Rule):
 
     CODE = "PRF203"
     NAME = "oversized-class"
+    SUMMARY = "none; too many lines or methods, at the class's name"
     MESSAGE = "Class `{name}` is too large ({detail})"
     OPTIONS = OversizedClassOptions
     PATTERN = r"\bclass\b"
@@ -69,8 +69,9 @@ class OversizedClass(Rule):
         return line_bound(source) > max_lines or source.count("def") > max_methods
 
     @classmethod
-    def check_source(cls, source: str, options: OversizedClassOptions) -> List[SourceReport]:
-        tree = parse(source)
+    def check_source(
+        cls, source: str, tree: Optional[ast.Module], options: OversizedClassOptions
+    ) -> List[SourceReport]:
         if tree is None:
             return []
         max_lines, max_methods = options.max_class_lines, options.max_methods

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 from typing import List, Optional
 
 from perf_lint.rule import Invalid, Rule, SourceReport, Valid
-from perf_lint.rules._shapes import parse
 from perf_lint.rules._size import (
     METRICS,
     module_size,
@@ -77,6 +77,10 @@ class OversizedModule(Rule):
 
     CODE = "PRF201"
     NAME = "oversized-module"
+    SUMMARY = (
+        "none; reported at 1:1 with a split plan (groups of top-level definitions that do "
+        'not reference each other; the whole plan in `--format json` under `"data"`)'
+    )
     MESSAGE = "Module has {size} {metric} (limit {limit}); {plan}"
     OPTIONS = OversizedModuleOptions
     VALID = (Valid("def f():\n    return 1\n"),)
@@ -89,12 +93,13 @@ class OversizedModule(Rule):
         return size_bound(source, options.module_size_metric) > options.max_module_lines
 
     @classmethod
-    def check_source(cls, source: str, options: OversizedModuleOptions) -> List[SourceReport]:
+    def check_source(
+        cls, source: str, tree: Optional[ast.Module], options: OversizedModuleOptions
+    ) -> List[SourceReport]:
         metric, limit = options.module_size_metric, options.max_module_lines
         size = measure(source, metric)
         if size is None or size <= limit:
             return []
-        tree = parse(source)
         plan = split_plan(tree) if tree is not None else None
         data = {"size": size, "metric": metric, "limit": limit}
         if plan is not None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 
 from perf_lint.rule import Invalid, Valid
-from perf_lint.rules import _shapes
-from perf_lint.rules._membership import _IN_THEN, LiteralMembership
+from perf_lint.rules._membership import _IN_THEN, LiteralMembership, tests_membership_in
 
 
 class TupleLiteralMembership(LiteralMembership):
@@ -44,10 +45,11 @@ class TupleLiteralMembership(LiteralMembership):
 
     CODE = "PRF102"
     NAME = "tuple-literal-membership"
+    SUMMARY = "`x in (1, 2)` → `x in {1, 2}`, safe where proven"
     MESSAGE = "Membership test against a tuple literal; use a set literal"
     CONTAINER = cst.Tuple
     PATTERN = _IN_THEN + r"\("
-    SHAPE = _shapes.TUPLE_MEMBERSHIP
+    SHAPE_NODES = (ast.Compare,)
     VALID = (
         Valid("x in {1, 2}\n"),
         Valid("x in items\n"),
@@ -62,3 +64,7 @@ class TupleLiteralMembership(LiteralMembership):
         Invalid('"a" in ("a",)\n', fixed='"a" in {"a",}\n'),
         Invalid("str(x) in ((1, 2))\n", fixed="str(x) in ({1, 2})\n"),
     )
+
+    @staticmethod
+    def shape(node: ast.AST, source: str) -> bool:
+        return tests_membership_in(node, ast.Tuple)  # type: ignore[arg-type]

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import ast
 from typing import Callable, Optional
 
 import libcst as cst
 
 from perf_lint.rule import Fix, Invalid, Rule, Valid
-from perf_lint.rules import _shapes
 from perf_lint.rules._loops import (
     FOR,
+    LOOP_NODES,
     LoopFacts,
-    ScopeNames,
     Site,
     comments_outside,
     uses_inside,
 )
+from perf_lint.scopes import ScopeNames
 
 _DISPLAYS = (
     cst.List,
@@ -83,11 +84,13 @@ class UnnecessaryListCast(Rule):
 
     CODE = "PRF405"
     NAME = "unnecessary-list-cast"
+    SUMMARY = "`for x in list(y)` → `for x in y`, safe where `y` cannot change"
     MESSAGE = "Unnecessary `list()` call around the iterable of a `for` loop"
     FIX_MESSAGE = "Remove the `list()` call"
     FIX = Fix.SAFE_WHEN_PROVEN
     PATTERN = (FOR, r"list(?<!\wlist)\b")
-    SHAPE = _shapes.LIST_CAST_LOOP
+    SHAPE_NODES = LOOP_NODES
+    SCOPE_WIDE = True
     VALID = (
         Valid("def f(y):\n    for x in list(y):\n        pass\n"),
         Valid("def f():\n    y = [1]\n    for x in list(y):\n        y.append(x)\n"),
@@ -108,6 +111,12 @@ class UnnecessaryListCast(Rule):
             unsafe_fixed="y = [1, 2]\nfor x in y:\n    print(x)\n",
         ),
     )
+
+    @staticmethod
+    def shape(node: ast.AST, source: str) -> bool:
+        """A loop over ``list(...)``."""
+        call = node.iter  # type: ignore[attr-defined]
+        return type(call) is ast.Call and type(call.func) is ast.Name and call.func.id == "list"
 
     def visit_For(self, node: cst.For) -> None:
         call = node.iter

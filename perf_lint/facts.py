@@ -1,0 +1,294 @@
+"""Facts about a whole file that rules share, read once from the file's
+``ast`` (the tree the analysis has already built for its pre-filter) and
+handed to rules through ``FileContext.facts``. libcst-free.
+
+- ``Bindings``: every name the file binds anywhere, so that a rule knows
+  whether ``str``, ``len`` or ``set`` still means the builtin, and which
+  names come from ``typing``.
+- ``Loggers``: imports of ``logging`` and the names and attributes bound
+  from ``getLogger(...)``.
+
+Where this Python rejects the file (code that libcst reads for a newer
+Python), the facts are unknown and say so conservatively: no name is the
+builtin and no binding makes a logger (loggers are then recognised by their
+names alone)."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from typing import Dict, FrozenSet, List, Optional, Set
+
+from perf_lint import syntax
+
+#: The modules whose names ``Bindings`` records apart.
+TYPING_MODULES = ("typing", "typing_extensions")
+
+#: Each logging method (and function of ``logging``) with its level (``log``
+#: takes the level as its first argument).
+LOGGING_METHODS: Dict[str, int] = {
+    "debug": 10,
+    "info": 20,
+    "warning": 30,
+    "warn": 30,
+    "error": 40,
+    "exception": 40,
+    "critical": 50,
+    "fatal": 50,
+    "log": 0,
+}
+#: The level constants of ``logging``.
+LOGGING_LEVELS: Dict[str, int] = {
+    "NOTSET": 0,
+    "DEBUG": 10,
+    "INFO": 20,
+    "WARNING": 30,
+    "WARN": 30,
+    "ERROR": 40,
+    "CRITICAL": 50,
+    "FATAL": 50,
+}
+
+_TYPE_PARAMS = tuple(
+    getattr(ast, name) for name in ("TypeVar", "ParamSpec", "TypeVarTuple") if hasattr(ast, name)
+)
+_TARGETED = (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.NamedExpr, ast.comprehension)
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+@dataclasses.dataclass
+class Bindings:
+    """Every name bound anywhere in a file (``counts``: how many times),
+    apart from imports from ``typing``, which are recorded on their own
+    (``typing_names``: local name -> imported name; ``typing_modules``: the
+    local names of the modules). ``declared``: names in ``global`` or
+    ``nonlocal`` statements."""
+
+    counts: Dict[str, int] = dataclasses.field(default_factory=dict)
+    typing_names: Dict[str, str] = dataclasses.field(default_factory=dict)
+    typing_modules: Set[str] = dataclasses.field(default_factory=set)
+    star_import: bool = False
+    declared: Set[str] = dataclasses.field(default_factory=set)
+
+    def is_builtin(self, name: str) -> bool:
+        """``name`` refers to the builtin: nothing in the file rebinds it."""
+        return not (
+            self.star_import
+            or name in self.counts
+            or name in self.typing_names
+            or name in self.typing_modules
+        )
+
+
+def _bind(found: Bindings, name: str) -> None:
+    found.counts[name] = found.counts.get(name, 0) + 1
+
+
+def bindings(tree: Optional[ast.Module]) -> Bindings:
+    """The ``Bindings`` of the file whose tree is ``tree`` (``None``: this
+    Python rejects the file, and nothing is known)."""
+    found = Bindings()
+    if tree is None:
+        found.star_import = True  # any name may be rebound
+        return found
+    counts = found.counts
+    for node in syntax.walk(tree):
+        kind = type(node)
+        if kind is ast.Name:
+            continue  # the commonest node: nothing to do
+        names: List[str] = []
+        if kind is ast.Assign or kind is ast.Delete:
+            for target in node.targets:  # type: ignore[attr-defined]
+                names.extend(syntax.target_names(target))
+        elif kind in _TARGETED:
+            names.extend(syntax.target_names(node.target))  # type: ignore[attr-defined]
+        elif kind is ast.withitem:
+            if node.optional_vars is not None:  # type: ignore[attr-defined]
+                names.extend(syntax.target_names(node.optional_vars))  # type: ignore[attr-defined]
+        elif kind is ast.ExceptHandler:
+            if node.name is not None:  # type: ignore[attr-defined]
+                names.append(node.name)  # type: ignore[attr-defined]
+        elif kind in _DEFINITIONS:
+            names.append(node.name)  # type: ignore[attr-defined]
+        elif kind is ast.arguments:
+            arguments: ast.arguments = node  # type: ignore[assignment]
+            names.extend(arg.arg for arg in (*arguments.posonlyargs, *arguments.args))
+            if arguments.vararg is not None:
+                names.append(arguments.vararg.arg)
+            names.extend(arg.arg for arg in arguments.kwonlyargs)
+            if arguments.kwarg is not None:
+                names.append(arguments.kwarg.arg)
+        elif kind is ast.Global or kind is ast.Nonlocal:
+            names.extend(node.names)  # type: ignore[attr-defined]
+            found.declared.update(node.names)  # type: ignore[attr-defined]
+        elif kind is ast.MatchAs or kind is ast.MatchStar:
+            if node.name is not None:  # type: ignore[attr-defined]
+                names.append(node.name)  # type: ignore[attr-defined]
+        elif kind is ast.MatchMapping:
+            if node.rest is not None:  # type: ignore[attr-defined]
+                names.append(node.rest)  # type: ignore[attr-defined]
+        elif kind in _TYPE_PARAMS:
+            names.append(node.name)  # type: ignore[attr-defined]
+        elif kind is ast.Import:
+            for alias in node.names:  # type: ignore[attr-defined]
+                local = alias.asname if alias.asname is not None else alias.name
+                if alias.name in TYPING_MODULES:
+                    found.typing_modules.add(local)
+                else:
+                    names.append(local.split(".")[0])
+        elif kind is ast.ImportFrom:
+            if any(alias.name == "*" for alias in node.names):  # type: ignore[attr-defined]
+                found.star_import = True
+                continue
+            module = node.module if node.module is not None and not node.level else ""  # type: ignore[attr-defined]
+            for alias in node.names:  # type: ignore[attr-defined]
+                local = alias.asname if alias.asname is not None else alias.name
+                if module in TYPING_MODULES:
+                    found.typing_names[local] = alias.name
+                else:
+                    names.append(local)
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+    return found
+
+
+@dataclasses.dataclass
+class Loggers:
+    """What makes a logger in a file: the local names of the ``logging``
+    module (``modules``), of ``getLogger`` imported from it, of its logging
+    functions and of its level constants (with their values), and the names
+    (``names``) and ``self``/``cls`` attributes or class-level names
+    (``attributes``) bound from ``getLogger(...)``. Bindings count for the
+    whole file, not per scope."""
+
+    modules: Set[str] = dataclasses.field(default_factory=set)
+    get_logger: Set[str] = dataclasses.field(default_factory=set)
+    functions: Set[str] = dataclasses.field(default_factory=set)
+    levels: Dict[str, int] = dataclasses.field(default_factory=dict)
+    names: Set[str] = dataclasses.field(default_factory=set)
+    attributes: Set[str] = dataclasses.field(default_factory=set)
+
+
+def loggers(tree: Optional[ast.Module]) -> Loggers:
+    """The ``Loggers`` of the file whose tree is ``tree`` (``None``: nothing
+    is known). Only statements bind loggers, so only statements are walked,
+    in source order (an assignment counts only after the import it uses)."""
+    found = Loggers()
+    if tree is not None:
+        _logger_statements(found, tree.body, "module")
+    return found
+
+
+def is_get_logger(found: Loggers, node: Optional[ast.AST]) -> bool:
+    """``node`` is a ``getLogger(...)`` call, as far as ``found`` knows."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    if isinstance(func, ast.Name):
+        return func.id in found.get_logger
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "getLogger"
+        and syntax.dotted(func.value) in found.modules
+    )
+
+
+def _bind_logger(found: Loggers, target: ast.AST, scope: str) -> None:
+    if isinstance(target, ast.Name):
+        found.names.add(target.id)
+        if scope == "class":
+            found.attributes.add(target.id)
+    elif (
+        isinstance(target, ast.Attribute)
+        and isinstance(target.value, ast.Name)
+        and target.value.id in ("self", "cls")
+    ):
+        found.attributes.add(target.attr)
+
+
+def _logger_statements(found: Loggers, statements: List[ast.stmt], scope: str) -> None:
+    for node in statements:
+        kind = type(node)
+        if kind is ast.Assign:
+            if is_get_logger(found, node.value):  # type: ignore[attr-defined]
+                for target in node.targets:  # type: ignore[attr-defined]
+                    _bind_logger(found, target, scope)
+            continue
+        if kind is ast.AnnAssign:
+            if is_get_logger(found, node.value):  # type: ignore[attr-defined]
+                _bind_logger(found, node.target, scope)  # type: ignore[attr-defined]
+            continue
+        if kind is ast.Import:
+            for alias in node.names:  # type: ignore[attr-defined]
+                name = alias.name
+                # ``import logging.handlers`` binds ``logging`` too.
+                if name == "logging" or (name.startswith("logging.") and alias.asname is None):
+                    found.modules.add(alias.asname or "logging")
+            continue
+        if kind is ast.ImportFrom:
+            _logging_import(found, node)  # type: ignore[arg-type]
+            continue
+        inner = scope
+        if kind is ast.ClassDef:
+            inner = "class"
+        elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+            inner = "function"
+        body = getattr(node, "body", None)
+        if isinstance(body, list):
+            _logger_statements(found, body, inner)
+        for part in getattr(node, "cases", ()):
+            _logger_statements(found, part.body, inner)
+        for part in getattr(node, "handlers", ()):
+            _logger_statements(found, part.body, inner)
+        for field in ("orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if block:
+                _logger_statements(found, block, inner)
+
+
+def _logging_import(found: Loggers, node: ast.ImportFrom) -> None:
+    if node.level or node.module != "logging":
+        return
+    if any(alias.name == "*" for alias in node.names):
+        found.get_logger.add("getLogger")
+        found.functions.update(LOGGING_METHODS)
+        found.levels.update(LOGGING_LEVELS)
+        return
+    for alias in node.names:
+        local = alias.asname or alias.name
+        if alias.name == "getLogger":
+            found.get_logger.add(local)
+        elif alias.name in LOGGING_METHODS:
+            found.functions.add(local)
+        elif alias.name in LOGGING_LEVELS:
+            found.levels[local] = LOGGING_LEVELS[alias.name]
+
+
+class FileFacts:
+    """The facts of one file, each read from its ``ast`` on first use."""
+
+    def __init__(self, tree: Optional[ast.Module]) -> None:
+        #: The ``ast`` of the whole text (``None``: this Python rejects it).
+        self.tree = tree
+        self._bindings: Optional[Bindings] = None
+        self._loggers: Optional[Loggers] = None
+
+    @property
+    def bindings(self) -> Bindings:
+        if self._bindings is None:
+            self._bindings = bindings(self.tree)
+        return self._bindings
+
+    @property
+    def loggers(self) -> Loggers:
+        if self._loggers is None:
+            self._loggers = loggers(self.tree)
+        return self._loggers
+
+    def is_builtin(self, name: str) -> bool:
+        return self.bindings.is_builtin(name)
+
+    def names_bound(self) -> FrozenSet[str]:
+        """Every name the file binds (for the incremental server's check
+        of what an edit changed)."""
+        return frozenset(self.bindings.counts)
