@@ -398,7 +398,8 @@ class Check:
         groups = []
         for paths, loaded in profiled.items():
             of_group = [d for d in diagnostics if self.profile_of.get(d.path) == paths]
-            groups.append(([_shown(path) for path in paths], loaded, of_group))
+            names = list(paths) if self.args.profile else [_shown(path) for path in paths]
+            groups.append((names, loaded, of_group))
         ranking = profiles.rank(groups, sources, roots)
         if self.args.min_share is not None:
             diagnostics = [d for d in diagnostics if not ranking.below(d, self.args.min_share)]
@@ -485,12 +486,13 @@ class ProfileProblem(Exception):
 
 
 def _shown(path: str) -> str:
-    """A profile's path as the header names it: relative to the working
-    directory when it lies below it."""
-    if not os.path.isabs(path):
+    """A configured profile's path as the header names it: relative to the
+    working directory when that is shorter."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # pragma: no cover - another drive on Windows
         return path
-    relative = os.path.relpath(path)
-    return path if relative.startswith(os.pardir) else relative
+    return relative if len(relative) < len(path) else path
 
 
 def _text_of(result: Any, data: bytes) -> str:

@@ -194,6 +194,8 @@ def _resolve(frame: Frame, found: FileScopes) -> Union[Scope, List[Scope], None]
     name = frame.name
     leaf = name.rsplit(".", 1)[-1]
     if leaf in COMPREHENSIONS:
+        if ".<locals>." in name:  # a qualified name says whose it is
+            return _resolve(Frame(name.rsplit(".<locals>.", 1)[0], frame.file, frame.line), found)
         if frame.line is None:
             return None
         candidates = [s for s in found.scopes if s.contains_line(frame.line)]

@@ -53,6 +53,8 @@ class Writer:
 
 @traced
 def decorated(values):
+    if len(values) in [0, 1]:  # finding
+        return values
     return sorted(values, key=lambda value: value in [1, 4, 9])  # finding
 
 
