@@ -212,23 +212,31 @@ def test_pyinstrument_evented_speedscope(tmp_path: Path) -> None:
     check(path, speedscope(path.read_text()), tmp_path, with_lines=False)
 
 
-def test_profiles_of_a_stale_checkout_report_nothing_wrong(tmp_path: Path) -> None:
-    # Lines moved since the profile was taken: frames whose lines fall
-    # outside any function of their name match nothing (never a neighbour).
+@pytest.mark.parametrize("name", ["app.py-spy.txt", "app.austin.txt"])
+def test_a_changed_file_is_matched_by_unique_names_only(tmp_path: Path, name: str) -> None:
+    # Lines moved since the profile was taken (the file is being edited):
+    # a function whose name is unique is still found, without line shares;
+    # nothing is found by a line that now belongs to another function.
     shifted = tmp_path / "app.py"
     shifted.write_text("\n" * 40 + APP.read_text())
+    command = [sys.executable, "-m", "perf_lint", "check", "--no-cache", "--format", "json"]
     done = subprocess.run(
-        [
-            *(sys.executable, "-m", "perf_lint", "check", "--no-cache", "--format", "json"),
-            *("--profile", str(DATA / "app.py-spy.txt"), "app.py"),
-        ],
+        [*command, "--profile", str(DATA / name), "app.py"],
         cwd=tmp_path,
         capture_output=True,
         timeout=120,
     )
-    records = json.loads(done.stdout)
-    matched = {r["location"]["row"] - 40 for r in records if r["profile"] is not None}
-    assert matched <= {10}  # only <module>, which spans the whole file
+    moved = {r["location"]["row"] - 40: r["profile"] for r in json.loads(done.stdout)}
+    fresh, _text = lint(DATA / name, tmp_path)
+    for record in fresh:
+        row = record["location"]["row"]
+        if record["profile"] is None:
+            assert moved[row] is None
+            continue
+        assert moved[row] is not None, row
+        assert moved[row]["function"] == record["profile"]["function"]
+        assert moved[row]["cumulative_share"] == record["profile"]["cumulative_share"]
+        assert moved[row]["line_share"] is None or row == 10  # <module> spans every line
 
 
 # -- py-spy, live -------------------------------------------------------------------------

@@ -4,9 +4,14 @@ A profile's frames are mapped onto the linted files' scopes (``scopes``):
 the file by ``paths.Matcher``, then the function by name (``co_name`` or
 qualified name) and line (the profile's line must lie within a function of
 that name; the innermost wins; two candidates on the same line are
-ambiguous). Frames of comprehensions and generator expressions count as
-their enclosing function's, as Python 3.12 inlines them. A frame without a
-line matches only a name that is unique in the file.
+ambiguous). When the line lies in no function of that name (the file
+changed since the profile was taken, or is being edited), a name that
+denotes one function both in the profile and in the file still matches,
+without line numbers; other names match nothing. A frame without a line
+matches only a name that is unique in the file. Frames of comprehensions
+and generator expressions count as their enclosing function's, as Python
+3.12 inlines them; one known only by its line (cProfile's ``<listcomp>``)
+counts only inside a function found at its own line.
 
 Numbers, for a function *f* and a profile's total *T* (cProfile: the sum of
 every function's own time, as ``pstats`` prints it; samplers: all samples
@@ -104,12 +109,14 @@ class ProfileSet:
         totals: Dict[_Key, _Totals] = {}
         ambiguous: Set[_Key] = set()
         ambiguous_files: Set[str] = set()
+        unlined: Set[_Key] = set()  # functions found by name alone: their lines moved
         for profile in self.profiles:
-            self._add(profile, scopes, absolute, roots, totals, ambiguous, ambiguous_files)
+            args = (scopes, absolute, roots, totals, ambiguous, ambiguous_files, unlined)
+            self._add(profile, *args)
         answers: Dict[str, Optional[FileAnswers]] = {path: None for path in sources}
         for path, found in scopes.items():
             unclear = path in ambiguous_files
-            answers[path] = FileAnswers(self, path, found, totals, ambiguous, unclear)
+            answers[path] = FileAnswers(self, path, found, totals, ambiguous, unclear, unlined)
         return answers
 
     def _add(
@@ -121,6 +128,7 @@ class ProfileSet:
         totals: Dict[_Key, _Totals],
         ambiguous: Set[_Key],
         ambiguous_files: Set[str],
+        unlined: Set[_Key],
     ) -> None:
         matcher = Matcher({frame.file for frame in profile.frames}, absolute.values())
         linted_for: Dict[str, str] = {}
@@ -130,22 +138,16 @@ class ProfileSet:
                 ambiguous_files.add(path)
             elif file is not None:
                 linted_for[file] = path
-        resolved: Dict[int, Tuple[_Key, bool]] = {}
-        for index, frame in enumerate(profile.frames):
-            path = linted_for.get(frame.file)
-            if path is None:
-                continue
-            found = _resolve(frame, scopes[path])
-            if isinstance(found, list):
-                ambiguous.update((path, scope.index) for scope in found)
-            elif found is not None:
-                resolved[index] = ((path, found.index), _comprehension(frame.name))
+        resolved = _resolve_frames(profile, linted_for, scopes, ambiguous)
+        for key, _inlined, moved in resolved.values():
+            if moved:
+                unlined.add(key)
         if profile.functions is not None:
             for index, numbers in profile.functions.items():
                 hit = resolved.get(index)
                 if hit is None:
                     continue
-                key, inlined = hit
+                key, inlined, _moved = hit
                 entry = totals.setdefault(key, _Totals())
                 entry.own += numbers.own
                 if not inlined:
@@ -161,7 +163,7 @@ class ProfileSet:
                     continue
                 lines = seen.setdefault(hit[0], set())
                 line = frames[index].line
-                if line is not None:
+                if line is not None and not hit[2]:
                     lines.add(line)
             if not seen:
                 continue
@@ -188,34 +190,83 @@ def _comprehension(name: str) -> bool:
     return name.rsplit(".", 1)[-1] in COMPREHENSIONS
 
 
-def _resolve(frame: Frame, found: FileScopes) -> Union[Scope, List[Scope], None]:
-    """The scope a frame is, a list of the scopes it could equally be
-    (ambiguous), or ``None``."""
+def _resolve_frames(
+    profile: Profile,
+    linted_for: Dict[str, str],
+    scopes: Dict[str, FileScopes],
+    ambiguous: Set[_Key],
+) -> Dict[int, Tuple[_Key, bool, bool]]:
+    """Each frame of a matched file: its (path, scope), whether it is a
+    comprehension counted as its function, and whether it was found by name
+    alone (its line lies in no function of that name: the file changed)."""
+    first_lines = profile.functions is not None or not profile.executing_lines
+    lines_of: Dict[Tuple[str, str], Set[Optional[int]]] = {}
+    if first_lines:  # each (name, first line) is one function
+        for frame in profile.frames:
+            lines_of.setdefault((frame.file, frame.name), set()).add(frame.line)
+    resolved: Dict[int, Tuple[_Key, bool, bool]] = {}
+    later = []
+    for index, frame in enumerate(profile.frames):
+        path = linted_for.get(frame.file)
+        if path is None:
+            continue
+        if _comprehension(frame.name) and ".<locals>." not in frame.name:
+            later.append((index, frame, path))
+            continue
+        unique = len(lines_of.get((frame.file, frame.name), ())) <= 1
+        found = _resolve(frame, scopes[path], unique)
+        if isinstance(found, list):
+            ambiguous.update((path, scope.index) for scope in found)
+        elif found is not None:
+            scope, moved = found
+            resolved[index] = ((path, scope.index), _comprehension(frame.name), moved)
+    # A comprehension named without its function (cProfile's "<listcomp>")
+    # is found by its line alone: only inside a function found at its line.
+    anchored = {hit[0] for hit in resolved.values() if not hit[2]}
+    for index, frame, path in later:
+        found = _resolve(frame, scopes[path], False)
+        if isinstance(found, tuple) and (path, found[0].index) in anchored:
+            resolved[index] = ((path, found[0].index), True, False)
+    return resolved
+
+
+def _resolve(
+    frame: Frame, found: FileScopes, unique: bool
+) -> Union[Tuple[Scope, bool], List[Scope], None]:
+    """The scope a frame is (and whether it was found by name alone, its
+    line being in no function of that name), a list of the scopes it could
+    equally be (ambiguous), or ``None``. ``unique``: the profile has one
+    function of this name in the file, which may then be found by name."""
     name = frame.name
     leaf = name.rsplit(".", 1)[-1]
     if leaf in COMPREHENSIONS:
         if ".<locals>." in name:  # a qualified name says whose it is
-            return _resolve(Frame(name.rsplit(".<locals>.", 1)[0], frame.file, frame.line), found)
+            owner = Frame(name.rsplit(".<locals>.", 1)[0], frame.file, frame.line)
+            return _resolve(owner, found, unique)
         if frame.line is None:
             return None
         candidates = [s for s in found.scopes if s.contains_line(frame.line)]
     else:
-        candidates = [
+        named = [
             s
             for s in found.scopes
             if s.name == leaf
             and ("." not in name or name == s.qualname or name.endswith("." + s.qualname))
         ]
         if frame.line is None:
-            if len(candidates) > 1:
-                return candidates
-            return candidates[0] if candidates else None
-        candidates = [s for s in candidates if s.contains_line(frame.line)]
+            if len(named) > 1:
+                return named
+            return (named[0], False) if named else None
+        candidates = [s for s in named if s.contains_line(frame.line)]
+        if not candidates:
+            if len(named) == 1 and unique:
+                return named[0], True
+            return named or None  # several functions it could be: ambiguous
     if not candidates:
         return None
     deepest = max(s.depth for s in candidates)
     innermost = [s for s in candidates if s.depth == deepest]
-    return innermost[0] if len(innermost) == 1 else innermost
+    return (innermost[0], False) if len(innermost) == 1 else innermost
 
 
 class FileAnswers:
@@ -229,8 +280,10 @@ class FileAnswers:
         totals: Dict[_Key, _Totals],
         ambiguous: Set[_Key],
         file_ambiguous: bool,
+        unlined: Set[_Key],
     ) -> None:
         self.profiles = profiles
+        self.unlined = unlined
         self.path = path
         self.scopes = scopes
         self.totals = totals
@@ -247,7 +300,7 @@ class FileAnswers:
             return NOT_RUN
         total = self.profiles.total
         line_share: Optional[float] = None
-        if self.profiles.has_lines:
+        if self.profiles.has_lines and key not in self.unlined:
             first, last = self.scopes.statement_lines(scope, start, end)
             weight = sum(
                 w for lines, w in entry.lines.items() if any(first <= n <= last for n in lines)

@@ -100,6 +100,23 @@ class Ranking:
         found = self.answer(diagnostic)
         return "" if found is None else " " + describe(found)
 
+    def hover(self, diagnostic: Diagnostic) -> str:
+        """A Markdown paragraph for an editor's hover: the numbers of the
+        diagnostic's function, and the profiles they come from."""
+        found = self.answer(diagnostic)
+        source = "; ".join(self.headers)
+        if isinstance(found, Share):
+            parts = [f"{percent(found.cumulative_share)} of run time in `{found.function}`"]
+            parts.append(f"{percent(found.self_share)} in its own code")
+            if found.line_share is not None:
+                parts.append(f"{percent(found.line_share)} on this statement")
+            if found.calls is not None:
+                parts.append(calls(found.calls))
+            return f"**Profile:** {', '.join(parts)}. ({source})"
+        if found is None:
+            return f"**Profile:** nothing known. ({source})"
+        return f"**Profile:** {describe(found)[1:-1]}. ({source})"
+
     def json(self, diagnostic: Diagnostic) -> Optional[Dict[str, object]]:
         found = self.share(diagnostic)
         return None if found is None else found.as_json()
