@@ -118,7 +118,7 @@ def expected(stacks: Stacks, with_lines: bool) -> Dict[int, Optional[Dict[str, A
             if not mine:
                 continue
             cumulative += weight
-            named = [frame for frame in frames if frame[1]]
+            named = [f for f in frames if f[1].endswith(".py") or f[1].startswith("<")]
             if named and is_function(named[-1], function):
                 own += weight
             if any(line is not None and first <= line <= last for _, _, line in mine):

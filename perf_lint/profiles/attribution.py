@@ -38,7 +38,7 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
 
 from perf_lint.profiles.formats import ProfileError
 from perf_lint.profiles.model import Frame, Profile
-from perf_lint.profiles.paths import Matcher
+from perf_lint.profiles.paths import Matcher, is_source
 from perf_lint.profiles.scopes import COMPREHENSIONS, FileScopes, Scope
 
 NOT_RUN, AMBIGUOUS = "not run", "ambiguous"
@@ -178,10 +178,12 @@ class ProfileSet:
 
 
 def _leaf(stack: Tuple[int, ...], frames: List[Frame]) -> Optional[int]:
-    """The innermost frame of a stack that names a file (pyinstrument ends
-    a stack with a ``[self]`` frame of no file for a function's own time)."""
+    """The innermost Python frame of a stack (pyinstrument ends a stack
+    with a ``[self]`` frame of no file for a function's own time; py-spy's
+    ``--native`` adds C frames below the Python ones)."""
     for index in reversed(stack):
-        if frames[index].file:
+        file = frames[index].file
+        if is_source(file) or file.startswith("<"):  # "<frozen importlib._bootstrap>"
             return index
     return None
 
