@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Counter, Dict, List, Optional, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Counter, Dict, List, Optional, Sequence, TextIO, Tuple
 
 from perf_lint import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
-    from perf_lint.runner import Outcome
+    from perf_lint.diagnostic import Diagnostic
+    from perf_lint.runner import Outcome, Task
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
@@ -31,6 +33,16 @@ def _jobs(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError("must be between 0 and 100")
     return value
 
 
@@ -88,6 +100,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     output.add_argument("--quiet", "-q", action="store_true", help="print diagnostics only")
     check.add_argument("--config", type=Path, metavar="FILE", help="a pyproject.toml or TOML file")
+    profiling = check.add_argument_group("measure first")
+    profiling.add_argument(
+        "--profile",
+        action="append",
+        metavar="FILE",
+        help="rank findings by a profile of a real run: cProfile dump, folded stacks "
+        "(py-spy raw, austin) or speedscope JSON (repeatable; replaces `profile`)",
+    )
+    profiling.add_argument(
+        "--min-share",
+        type=_percent,
+        metavar="PCT",
+        help="with a profile, drop findings whose function holds less than PCT%% of the run",
+    )
     speed = check.add_argument_group("speed")
     speed.add_argument(
         "--jobs",
@@ -172,6 +198,8 @@ class Check:
         self.paths: List[str] = args.paths or ["."]
         self.failed = False  # an internal or configuration error happened
         self.cache = None
+        #: Each file's profiles (their paths), when the run has any.
+        self.profile_of: Dict[str, Tuple[str, ...]] = {}
 
     def _resolver(self):  # type: ignore[no-untyped-def]
         from perf_lint.config import Resolver
@@ -193,7 +221,6 @@ class Check:
     def run(self) -> int:
         from perf_lint import files, progress
         from perf_lint.config import ConfigError
-        from perf_lint.diagnostic import Diagnostic
         from perf_lint.runner import Runner, Task, default_jobs
         from perf_lint.source import FixMode, file_problem
         from perf_lint.timings import Timings
@@ -238,6 +265,11 @@ class Check:
                 _error(str(error))
                 return EXIT_ERROR
             tasks.append(Task(target, display, data, config))
+        try:
+            profiled = self._profiles(tasks)
+        except ProfileProblem as problem:
+            _error(str(problem))
+            return EXIT_ERROR
         jobs = args.jobs if args.jobs is not None else default_jobs()
         writes = args.fix and not args.diff
 
@@ -260,7 +292,7 @@ class Check:
                 _error(f"{display}: {outcome.error}")
                 continue
             diagnostics.extend(result.diagnostics)
-            if result.diagnostics and args.format == "grouped":
+            if result.diagnostics and (args.format == "grouped" or profiled):
                 sources[display] = _text_of(result, data)
             for message in result.messages:
                 sys.stderr.write(f"perf-lint: warning: {message}\n")
@@ -276,13 +308,76 @@ class Check:
             elif target == "-":
                 fixed[display] = result.fixed
         diagnostics.sort(key=lambda d: d.sort_key)
+        ranking = None
+        if profiled:
+            ranking, diagnostics = self._rank(profiled, tasks, diagnostics, sources)
         if timings is None:
-            return self._finish(diagnostics, fixed, diffs, stdin_fixed, sources)
+            return self._finish(diagnostics, fixed, diffs, stdin_fixed, sources, ranking)
         output = time.perf_counter()
-        code = self._finish(diagnostics, fixed, diffs, stdin_fixed, sources)
+        code = self._finish(diagnostics, fixed, diffs, stdin_fixed, sources, ranking)
         timings.add("output", time.perf_counter() - output)
         sys.stderr.write(timings.render(time.perf_counter() - started, runner.workers))
         return code
+
+    def _profiles(self, tasks: List[Task]) -> Dict[Tuple[str, ...], Any]:
+        """The profiles of the run, read before any file is checked: the
+        ``--profile`` files for every file, else each file's configured
+        ``profile``. Keyed by their paths; empty without any profile (then
+        the profile package is never imported)."""
+        from perf_lint.config import ConfigError, configured_profiles
+
+        args = self.args
+        wanted: Dict[str, Tuple[str, ...]] = {}
+        if args.profile:
+            wanted = {task.display: tuple(args.profile) for task in tasks}
+        else:
+            by_source: Dict[Any, Tuple[str, ...]] = {}
+            for task in tasks:
+                source = task.config.source
+                if source not in by_source:
+                    try:
+                        by_source[source] = configured_profiles(task.config)
+                    except ConfigError as error:
+                        raise ProfileProblem(str(error)) from None
+                if by_source[source]:
+                    wanted[task.display] = by_source[source]
+        if args.min_share is not None and not wanted and not args.profile:
+            raise ProfileProblem(
+                "--min-share needs a profile (--profile FILE or `profile` in [tool.perf-lint])"
+            )
+        if not wanted and not args.profile:
+            return {}
+        from perf_lint import profiles
+
+        loaded: Dict[Tuple[str, ...], Any] = {}
+        self.profile_of = wanted
+        for paths in sorted(set(wanted.values())) or [tuple(args.profile)]:
+            try:
+                loaded[paths] = profiles.load(paths)
+            except profiles.ProfileError as error:
+                raise ProfileProblem(str(error)) from None
+        return loaded
+
+    def _rank(
+        self,
+        profiled: Dict[Tuple[str, ...], Any],
+        tasks: List[Task],
+        diagnostics: List[Diagnostic],
+        sources: Dict[str, str],
+    ) -> Tuple[Any, List[Diagnostic]]:
+        """The run's ``Ranking``, and the diagnostics ``--min-share`` keeps."""
+        from perf_lint import profiles
+
+        roots = {task.display: str(task.config.root) for task in tasks}
+        groups = []
+        for paths, loaded in profiled.items():
+            of_group = [d for d in diagnostics if self.profile_of.get(d.path) == paths]
+            names = list(paths) if self.args.profile else [_shown(path) for path in paths]
+            groups.append((names, loaded, of_group))
+        ranking = profiles.rank(groups, sources, roots)
+        if self.args.min_share is not None:
+            diagnostics = [d for d in diagnostics if not ranking.below(d, self.args.min_share)]
+        return ranking, diagnostics
 
     def _write(self, outcome: Outcome, fixed: Dict[str, Counter[str]], timings: Any) -> None:
         """Write one fixed file atomically; ``fixed`` records it on success."""
@@ -313,6 +408,7 @@ class Check:
         diffs: List[str],
         stdin_fixed: Optional[bytes],
         sources: Optional[Dict[str, str]] = None,
+        ranking: Any = None,
     ) -> int:
         from perf_lint.output import RunSummary, renderer, use_color
 
@@ -341,6 +437,7 @@ class Check:
             quiet=args.quiet,
             names=names,
             sources=sources or {},
+            profile=ranking,
         )
         out: TextIO = sys.stdout
         if stdin_fixed is not None:
@@ -356,6 +453,20 @@ class Check:
         if diagnostics and not args.exit_zero:
             return EXIT_FOUND
         return EXIT_CLEAN
+
+
+class ProfileProblem(Exception):
+    """A profile that cannot be used (the message names the file)."""
+
+
+def _shown(path: str) -> str:
+    """A configured profile's path as the header names it: relative to the
+    working directory when that is shorter."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return path
+    return relative if len(relative) < len(path) else path
 
 
 def _text_of(result: Any, data: bytes) -> str:

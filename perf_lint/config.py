@@ -48,6 +48,7 @@ GENERAL_KEYS = (
     "exclude",
     "extend-exclude",
     "cache-dir",
+    "profile",
 )
 
 
@@ -325,6 +326,8 @@ def parse_table(table: Mapping[str, Any], where: str, root: Path, source: Option
         if not isinstance(table["cache-dir"], str) or not table["cache-dir"]:
             raise ConfigError(f"{where}: `cache-dir` must be a non-empty string")
         values["cache_dir"] = table["cache-dir"]
+    if "profile" in table:
+        _profile_list(table["profile"], where)
     if "per-file-ignores" in table:
         raw = table["per-file-ignores"]
         if not isinstance(raw, dict):
@@ -340,6 +343,43 @@ def parse_table(table: Mapping[str, Any], where: str, root: Path, source: Option
         if key in option_fields
     }
     return Config(options=options, root=root, source=source, **values)
+
+
+def _profile_list(value: Any, where: str) -> List[str]:
+    paths = _string_list("profile", value, where)
+    if not all(path.strip() for path in paths):
+        raise ConfigError(f"{where}: `profile` has an empty file name")
+    return paths
+
+
+def configured_profiles(config: Config) -> Tuple[str, ...]:
+    """The ``profile`` files of ``config``'s table, as absolute paths
+    (relative ones are relative to the configuration file's directory).
+
+    They are read from the file itself, not kept on ``Config``: profiles
+    never change a diagnostic, so they stay out of what the results cache
+    keys its entries by (and out of the configurations it remembers)."""
+    if config.source is None:
+        return ()
+    try:
+        info = os.stat(config.source)
+    except OSError:
+        return ()
+    return _profiles_in(str(config.source), info.st_mtime_ns, info.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _profiles_in(source: str, mtime_ns: int, size: int) -> Tuple[str, ...]:
+    path = Path(source)
+    data = read_toml(path)
+    table = data.get("tool", {}).get(SECTION, {}) if path.name == "pyproject.toml" else data
+    if not isinstance(table, dict) or "profile" not in table:
+        return ()
+    directory = path.resolve().parent
+    return tuple(
+        os.path.normpath(os.path.join(directory, os.path.expanduser(entry)))
+        for entry in _profile_list(table["profile"], source)
+    )
 
 
 def read_toml(path: Path) -> Dict[str, Any]:

@@ -19,7 +19,7 @@ import dataclasses
 import logging
 import os
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -93,14 +93,18 @@ class Analysis:
     text: Text
     diagnostics: List[Diagnostic]
     problem: Optional[str] = None  # a configuration error, shown instead
+    #: What the configured profile says of each diagnostic
+    #: (``perf_lint.profiles.Ranking``), when ``profile`` is configured.
+    profile: Optional[Any] = None
 
     def lsp(self, diagnostic: Diagnostic) -> types.Diagnostic:
         from perf_lint.output import rule_url
 
         url = rule_url(diagnostic.code, diagnostic.name)
+        suffix = self.profile.suffix(diagnostic) if self.profile is not None else ""
         return types.Diagnostic(
             range=self.text.range(diagnostic.location, diagnostic.end_location),
-            message=diagnostic.message,
+            message=diagnostic.message + suffix,
             severity=(
                 types.DiagnosticSeverity.Warning
                 if diagnostic.code
@@ -131,7 +135,37 @@ def analyse(source: str, document_path: Optional[str], uri: str, encoding: str) 
     except ConfigError as error:
         return Analysis(source, text, [], problem=str(error))
     result = Engine(config).check_text(source, path)
-    return Analysis(source, text, result.diagnostics)
+    ranking, problem = _profile(config, source, path, result.diagnostics)
+    return Analysis(source, text, result.diagnostics, problem=problem, profile=ranking)
+
+
+def _profile(
+    config: Any, source: str, path: str, diagnostics: List[Diagnostic]
+) -> Tuple[Optional[Any], Optional[str]]:
+    """What the ``profile`` of the document's configuration says of its
+    diagnostics, or the problem with that profile (the diagnostics are
+    shown all the same). Profiles are read again only when they change."""
+    from perf_lint.config import ConfigError, configured_profiles
+
+    try:
+        paths = configured_profiles(config)
+    except ConfigError as error:
+        return None, str(error)
+    if not paths:
+        return None, None
+    from perf_lint import profiles
+
+    try:
+        loaded = profiles.load(paths)
+    except profiles.ProfileError as error:
+        return None, str(error)
+    names = [
+        os.path.relpath(p, config.root) if p.startswith(str(config.root)) else p for p in paths
+    ]
+    ranking = profiles.rank(
+        [(names, loaded, diagnostics)], {path: source}, {path: str(config.root)}
+    )
+    return ranking, None
 
 
 def fix_all(source: str, document_path: Optional[str], uri: str) -> Optional[str]:
@@ -414,6 +448,8 @@ def hover(ls: PerfLintServer, params: types.HoverParams) -> Optional[types.Hover
     for diagnostic in found.diagnostics:
         if diagnostic.code in BY_CODE and _overlaps(found.lsp(diagnostic).range, point):
             page = rule_page(BY_CODE[diagnostic.code])
+            if found.profile is not None:
+                page = found.profile.hover(diagnostic) + "\n\n" + page
             if page not in pages:
                 pages.append(page)
     if not pages:

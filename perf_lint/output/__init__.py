@@ -6,7 +6,7 @@ import collections
 import dataclasses
 import importlib
 import os
-from typing import Callable, Counter, Dict, List, Optional, TextIO
+from typing import Any, Callable, Counter, Dict, List, Optional, TextIO
 
 from perf_lint.diagnostic import Diagnostic
 from perf_lint.source import FixMode
@@ -37,6 +37,9 @@ class RunSummary:
     sources: Dict[str, str] = dataclasses.field(default_factory=dict)
     #: Whether ANSI colours may be used (see ``use_color``).
     color: bool = False
+    #: The profile data of a ``--profile`` run (``perf_lint.profiles.Ranking``),
+    #: else ``None``: every format prints exactly what it did without one.
+    profile: Optional[Any] = None
 
     def fixable(self, diagnostic: Diagnostic) -> bool:
         """Whether the fix would be applied with ``--fix`` in this run."""
@@ -52,6 +55,26 @@ class RunSummary:
 
     def counts(self) -> Counter[Optional[str]]:
         return collections.Counter(d.code for d in self.diagnostics)
+
+    def ordered(self) -> List[Diagnostic]:
+        """The diagnostics in the order the human formats list them: by
+        file and position, or hottest first with a profile."""
+        if self.profile is None:
+            return self.diagnostics
+        return self.profile.ranked(self.diagnostics)  # type: ignore[no-any-return]
+
+    def suffix(self, diagnostic: Diagnostic) -> str:
+        """What a profile says of the diagnostic (`` [41% of run time]``),
+        with its leading space; ``""`` without a profile."""
+        if self.profile is None:
+            return ""
+        return self.profile.suffix(diagnostic)  # type: ignore[no-any-return]
+
+    def header(self) -> List[str]:
+        """The lines naming the profiles of the run (none without one)."""
+        if self.profile is None or self.quiet:
+            return []
+        return list(self.profile.headers)
 
 
 def renderer(name: str) -> Callable[[RunSummary], str]:

@@ -35,7 +35,7 @@ def annotation(summary: RunSummary, diagnostic: Diagnostic) -> str:
         text = f"{where} {diagnostic.message}"
     else:
         mark = "[*] " if summary.fixable(diagnostic) else ""
-        text = f"{where} {diagnostic.code} {mark}{diagnostic.message}"
+        text = f"{where} {diagnostic.code} {mark}{diagnostic.message}{summary.suffix(diagnostic)}"
     return f"::error {joined}::{escape_data(text)}\n"
 
 

@@ -11,9 +11,8 @@
 
 from __future__ import annotations
 
-import itertools
 import re
-from typing import List
+from typing import Dict, List, Tuple
 
 from perf_lint.diagnostic import Applicability, Diagnostic
 from perf_lint.output import RunSummary
@@ -57,12 +56,21 @@ def snippet(source: str, diagnostic: Diagnostic) -> List[str]:
     return out
 
 
+def _by_file(diagnostics: List[Diagnostic]) -> List[Tuple[str, List[Diagnostic]]]:
+    """The diagnostics of each file, files in the order of their first
+    diagnostic (by position, or the hottest first with a profile)."""
+    files: Dict[str, List[Diagnostic]] = {}
+    for diagnostic in diagnostics:
+        files.setdefault(diagnostic.path, []).append(diagnostic)
+    return list(files.items())
+
+
 def render(summary: RunSummary) -> str:
-    rows: List[str] = []
+    rows: List[str] = summary.header()
     if summary.statistics:
-        rows = statistics(summary)
+        rows += statistics(summary)
     else:
-        for path, group in itertools.groupby(summary.diagnostics, key=lambda d: d.path):
+        for path, group in _by_file(summary.ordered()):
             rows.append(f"{path}:")
             source = summary.sources.get(path, "")
             for diagnostic in group:
@@ -71,7 +79,8 @@ def render(summary: RunSummary) -> str:
                     rows.append(f"  {where} {diagnostic.message}")
                 else:
                     mark = "[*] " if summary.fixable(diagnostic) else ""
-                    rows.append(f"  {where} {diagnostic.code} {mark}{diagnostic.message}")
+                    message = diagnostic.message + summary.suffix(diagnostic)
+                    rows.append(f"  {where} {diagnostic.code} {mark}{message}")
                 rows.extend("    " + row for row in snippet(source, diagnostic))
                 fix = diagnostic.fix
                 if fix is not None and fix.message:

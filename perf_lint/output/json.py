@@ -31,11 +31,15 @@ def _fix(fix: Optional[FixRecord]) -> Optional[Dict[str, Any]]:
     }
 
 
-def record(diagnostic: Diagnostic) -> Dict[str, Any]:
+def record(diagnostic: Diagnostic, profile: Any = None) -> Dict[str, Any]:
+    """The JSON object of a diagnostic; with a profile (a
+    ``perf_lint.profiles.Ranking``) it has a ``"profile"`` key: ``null``
+    when the profile never ran the diagnostic's function, else the
+    function's name, calls and shares."""
     filename = diagnostic.path
     if filename != "-" and not filename.startswith("<"):
         filename = os.path.abspath(filename)
-    return {
+    found: Dict[str, Any] = {
         "code": diagnostic.code,
         "end_location": _location(diagnostic.end_location),
         "filename": filename,
@@ -44,10 +48,15 @@ def record(diagnostic: Diagnostic) -> Dict[str, Any]:
         "message": diagnostic.message,
         "name": diagnostic.name,
         "noqa_row": diagnostic.location.row,
-        "url": rule_url(diagnostic.code, diagnostic.name),
-        **({"data": dict(diagnostic.data)} if diagnostic.data is not None else {}),
     }
+    if profile is not None:
+        found["profile"] = profile.json(diagnostic)
+    found["url"] = rule_url(diagnostic.code, diagnostic.name)
+    if diagnostic.data is not None:
+        found["data"] = dict(diagnostic.data)
+    return found
 
 
 def render(summary: RunSummary) -> str:
-    return json.dumps([record(d) for d in summary.diagnostics], indent=2, ensure_ascii=False) + "\n"
+    records = [record(d, summary.profile) for d in summary.diagnostics]
+    return json.dumps(records, indent=2, ensure_ascii=False) + "\n"

@@ -11,6 +11,6 @@ from perf_lint.output.json import record
 
 def render(summary: RunSummary) -> str:
     return "".join(
-        json.dumps(record(d), ensure_ascii=False, sort_keys=True) + "\n"
+        json.dumps(record(d, summary.profile), ensure_ascii=False, sort_keys=True) + "\n"
         for d in summary.diagnostics
     )

@@ -14,7 +14,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Type
+from typing import Any, Dict, Type
 from urllib.parse import quote
 
 from perf_lint import __version__
@@ -98,7 +98,9 @@ def _fix(fix: FixRecord, artifact: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
-def _result(diagnostic: Diagnostic, index: Dict[str, int], base: Path) -> Dict[str, Any]:
+def _result(
+    diagnostic: Diagnostic, index: Dict[str, int], base: Path, profile: Any = None
+) -> Dict[str, Any]:
     artifact = _artifact(diagnostic.path, base)
     result: Dict[str, Any] = {
         "ruleId": diagnostic.code or diagnostic.name,
@@ -117,6 +119,11 @@ def _result(diagnostic: Diagnostic, index: Dict[str, int], base: Path) -> Dict[s
         result["ruleIndex"] = index[diagnostic.code]
     if diagnostic.fix is not None:
         result["fixes"] = [_fix(diagnostic.fix, artifact)]
+    if profile is not None and diagnostic.code is not None:
+        rank = profile.rank(diagnostic)
+        if rank is not None:
+            result["rank"] = rank
+        result["properties"] = {"profile": profile.json(diagnostic)}
     return result
 
 
@@ -125,27 +132,24 @@ def document(summary: RunSummary, base: Path) -> Dict[str, Any]:
     from perf_lint.registry import RULES
 
     index = {rule.CODE: position for position, rule in enumerate(RULES)}
-    results: List[Dict[str, Any]] = [_result(d, index, base) for d in summary.diagnostics]
-    return {
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "perf-lint",
-                        "version": __version__,
-                        "semanticVersion": __version__,
-                        "informationUri": INFORMATION_URI,
-                        "rules": [_rule(rule) for rule in RULES],
-                    }
-                },
-                "originalUriBaseIds": {"%SRCROOT%": {"uri": _directory_uri(base)}},
-                "columnKind": "unicodeCodePoints",
-                "results": results,
+    results = [_result(d, index, base, summary.profile) for d in summary.diagnostics]
+    run: Dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "perf-lint",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": [_rule(rule) for rule in RULES],
             }
-        ],
+        },
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": _directory_uri(base)}},
+        "columnKind": "unicodeCodePoints",
+        "results": results,
     }
+    if summary.profile is not None:
+        run["properties"] = {"profiles": list(summary.profile.headers)}
+    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
 def render(summary: RunSummary) -> str:

@@ -32,7 +32,8 @@ def line(summary: RunSummary, diagnostic: Diagnostic) -> str:
     if diagnostic.code is None:
         return f"{where} {_paint(summary, diagnostic.message, _RED)}"
     mark = _paint(summary, "[*]", _CYAN) + " " if summary.fixable(diagnostic) else ""
-    return f"{where} {_paint(summary, diagnostic.code, _BOLD, _RED)} {mark}{diagnostic.message}"
+    code = _paint(summary, diagnostic.code, _BOLD, _RED)
+    return f"{where} {code} {mark}{diagnostic.message}{summary.suffix(diagnostic)}"
 
 
 def statistics(summary: RunSummary) -> List[str]:
@@ -86,10 +87,11 @@ def closing(summary: RunSummary) -> List[str]:
 
 
 def render(summary: RunSummary) -> str:
+    rows = summary.header()
     if summary.statistics:
-        rows = statistics(summary)
+        rows += statistics(summary)
     else:
-        rows = [line(summary, d) for d in summary.diagnostics]
+        rows += [line(summary, d) for d in summary.ordered()]
     if not summary.quiet:
         if summary.show_fixes:
             rows.extend(fixes(summary))

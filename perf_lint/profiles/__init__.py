@@ -1,0 +1,80 @@
+"""Measure first: rank diagnostics by what their functions cost in a
+profile of a real run (``perf-lint check --profile FILE``, ``profile`` in
+``[tool.perf-lint]``, the language server).
+
+The profile is applied after the engine: it never changes which
+diagnostics exist or their fixes, and nothing of it enters the results
+cache. Imported only when a profile is given.
+
+- ``formats``: reading cProfile dumps, folded stacks and speedscope JSON;
+- ``scopes``: the functions of a linted file, from its ``ast``;
+- ``paths``: which profile file is which linted file;
+- ``attribution``: the numbers of each diagnostic's function;
+- ``report``: the suffix, header, order and JSON object the outputs show.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Dict, List, Sequence, Tuple
+
+from perf_lint.diagnostic import Diagnostic
+from perf_lint.profiles.attribution import ProfileSet
+from perf_lint.profiles.formats import ProfileError, read
+from perf_lint.profiles.model import Profile
+from perf_lint.profiles.report import Ranking, header, identity
+
+__all__ = ["ProfileError", "ProfileSet", "Ranking", "load", "rank"]
+
+_READ: Dict[Tuple[str, int, int], Profile] = {}
+
+
+def _read_once(path: str) -> Profile:
+    """``read``, remembered while the file is unchanged (the language
+    server asks again on every change of a document)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return read(path)  # raises the error that names the file
+    key = (os.path.abspath(path), info.st_mtime_ns, info.st_size)
+    known = _READ.get(key)
+    if known is None:
+        known = read(path)
+        if len(_READ) >= 32:
+            _READ.clear()
+        _READ[key] = known
+    return known
+
+
+def load(paths: Sequence[str]) -> ProfileSet:
+    """The profiles at ``paths``, read and added up; a ``ProfileError``
+    names the first file that cannot be used."""
+    return ProfileSet([_read_once(path) for path in paths])
+
+
+def rank(
+    groups: Sequence[Tuple[Sequence[str], ProfileSet, Sequence[Diagnostic]]],
+    sources: Dict[str, str],
+    roots: Dict[str, str],
+) -> Ranking:
+    """The ``Ranking`` of a run: for each group of diagnostics, the names
+    of its profiles (for the header), the profiles and the diagnostics.
+    ``sources`` holds the text of every file with diagnostics, ``roots``
+    the directory of each file's project."""
+    headers: List[str] = []
+    answers = {}
+    for names, profiles, diagnostics in groups:
+        headers.append(header(names, profiles))
+        paths = {d.path for d in diagnostics if d.code is not None and d.path in sources}
+        found = profiles.attribute({path: sources[path] for path in paths}, roots)
+        for diagnostic in diagnostics:
+            if diagnostic.code is None:
+                continue
+            answers_of_file = found.get(diagnostic.path)
+            if answers_of_file is None:
+                continue
+            start, end = diagnostic.location, diagnostic.end_location
+            answers[identity(diagnostic)] = answers_of_file.answer(
+                (start.row, start.column), (end.row, end.column)
+            )
+    return Ranking(headers, answers)

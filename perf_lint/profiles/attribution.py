@@ -1,0 +1,317 @@
+"""What each diagnostic's function cost in a set of profiles.
+
+A profile's frames are mapped onto the linted files' scopes (``scopes``):
+the file by ``paths.Matcher``, then the function by name (``co_name`` or
+qualified name) and line (the profile's line must lie within a function of
+that name; the innermost wins; two candidates on the same line are
+ambiguous). When the line lies in no function of that name (the file
+changed since the profile was taken, or is being edited), a name that
+denotes one function both in the profile and in the file still matches,
+without line numbers; other names match nothing. A frame without a line
+matches only a name that is unique in the file. Frames of comprehensions
+and generator expressions count as their enclosing function's, as Python
+3.12 inlines them; one known only by its line (cProfile's ``<listcomp>``)
+counts only inside a function found at its own line.
+
+Numbers, for a function *f* and a profile's total *T* (cProfile: the sum of
+every function's own time, as ``pstats`` prints it; samplers: all samples
+or sampled time, idle stacks included):
+
+- ``cumulative_share``: cProfile's cumulative time of *f* / *T*; for stacks,
+  the weight of the stacks that hold *f* (once per stack) / *T*;
+- ``self_share``: *f*'s own time / *T*; for stacks, those with *f* as leaf;
+- ``calls``: cProfile's total calls (recursive ones included); ``None``
+  for the other formats, which do not count calls;
+- ``line_share`` (samplers with line numbers only): the weight of the
+  stacks where *f*'s frame is on a line of the reported statement and its
+  body / *T*.
+
+Several profiles add up (their totals too); they must count the same unit
+(time or samples)."""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import os
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
+
+from perf_lint.profiles.formats import ProfileError
+from perf_lint.profiles.model import Frame, Profile
+from perf_lint.profiles.paths import Matcher, is_source
+from perf_lint.profiles.scopes import COMPREHENSIONS, FileScopes, Scope
+
+NOT_RUN, AMBIGUOUS = "not run", "ambiguous"
+_Key = Tuple[str, int]  # (linted path, scope index)
+
+
+@dataclasses.dataclass(frozen=True)
+class Share:
+    """What one diagnostic's function cost."""
+
+    function: str
+    calls: Optional[int]
+    cumulative_share: float
+    self_share: float
+    line_share: Optional[float]
+
+    def as_json(self) -> Dict[str, object]:
+        return {
+            "function": self.function,
+            "calls": self.calls,
+            "cumulative_share": round(self.cumulative_share, 6),
+            "self_share": round(self.self_share, 6),
+            "line_share": None if self.line_share is None else round(self.line_share, 6),
+        }
+
+
+#: A diagnostic's answer: its ``Share``, ``NOT_RUN`` or ``AMBIGUOUS``.
+Answer = Union[Share, str]
+
+
+@dataclasses.dataclass
+class _Totals:
+    calls: int = 0
+    cumulative: float = 0.0
+    own: float = 0.0
+    lines: Dict[FrozenSet[int], float] = dataclasses.field(
+        default_factory=lambda: collections.defaultdict(float)
+    )
+
+
+class ProfileSet:
+    """Profiles read together; their weights add up."""
+
+    def __init__(self, profiles: Sequence[Profile]) -> None:
+        units = {profile.unit for profile in profiles}
+        if len(units) > 1:
+            kinds = ", ".join(f"{p.path} ({p.unit})" for p in profiles)
+            raise ProfileError(profiles[0].path, f"cannot add up time and samples: {kinds}")
+        self.profiles = list(profiles)
+        self.unit = units.pop()
+        self.total = sum(profile.total for profile in profiles)
+        self.counts_calls = all(profile.counts_calls for profile in profiles)
+        self.has_lines = all(profile.executing_lines for profile in profiles)
+
+    def attribute(
+        self, sources: Dict[str, str], roots: Dict[str, str]
+    ) -> Dict[str, Optional[FileAnswers]]:
+        """Each linted file's answers (``None`` when its text does not parse).
+        ``sources`` maps a path to its text, ``roots`` to its project's
+        directory."""
+        scopes: Dict[str, FileScopes] = {}
+        absolute = {path: os.path.abspath(path) for path in sources}
+        for path, text in sources.items():
+            try:
+                scopes[path] = FileScopes(text)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                continue
+        totals: Dict[_Key, _Totals] = {}
+        ambiguous: Set[_Key] = set()
+        ambiguous_files: Set[str] = set()
+        unlined: Set[_Key] = set()  # functions found by name alone: their lines moved
+        for profile in self.profiles:
+            args = (scopes, absolute, roots, totals, ambiguous, ambiguous_files, unlined)
+            self._add(profile, *args)
+        answers: Dict[str, Optional[FileAnswers]] = {path: None for path in sources}
+        for path, found in scopes.items():
+            unclear = path in ambiguous_files
+            answers[path] = FileAnswers(self, path, found, totals, ambiguous, unclear, unlined)
+        return answers
+
+    def _add(
+        self,
+        profile: Profile,
+        scopes: Dict[str, FileScopes],
+        absolute: Dict[str, str],
+        roots: Dict[str, str],
+        totals: Dict[_Key, _Totals],
+        ambiguous: Set[_Key],
+        ambiguous_files: Set[str],
+        unlined: Set[_Key],
+    ) -> None:
+        matcher = Matcher({frame.file for frame in profile.frames}, absolute.values())
+        linted_for: Dict[str, str] = {}
+        for path in scopes:
+            file, unclear = matcher.match(absolute[path], roots.get(path, os.getcwd()))
+            if unclear:
+                ambiguous_files.add(path)
+            elif file is not None:
+                linted_for[file] = path
+        resolved = _resolve_frames(profile, linted_for, scopes, ambiguous)
+        for key, _inlined, moved in resolved.values():
+            if moved:
+                unlined.add(key)
+        if profile.functions is not None:
+            for index, numbers in profile.functions.items():
+                hit = resolved.get(index)
+                if hit is None:
+                    continue
+                key, inlined, _moved = hit
+                entry = totals.setdefault(key, _Totals())
+                entry.own += numbers.own
+                if not inlined:
+                    entry.calls += numbers.calls
+                    entry.cumulative += numbers.cumulative
+            return
+        frames = profile.frames
+        for stack, weight in (profile.stacks or {}).items():
+            seen: Dict[_Key, Set[int]] = {}
+            for index in stack:
+                hit = resolved.get(index)
+                if hit is None:
+                    continue
+                lines = seen.setdefault(hit[0], set())
+                line = frames[index].line
+                if line is not None and not hit[2]:
+                    lines.add(line)
+            if not seen:
+                continue
+            for key, lines in seen.items():
+                entry = totals.setdefault(key, _Totals())
+                entry.cumulative += weight
+                entry.lines[frozenset(lines)] += weight
+            leaf = _leaf(stack, frames)
+            hit = resolved.get(leaf) if leaf is not None else None
+            if hit is not None:
+                totals[hit[0]].own += weight
+
+
+def _leaf(stack: Tuple[int, ...], frames: List[Frame]) -> Optional[int]:
+    """The innermost Python frame of a stack (pyinstrument ends a stack
+    with a ``[self]`` frame of no file for a function's own time; py-spy's
+    ``--native`` adds C frames below the Python ones)."""
+    for index in reversed(stack):
+        file = frames[index].file
+        if is_source(file) or file.startswith("<"):  # "<frozen importlib._bootstrap>"
+            return index
+    return None
+
+
+def _comprehension(name: str) -> bool:
+    return name.rsplit(".", 1)[-1] in COMPREHENSIONS
+
+
+def _resolve_frames(
+    profile: Profile,
+    linted_for: Dict[str, str],
+    scopes: Dict[str, FileScopes],
+    ambiguous: Set[_Key],
+) -> Dict[int, Tuple[_Key, bool, bool]]:
+    """Each frame of a matched file: its (path, scope), whether it is a
+    comprehension counted as its function, and whether it was found by name
+    alone (its line lies in no function of that name: the file changed)."""
+    first_lines = profile.functions is not None or not profile.executing_lines
+    lines_of: Dict[Tuple[str, str], Set[Optional[int]]] = {}
+    if first_lines:  # each (name, first line) is one function
+        for frame in profile.frames:
+            lines_of.setdefault((frame.file, frame.name), set()).add(frame.line)
+    resolved: Dict[int, Tuple[_Key, bool, bool]] = {}
+    later = []
+    for index, frame in enumerate(profile.frames):
+        path = linted_for.get(frame.file)
+        if path is None:
+            continue
+        if _comprehension(frame.name) and ".<locals>." not in frame.name:
+            later.append((index, frame, path))
+            continue
+        unique = len(lines_of.get((frame.file, frame.name), ())) <= 1
+        found = _resolve(frame, scopes[path], unique)
+        if isinstance(found, list):
+            ambiguous.update((path, scope.index) for scope in found)
+        elif found is not None:
+            scope, moved = found
+            resolved[index] = ((path, scope.index), _comprehension(frame.name), moved)
+    # A comprehension named without its function (cProfile's "<listcomp>")
+    # is found by its line alone: only inside a function found at its line.
+    anchored = {hit[0] for hit in resolved.values() if not hit[2]}
+    for index, frame, path in later:
+        found = _resolve(frame, scopes[path], False)
+        if isinstance(found, tuple) and (path, found[0].index) in anchored:
+            resolved[index] = ((path, found[0].index), True, False)
+    return resolved
+
+
+def _resolve(
+    frame: Frame, found: FileScopes, unique: bool
+) -> Union[Tuple[Scope, bool], List[Scope], None]:
+    """The scope a frame is (and whether it was found by name alone, its
+    line being in no function of that name), a list of the scopes it could
+    equally be (ambiguous), or ``None``. ``unique``: the profile has one
+    function of this name in the file, which may then be found by name."""
+    name = frame.name
+    leaf = name.rsplit(".", 1)[-1]
+    if leaf in COMPREHENSIONS:
+        if ".<locals>." in name:  # a qualified name says whose it is
+            owner = Frame(name.rsplit(".<locals>.", 1)[0], frame.file, frame.line)
+            return _resolve(owner, found, unique)
+        if frame.line is None:
+            return None
+        candidates = [s for s in found.scopes if s.contains_line(frame.line)]
+    else:
+        named = [
+            s
+            for s in found.scopes
+            if s.name == leaf
+            and ("." not in name or name == s.qualname or name.endswith("." + s.qualname))
+        ]
+        if frame.line is None:
+            if len(named) > 1:
+                return named
+            return (named[0], False) if named else None
+        candidates = [s for s in named if s.contains_line(frame.line)]
+        if not candidates:
+            if len(named) == 1 and unique:
+                return named[0], True
+            return named or None  # several functions it could be: ambiguous
+    if not candidates:
+        return None
+    deepest = max(s.depth for s in candidates)
+    innermost = [s for s in candidates if s.depth == deepest]
+    return (innermost[0], False) if len(innermost) == 1 else innermost
+
+
+class FileAnswers:
+    """The answers for the diagnostics of one linted file."""
+
+    def __init__(
+        self,
+        profiles: ProfileSet,
+        path: str,
+        scopes: FileScopes,
+        totals: Dict[_Key, _Totals],
+        ambiguous: Set[_Key],
+        file_ambiguous: bool,
+        unlined: Set[_Key],
+    ) -> None:
+        self.profiles = profiles
+        self.unlined = unlined
+        self.path = path
+        self.scopes = scopes
+        self.totals = totals
+        self.ambiguous = ambiguous
+        self.file_ambiguous = file_ambiguous
+
+    def answer(self, start: Tuple[int, int], end: Tuple[int, int]) -> Answer:
+        scope = self.scopes.innermost(*start)
+        key = (self.path, scope.index)
+        if self.file_ambiguous or key in self.ambiguous:
+            return AMBIGUOUS
+        entry = self.totals.get(key)
+        if entry is None:
+            return NOT_RUN
+        total = self.profiles.total
+        line_share: Optional[float] = None
+        if self.profiles.has_lines and key not in self.unlined:
+            first, last = self.scopes.statement_lines(scope, start, end)
+            weight = sum(
+                w for lines, w in entry.lines.items() if any(first <= n <= last for n in lines)
+            )
+            line_share = min(weight / total, 1.0)
+        return Share(
+            function=scope.qualname,
+            calls=entry.calls if self.profiles.counts_calls else None,
+            cumulative_share=min(entry.cumulative / total, 1.0),
+            self_share=min(entry.own / total, 1.0),
+            line_share=line_share,
+        )
