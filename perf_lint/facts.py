@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-from typing import Dict, FrozenSet, List, Optional, Set
+from typing import Dict, List, Optional, Set
 
 from perf_lint import syntax
 
@@ -78,10 +78,6 @@ class Bindings:
             or name in self.typing_names
             or name in self.typing_modules
         )
-
-
-def _bind(found: Bindings, name: str) -> None:
-    found.counts[name] = found.counts.get(name, 0) + 1
 
 
 def bindings(tree: Optional[ast.Module]) -> Bindings:
@@ -264,6 +260,42 @@ def _logging_import(found: Loggers, node: ast.ImportFrom) -> None:
             found.levels[local] = LOGGING_LEVELS[alias.name]
 
 
+def imports(tree: Optional[ast.Module], counts: Dict[str, int]) -> Dict[str, str]:
+    """Local name -> the qualified name it stands for, for every name that
+    an import binds anywhere in the file and that nothing else binds
+    (``counts``: the file's ``Bindings.counts``): ``import re as r`` gives
+    ``r -> re``, ``from re import match`` gives ``match -> re.match``,
+    ``import os.path`` gives ``os -> os``. Relative imports, star imports
+    and names bound twice (two imports, or an import and an assignment) are
+    left out: what they stand for is not known."""
+    found: Dict[str, str] = {}
+    seen: Dict[str, int] = {}
+    if tree is None:
+        return found
+    for node in syntax.walk(tree):
+        kind = type(node)
+        if kind is ast.Import:
+            for alias in node.names:  # type: ignore[attr-defined]
+                if alias.asname is not None:
+                    local, qualified = alias.asname, alias.name
+                else:
+                    local = qualified = alias.name.split(".")[0]
+                seen[local] = seen.get(local, 0) + 1
+                found[local] = qualified
+        elif kind is ast.ImportFrom and not node.level and node.module:  # type: ignore[attr-defined]
+            for alias in node.names:  # type: ignore[attr-defined]
+                if alias.name == "*":
+                    continue
+                local = alias.asname or alias.name
+                seen[local] = seen.get(local, 0) + 1
+                found[local] = f"{node.module}.{alias.name}"  # type: ignore[attr-defined]
+    return {
+        local: qualified
+        for local, qualified in found.items()
+        if seen[local] == 1 and counts.get(local, 0) == 1
+    }
+
+
 class FileFacts:
     """The facts of one file, each read from its ``ast`` on first use."""
 
@@ -272,6 +304,7 @@ class FileFacts:
         self.tree = tree
         self._bindings: Optional[Bindings] = None
         self._loggers: Optional[Loggers] = None
+        self._imports: Optional[Dict[str, str]] = None
 
     @property
     def bindings(self) -> Bindings:
@@ -285,10 +318,28 @@ class FileFacts:
             self._loggers = loggers(self.tree)
         return self._loggers
 
+    @property
+    def imports(self) -> Dict[str, str]:
+        """Local name -> qualified name of every unambiguous import (see
+        ``imports``); a name ``typing`` imports counts too."""
+        if self._imports is None:
+            bindings = self.bindings
+            counts = dict(bindings.counts)
+            for local in (*bindings.typing_names, *bindings.typing_modules):
+                counts[local] = counts.get(local, 0) + 1
+            self._imports = imports(self.tree, counts)
+        return self._imports
+
     def is_builtin(self, name: str) -> bool:
         return self.bindings.is_builtin(name)
 
-    def names_bound(self) -> FrozenSet[str]:
-        """Every name the file binds (for the incremental server's check
-        of what an edit changed)."""
-        return frozenset(self.bindings.counts)
+    def qualified(self, dotted_name: str) -> Optional[str]:
+        """The qualified name a dotted name in the file stands for, through
+        its imports (``r.match`` -> ``re.match`` after ``import re as r``;
+        ``match`` -> ``re.match`` after ``from re import match``); ``None``
+        when its first part is not an unambiguous import."""
+        head, dot, rest = dotted_name.partition(".")
+        base = self.imports.get(head)
+        if base is None:
+            return None
+        return base + dot + rest

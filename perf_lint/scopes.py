@@ -25,6 +25,7 @@ from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tup
 import libcst as cst
 
 from perf_lint import traversal
+from perf_lint.facts import FileFacts
 
 Scope = Union[cst.Module, cst.ClassDef, cst.FunctionDef]
 #: A binding: (annotation, value) for an annotation, or ``None`` for any
@@ -61,6 +62,16 @@ def dotted(node: cst.CSTNode) -> str:
         inner = dotted(node.value)
         return inner + "." + node.attr.value if inner else ""
     return ""
+
+
+def qualified_name(node: cst.CSTNode, facts: FileFacts) -> Optional[str]:
+    """The qualified name of ``node`` (a name or attribute chain) through
+    the file's imports: ``r.compile`` is ``re.compile`` after ``import re
+    as r``; ``None`` when it does not start with an unambiguous import.
+    (A local variable of the same name as a module-level import would
+    shadow it: ``FileFacts.imports`` leaves out every name bound twice.)"""
+    name = dotted(node)
+    return facts.qualified(name) if name else None
 
 
 def all_params(params: cst.Parameters) -> List[cst.Param]:

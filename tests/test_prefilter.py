@@ -404,3 +404,26 @@ def test_reduction_leaves_alone_what_a_stub_could_not_stand_for() -> None:
     # A lone carriage return is a line break ast and the split may count apart.
     assert _reduce("def cold():\r    pass\r" + hot, append) is None
     assert _reduce("def cold():\r\n    pass\r\n" + hot, append) is not None
+
+
+def test_imports_resolve_only_names_bound_once() -> None:
+    source = (
+        "import re as r\nfrom re import match\nimport os.path\n"
+        "from datetime import datetime as dt\nimport time\ntime = 3\n"
+        "from . import sibling\nfrom json import *\ndef f():\n    import glob\n"
+        "import io\nimport io\n"
+    )
+    found = facts.FileFacts(ast.parse(source))
+    assert found.imports == {
+        "r": "re",
+        "match": "re.match",
+        "os": "os",
+        "dt": "datetime.datetime",
+        "glob": "glob",
+    }
+    assert found.qualified("r.compile") == "re.compile"
+    assert found.qualified("dt.now") == "datetime.datetime.now"
+    assert found.qualified("time.time") is None  # rebound by `time = 3`
+    assert found.qualified("io.open") is None  # imported twice
+    assert found.qualified("sibling") is None  # relative
+    assert facts.FileFacts(None).imports == {}
