@@ -20,7 +20,7 @@ The last two read a scope's libcst nodes on demand and are cached per file.
 from __future__ import annotations
 
 import dataclasses
-from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple, Union
+from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 
@@ -95,6 +95,11 @@ class Scopes(cst.BatchableCSTVisitor):
     @property
     def current(self) -> cst.CSTNode:
         return self.stack[-1]
+
+    def get_visitors(self) -> Dict[str, Any]:
+        """libcst's ``get_visitors`` with the method names found once:
+        libcst inspects every attribute of the instance on each call."""
+        return {name: getattr(self, name) for name in _VISITORS}
 
     # -- kept up to date by the traversal ---------------------------------------
     def _header(self, node: Union[cst.FunctionDef, cst.ClassDef]) -> None:
@@ -180,6 +185,14 @@ class Scopes(cst.BatchableCSTVisitor):
         if found is None:
             found = self._names[id(scope)] = (scope, ScopeNames(scope))
         return found[1]
+
+
+#: The visitor methods of ``Scopes`` (see ``Scopes.get_visitors``).
+_VISITORS = tuple(
+    name
+    for name in vars(Scopes)
+    if name.startswith(("visit_", "leave_")) and callable(vars(Scopes)[name])
+)
 
 
 # -- what one scope binds ---------------------------------------------------------
