@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
-from typing import Any, List, NamedTuple, Optional, Sequence, Type
+from typing import Any, Callable, List, NamedTuple, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 from libcst.metadata import CodePosition, MetadataWrapper, PositionProvider
@@ -30,6 +30,7 @@ from perf_lint import positions as sparse_positions
 from perf_lint.config import Config
 from perf_lint.context import FileContext
 from perf_lint.diagnostic import Diagnostic, Edit, FixRecord, Location
+from perf_lint.facts import FileFacts
 from perf_lint.prefilter import Shortcuts
 from perf_lint.rule import Report, Rule
 from perf_lint.source import QUIET, Hooks, file_problem, syntax_error, too_deep
@@ -53,6 +54,11 @@ class Analysis:
     module: Optional[cst.Module] = None
     fixes: List[Fixable] = dataclasses.field(default_factory=list)
     parses: bool = True
+    #: How ``module``'s text was reduced from the whole (``None``: it is the
+    #: whole text, or libcst was not needed).
+    reduction: Optional[prefilter.Reduction] = None
+    #: Every fix was withheld because libcst does not reproduce the text.
+    withheld: bool = False
 
 
 def analyse(
@@ -62,19 +68,28 @@ def analyse(
     config: Config,
     *,
     reduce: bool = True,
+    settled: Sequence[Tuple[int, int]] = (),
     shortcuts: Shortcuts = prefilter.FULL,
     hooks: Hooks = QUIET,
+    parsed: Optional[Tuple[Optional[ast.Module], FileFacts]] = None,
 ) -> Analysis:
     """Everything ``rules`` report in ``source``. With ``reduce`` (no fix
     will be applied), libcst parses only the definitions that hold the
-    candidate rules' shapes; the module of the result is then that text's."""
+    candidate rules' shapes (but those in the ``settled`` spans of lines:
+    the definitions whose findings the language server already has); the
+    module of the result is then that text's. ``parsed``: the text's ``ast`` and
+    facts, when the caller has them already."""
     file_noqa = noqa.file_suppression(source)
     active = [rule for rule in rules if not noqa.file_suppresses(file_noqa, rule.CODE)]
-    with hooks.phase("syntax check (ast)"):
-        tree = syntax.parse(source)
+    if parsed is not None:
+        tree, facts = parsed
+    else:
+        with hooks.phase("syntax check (ast)"):
+            tree = syntax.parse(source)
+        facts = None
     with hooks.phase("pre-filter"):
         if shortcuts.prefilter:
-            found = prefilter.candidates(source, tree, active, config)
+            found = prefilter.candidates(source, tree, active, config, settled)
         else:
             found = prefilter.Candidates(active, _every_shape(source, tree, active))
     by_source = [rule for rule in found.rules if rule.SOURCE_ONLY]
@@ -86,27 +101,28 @@ def analyse(
         deep = too_deep(path, source)
         if deep is not None:
             return Analysis([deep], parses=False)
-    text = source
+    reduction = None
     if reduce and shortcuts.reduce:
         with hooks.phase("pre-filter"):
-            text = (
-                prefilter.reduced(source, tree, dataclasses.replace(found, rules=by_cst)) or source
-            )
-    parsed = _parse(text, source, path, hooks)
+            shaped = dataclasses.replace(found, rules=by_cst)
+            reduction = prefilter.reduced(source, tree, shaped, settled)
+    parsed = _parse(reduction.text if reduction else source, source, path, hooks)
     if isinstance(parsed, Analysis):
         return parsed
     module, text = parsed
+    if text is source:
+        reduction = None
     diagnostics = _source_diagnostics(source, tree, path, by_source, config, inline, hooks)
     if not by_cst:
-        return Analysis(diagnostics, module)
-    context = FileContext(path=path, source=source, module=module, tree=tree, parsed=True)
+        return Analysis(diagnostics, module, reduction=reduction)
+    context = FileContext(path, source, module, tree, parsed=True, known_facts=facts)
     instances = [rule(context, config.rule_options(rule)) for rule in by_cst]
     problem = _traverse(context, instances, path, hooks)
     if problem is not None:
         return Analysis([problem], module)
     reports = [report for instance in instances for report in instance.reports]
     if not reports:
-        return Analysis(diagnostics, module)
+        return Analysis(diagnostics, module, reduction=reduction)
     with hooks.phase("positions"):
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         positions = (
@@ -118,33 +134,64 @@ def analyse(
         )
     with hooks.phase("report"):
         unreproduced = _unreproduced(module, text, reports, positions.code)
-    if unreproduced and text is not source:
+    if unreproduced and reduction is not None:
         # libcst does not reproduce the reduced text (blank lines before an
         # indented comment that ends a module, for one: a stubbed last
         # definition leaves its block's last comment there), which would
         # withhold every fix the whole text gets: analyse that instead.
-        return analyse(source, path, rules, config, reduce=False, shortcuts=shortcuts, hooks=hooks)
+        again = (tree, context.facts)
+        return analyse(
+            source,
+            path,
+            rules,
+            config,
+            reduce=False,
+            shortcuts=shortcuts,
+            hooks=hooks,
+            parsed=again,
+        )
+    row = reduction.row if reduction is not None else _same_row
     with hooks.phase("report"):
         unfixable = _unfixable(module, text, reports, unreproduced)
         fixes: List[Fixable] = []
         for instance in instances:
             for report in instance.reports:
                 start, end = _span(report.node, positions)
+                if reduction is not None:
+                    start = CodePosition(row(start.line), start.column)
+                    end = CodePosition(row(end.line), end.column)
                 if inline.suppresses(instance.CODE, start.line, end.line):
                     continue
                 fix = None
                 if report.replacement is not None and report.node not in unfixable:
+                    edit = _edit(module, text, report, positions, start, end)
+                    if report.removals and reduction is not None:
+                        edit = _moved(edit, row)
                     fix = FixRecord(
                         report.applicability,  # type: ignore[arg-type]
                         report.fix_message or "",
-                        (_edit(module, text, report, positions, start, end),),
+                        (edit,),
                     )
                 diagnostic = _diagnostic(instance, path, report, start, end, fix)
                 diagnostics.append(diagnostic)
                 if fix is not None:
                     fixes.append(Fixable(diagnostic, report))
         diagnostics.sort(key=lambda d: d.sort_key)
-    return Analysis(diagnostics, module, fixes)
+    withheld = unreproduced and any(report.replacement is not None for report in reports)
+    return Analysis(diagnostics, module, fixes, reduction=reduction, withheld=withheld)
+
+
+def _same_row(row: int) -> int:
+    return row
+
+
+def _moved(edit: Edit, row: Callable[[int], int]) -> Edit:
+    """``edit`` (made on the reduced text) with the whole text's rows."""
+    return Edit(
+        edit.content,
+        Location(row(edit.location.row), edit.location.column),
+        Location(row(edit.end_location.row), edit.end_location.column),
+    )
 
 
 def _every_shape(

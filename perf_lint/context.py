@@ -34,12 +34,14 @@ class FileContext:
     #: ``False`` when the caller has not parsed ``source`` (``tree`` is then
     #: built here).
     parsed: dataclasses.InitVar[bool] = False
+    #: The file's facts when the caller has them already.
+    known_facts: dataclasses.InitVar[Optional[FileFacts]] = None
     facts: FileFacts = dataclasses.field(init=False)
     scopes: Scopes = dataclasses.field(init=False)
     cache: Dict[Any, Any] = dataclasses.field(default_factory=dict)
 
-    def __post_init__(self, parsed: bool) -> None:
+    def __post_init__(self, parsed: bool, known_facts: Optional[FileFacts]) -> None:
         if not parsed and self.tree is None:
             self.tree = syntax.parse(self.source)
-        self.facts = FileFacts(self.tree)
+        self.facts = known_facts if known_facts is not None else FileFacts(self.tree)
         self.scopes = Scopes(self.module)

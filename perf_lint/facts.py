@@ -16,8 +16,9 @@ names alone)."""
 from __future__ import annotations
 
 import ast
+import builtins
 import dataclasses
-from typing import Dict, List, Optional, Set
+from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from perf_lint import syntax
 
@@ -49,6 +50,7 @@ LOGGING_LEVELS: Dict[str, int] = {
     "FATAL": 50,
 }
 
+_BUILTINS = frozenset(dir(builtins))
 _TYPE_PARAMS = tuple(
     getattr(ast, name) for name in ("TypeVar", "ParamSpec", "TypeVarTuple") if hasattr(ast, name)
 )
@@ -69,10 +71,15 @@ class Bindings:
     typing_modules: Set[str] = dataclasses.field(default_factory=set)
     star_import: bool = False
     declared: Set[str] = dataclasses.field(default_factory=set)
+    #: Local name -> qualified name of each import (the last one of a name),
+    #: and how many imports bind each local name.
+    imported: Dict[str, str] = dataclasses.field(default_factory=dict)
+    imported_times: Dict[str, int] = dataclasses.field(default_factory=dict)
 
     def is_builtin(self, name: str) -> bool:
-        """``name`` refers to the builtin: nothing in the file rebinds it."""
-        return not (
+        """``name`` is a builtin's and refers to the builtin: nothing in the
+        file rebinds it."""
+        return name in _BUILTINS and not (
             self.star_import
             or name in self.counts
             or name in self.typing_names
@@ -80,15 +87,71 @@ class Bindings:
         )
 
 
-def bindings(tree: Optional[ast.Module]) -> Bindings:
+def bindings(
+    tree: Optional[ast.Module],
+    lines: Optional[Sequence[str]] = None,
+    memo: Optional[Dict[Tuple[str, int, int], Bindings]] = None,
+) -> Bindings:
     """The ``Bindings`` of the file whose tree is ``tree`` (``None``: this
-    Python rejects the file, and nothing is known)."""
+    Python rejects the file, and nothing is known). With the text's
+    ``lines`` and a ``memo``, what each top-level statement (each statement
+    of a top-level class's body) binds is remembered by its text and
+    reused when the same statement is met again (the language server's
+    texts differ by an edit)."""
     found = Bindings()
     if tree is None:
         found.star_import = True  # any name may be rebound
         return found
+    if memo is None or lines is None:
+        _bind_nodes(found, syntax.walk(tree))
+        return found
+    if len(memo) > _MEMO_SIZE:
+        memo.clear()
+    for statement in tree.body:
+        if type(statement) is ast.ClassDef:
+            body = frozenset(id(node) for node in statement.body)
+            _bind_nodes(found, syntax.walk_except(statement, body))
+            chunks: List[ast.stmt] = statement.body
+        else:
+            chunks = [statement]
+        for chunk in chunks:
+            decorators = getattr(chunk, "decorator_list", ())
+            first = min([chunk.lineno, *(d.lineno for d in decorators)])
+            key = (
+                "".join(lines[first - 1 : chunk.end_lineno]),
+                chunk.col_offset,
+                chunk.end_col_offset or 0,
+            )
+            part = memo.get(key)
+            if part is None:
+                part = memo[key] = Bindings()
+                _bind_nodes(part, syntax.walk(chunk))
+            _merge(found, part)
+    return found
+
+
+#: How many statements ``bindings`` remembers before it starts again.
+_MEMO_SIZE = 50_000
+
+
+def _merge(found: Bindings, part: Bindings) -> None:
+    """Add what ``part`` (the next statement) binds to ``found``."""
     counts = found.counts
-    for node in syntax.walk(tree):
+    for name, count in part.counts.items():
+        counts[name] = counts.get(name, 0) + count
+    found.typing_names.update(part.typing_names)
+    found.typing_modules.update(part.typing_modules)
+    found.star_import = found.star_import or part.star_import
+    found.declared.update(part.declared)
+    found.imported.update(part.imported)
+    for name, count in part.imported_times.items():
+        found.imported_times[name] = found.imported_times.get(name, 0) + count
+
+
+def _bind_nodes(found: Bindings, nodes: Iterator[ast.AST]) -> None:
+    """Record what ``nodes`` bind in ``found``."""
+    counts = found.counts
+    for node in nodes:
         kind = type(node)
         if kind is ast.Name:
             continue  # the commonest node: nothing to do
@@ -128,10 +191,13 @@ def bindings(tree: Optional[ast.Module]) -> Bindings:
         elif kind is ast.Import:
             for alias in node.names:  # type: ignore[attr-defined]
                 local = alias.asname if alias.asname is not None else alias.name
+                if alias.asname is None:
+                    local = alias.name.split(".")[0]
+                _imported(found, local, alias.name if alias.asname is not None else local)
                 if alias.name in TYPING_MODULES:
                     found.typing_modules.add(local)
                 else:
-                    names.append(local.split(".")[0])
+                    names.append(local)
         elif kind is ast.ImportFrom:
             if any(alias.name == "*" for alias in node.names):  # type: ignore[attr-defined]
                 found.star_import = True
@@ -139,13 +205,14 @@ def bindings(tree: Optional[ast.Module]) -> Bindings:
             module = node.module if node.module is not None and not node.level else ""  # type: ignore[attr-defined]
             for alias in node.names:  # type: ignore[attr-defined]
                 local = alias.asname if alias.asname is not None else alias.name
+                if module:
+                    _imported(found, local, f"{module}.{alias.name}")
                 if module in TYPING_MODULES:
                     found.typing_names[local] = alias.name
                 else:
                     names.append(local)
         for name in names:
             counts[name] = counts.get(name, 0) + 1
-    return found
 
 
 @dataclasses.dataclass
@@ -260,48 +327,43 @@ def _logging_import(found: Loggers, node: ast.ImportFrom) -> None:
             found.levels[local] = LOGGING_LEVELS[alias.name]
 
 
-def imports(tree: Optional[ast.Module], counts: Dict[str, int]) -> Dict[str, str]:
+def _imported(found: Bindings, local: str, qualified: str) -> None:
+    found.imported[local] = qualified
+    found.imported_times[local] = found.imported_times.get(local, 0) + 1
+
+
+def imports(found: Bindings) -> Dict[str, str]:
     """Local name -> the qualified name it stands for, for every name that
-    an import binds anywhere in the file and that nothing else binds
-    (``counts``: the file's ``Bindings.counts``): ``import re as r`` gives
-    ``r -> re``, ``from re import match`` gives ``match -> re.match``,
-    ``import os.path`` gives ``os -> os``. Relative imports, star imports
-    and names bound twice (two imports, or an import and an assignment) are
-    left out: what they stand for is not known."""
-    found: Dict[str, str] = {}
-    seen: Dict[str, int] = {}
-    if tree is None:
-        return found
-    for node in syntax.walk(tree):
-        kind = type(node)
-        if kind is ast.Import:
-            for alias in node.names:  # type: ignore[attr-defined]
-                if alias.asname is not None:
-                    local, qualified = alias.asname, alias.name
-                else:
-                    local = qualified = alias.name.split(".")[0]
-                seen[local] = seen.get(local, 0) + 1
-                found[local] = qualified
-        elif kind is ast.ImportFrom and not node.level and node.module:  # type: ignore[attr-defined]
-            for alias in node.names:  # type: ignore[attr-defined]
-                if alias.name == "*":
-                    continue
-                local = alias.asname or alias.name
-                seen[local] = seen.get(local, 0) + 1
-                found[local] = f"{node.module}.{alias.name}"  # type: ignore[attr-defined]
+    an import binds anywhere in the file and that nothing else binds:
+    ``import re as r`` gives ``r -> re``, ``from re import match`` gives
+    ``match -> re.match``, ``import os.path`` gives ``os -> os``. Relative
+    imports, star imports and names bound twice (two imports, or an import
+    and an assignment) are left out: what they stand for is not known."""
     return {
         local: qualified
-        for local, qualified in found.items()
-        if seen[local] == 1 and counts.get(local, 0) == 1
+        for local, qualified in found.imported.items()
+        if found.imported_times[local] == 1
+        and found.counts.get(local, 0)
+        + (local in found.typing_names or local in found.typing_modules)
+        == 1
     }
 
 
 class FileFacts:
     """The facts of one file, each read from its ``ast`` on first use."""
 
-    def __init__(self, tree: Optional[ast.Module]) -> None:
+    def __init__(
+        self,
+        tree: Optional[ast.Module],
+        lines: Optional[Sequence[str]] = None,
+        memo: Optional[Dict[Tuple[str, int, int], Bindings]] = None,
+    ) -> None:
         #: The ``ast`` of the whole text (``None``: this Python rejects it).
         self.tree = tree
+        #: The text's lines and a memo of what its statements bind (see
+        #: ``bindings``), when the caller keeps one.
+        self._lines = lines
+        self._memo = memo
         self._bindings: Optional[Bindings] = None
         self._loggers: Optional[Loggers] = None
         self._imports: Optional[Dict[str, str]] = None
@@ -309,7 +371,7 @@ class FileFacts:
     @property
     def bindings(self) -> Bindings:
         if self._bindings is None:
-            self._bindings = bindings(self.tree)
+            self._bindings = bindings(self.tree, self._lines, self._memo)
         return self._bindings
 
     @property
@@ -323,15 +385,35 @@ class FileFacts:
         """Local name -> qualified name of every unambiguous import (see
         ``imports``); a name ``typing`` imports counts too."""
         if self._imports is None:
-            bindings = self.bindings
-            counts = dict(bindings.counts)
-            for local in (*bindings.typing_names, *bindings.typing_modules):
-                counts[local] = counts.get(local, 0) + 1
-            self._imports = imports(self.tree, counts)
+            self._imports = imports(self.bindings)
         return self._imports
 
     def is_builtin(self, name: str) -> bool:
         return self.bindings.is_builtin(name)
+
+    def signature(self) -> Tuple[object, ...]:
+        """Everything a rule can learn from these facts, as one comparable
+        value: two texts with the same signature give every definition the
+        same answers (the language server reuses a definition's findings
+        only then). Of the names bound, only builtins and ``typing`` names
+        can be asked about."""
+        bound = self.bindings
+        asked = _BUILTINS | bound.typing_names.keys() | bound.typing_modules
+        found = self.loggers
+        return (
+            frozenset(name for name in bound.counts if name in asked),
+            frozenset(bound.typing_names.items()),
+            frozenset(bound.typing_modules),
+            bound.star_import,
+            frozenset(bound.declared),
+            frozenset(found.modules),
+            frozenset(found.get_logger),
+            frozenset(found.functions),
+            frozenset(found.levels.items()),
+            frozenset(found.names),
+            frozenset(found.attributes),
+            frozenset(self.imports.items()),
+        )
 
     def qualified(self, dotted_name: str) -> Optional[str]:
         """The qualified name a dotted name in the file stands for, through

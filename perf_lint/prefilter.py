@@ -94,11 +94,14 @@ def candidates(
     tree: Optional[ast.Module],
     rules: Sequence[Type[Rule]],
     config: Optional[Config] = None,
+    settled: Sequence[Tuple[int, int]] = (),
 ) -> Candidates:
     """The rules among ``rules`` that can report in ``source`` (whose
     ``ast`` is ``tree``): every one of their ``PATTERN``s is found, their
     shape holds somewhere (when Python accepts the text), and ``admits``
-    agrees given their options from ``config``."""
+    agrees given their options from ``config``. Shapes are not looked for
+    in the definitions that start and end the ``settled`` spans (see
+    ``reduced``)."""
     searched: Dict[re.Pattern[str], bool] = {}
     textual = []
     for rule in rules:
@@ -111,7 +114,7 @@ def candidates(
         else:
             textual.append(rule)
     shaped = [rule for rule in textual if rule.SHAPE_NODES]
-    lines = shape_lines(source, tree, shaped) if tree is not None and shaped else None
+    lines = shape_lines(source, tree, shaped, settled) if tree is not None and shaped else None
     found = []
     for rule in textual:
         if lines is not None and rule.SHAPE_NODES and not lines.get(rule):
@@ -123,10 +126,14 @@ def candidates(
 
 
 def shape_lines(
-    source: str, tree: ast.Module, rules: Sequence[Type[Rule]]
+    source: str,
+    tree: ast.Module,
+    rules: Sequence[Type[Rule]],
+    settled: Sequence[Tuple[int, int]] = (),
 ) -> Optional[Dict[Type[Rule], List[int]]]:
     """The lines on which each rule's shape holds in ``tree``, from one
-    walk; ``None`` when a predicate runs out of stack on a deep tree."""
+    walk (which does not enter the definitions of the ``settled`` spans);
+    ``None`` when a predicate runs out of stack on a deep tree."""
     # One call per node for every distinct predicate, whichever rules share it.
     shared: Dict[Callable[..., bool], List[Type[Rule]]] = {}
     for rule in rules:
@@ -140,8 +147,9 @@ def shape_lines(
             classes.update(rule.SHAPE_NODES)
         for kind in classes:
             by_class.setdefault(kind, []).append((predicate, lines_of[predicate]))
+    nodes = syntax.walk_except(tree, _settled(tree, settled)) if settled else syntax.walk(tree)
     try:
-        for node in syntax.walk(tree):
+        for node in nodes:
             checks = by_class.get(type(node))
             if checks is not None:
                 for predicate, found in checks:
@@ -152,15 +160,56 @@ def shape_lines(
     return {rule: lines_of[predicate] for predicate, owners in shared.items() for rule in owners}
 
 
+def _settled(tree: ast.Module, spans: Sequence[Tuple[int, int]]) -> frozenset:  # type: ignore[type-arg]
+    """The ``id``s of the top-level definitions and methods of top-level
+    classes whose lines (decorators included) are one of ``spans``."""
+    wanted = set(spans)
+    found = set()
+    for node in tree.body:
+        inner = node.body if type(node) is ast.ClassDef else ()  # type: ignore[attr-defined]
+        for candidate in (node, *inner):
+            if type(candidate) in _DEFINITIONS and _span(candidate) in wanted:
+                found.add(id(candidate))
+    return frozenset(found)
+
+
 # -- reduction: only the definitions that hold a shape go to libcst ---------------
 
 
-def reduced(source: str, tree: Optional[ast.Module], found: Candidates) -> Optional[str]:
+@dataclasses.dataclass(frozen=True)
+class Reduction:
+    """What libcst is given instead of a whole text: ``text``, where every
+    left-out definition is a one-line stub, and the map from its rows back
+    to the whole text's (``segments``: the reduced row at which each run of
+    kept lines starts, and that run's row in the whole text). ``stubbed``:
+    the first and last lines (in the whole text) of each left-out
+    definition."""
+
+    text: str
+    segments: Tuple[Tuple[int, int], ...]
+    stubbed: Tuple[Tuple[int, int], ...]
+
+    def row(self, reduced_row: int) -> int:
+        """The row in the whole text of a row of ``text``."""
+        index = bisect.bisect_right(self.segments, (reduced_row, float("inf"))) - 1
+        start, original = self.segments[max(index, 0)]
+        return reduced_row - start + original
+
+
+def reduced(
+    source: str,
+    tree: Optional[ast.Module],
+    found: Candidates,
+    settled: Sequence[Tuple[int, int]] = (),
+) -> Optional[Reduction]:
     """``source`` with every function and class that holds none of the
     candidates' shape lines replaced by a one-line stub of the same name
-    (``def f(): pass``, ``class C: pass``) followed by blank lines, so that
-    every line keeps its number and every kept line its text; ``None`` when
+    (``def f(): pass``, ``class C: pass``): every kept line keeps its text,
+    and ``Reduction.row`` gives its number in ``source``; ``None`` when
     nothing can be left out (a candidate without a shape, no shapes known).
+    Shape lines inside the ``settled`` spans of lines do not count: a
+    definition there is left out even when it holds a shape (the language
+    server reuses what it found there before).
 
     The libcst rules see the definitions holding their shapes whole, and the
     bindings of every scope around them as they were: a stub binds its name
@@ -180,25 +229,39 @@ def reduced(source: str, tree: Optional[ast.Module], found: Candidates) -> Optio
         or source.count("\r") != source.count("\r\n")
     ):
         return None
-    hot = sorted({line for rule in found.rules for line in lines_of.get(rule, ())})
     wide = sorted(
         {line for rule in found.rules if rule.SCOPE_WIDE for line in lines_of.get(rule, ())}
     )
     spans = [_span(node) for node in tree.body if type(node) in _DEFINITIONS]
     if any(not any(first <= line <= last for first, last in spans) for line in wide):
         return None
+    hot = sorted({line for rule in found.rules for line in lines_of.get(rule, ())})
+    if settled:
+        hot = [line for line in hot if not any(first <= line <= last for first, last in settled)]
     stubs: List[Tuple[int, int, str]] = []
     lines = source.split("\n")
     _plan(tree.body, hot, ":=" in source, lines, stubs)
     if not stubs:
         return None
+    stubs.sort()
+    kept: List[str] = []
+    segments: List[Tuple[int, int]] = []
+    row = 1  # the next row of the whole text to copy
     for first, last, stub in stubs:
+        if row < first:
+            segments.append((len(kept) + 1, row))
+            kept.extend(lines[row - 1 : first - 1])
         line = lines[first - 1]
         indent = line[: len(line) - len(line.lstrip(" \t\f"))]
-        lines[first - 1] = indent + stub + ("\r" if line.endswith("\r") else "")
-        for index in range(first, last):
-            lines[index] = "\r" if lines[index].endswith("\r") else ""
-    return "\n".join(lines)
+        ending = "\r" if lines[last - 1].endswith("\r") else ""
+        segments.append((len(kept) + 1, first))
+        kept.append(indent + stub + ending)
+        row = last + 1
+    segments.append((len(kept) + 1, row))
+    kept.extend(lines[row - 1 :])
+    return Reduction(
+        "\n".join(kept), tuple(segments), tuple((first, last) for first, last, _ in stubs)
+    )
 
 
 def _span(node: ast.AST) -> Tuple[int, int]:

@@ -1,7 +1,8 @@
 """The language server (``perf-lint server``): the engine behind an editor.
 
 It publishes diagnostics when a document is opened, changed or saved (the
-changes of a burst are analysed once: ``CHANGE_DELAY``), with the
+changes that arrive while an analysis runs are analysed once, together;
+an edit is analysed incrementally: ``perf_lint.incremental``), with the
 configuration of the nearest ``pyproject.toml`` above the document, and
 offers code actions: each fix (unsafe ones labelled), "fix all safe
 problems" (also as the ``source.fixAll.perf-lint`` kind, for fix-on-save)
@@ -18,6 +19,7 @@ import asyncio
 import dataclasses
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -31,16 +33,19 @@ from perf_lint.source import FixMode
 SOURCE = "perf-lint"
 FIX_ALL_KIND = "source.fixAll.perf-lint"
 FIX_ALL_TITLE = "Fix all safe perf-lint problems"
-#: flake8's inline ``# noqa`` syntax, the one the engine reads.
+#: flake8's inline noqa comment syntax, the one the engine reads.
 _NOQA = noqa._INLINE
 
 log = logging.getLogger(__name__)
 
-#: Seconds between a change and the analysis it triggers. The changes that
-#: arrive meanwhile (the rest of a burst of keystrokes, or those that queued
-#: up while the previous analysis ran) are analysed once, as one text,
-#: instead of one analysis per change falling further and further behind.
-CHANGE_DELAY = 0.05
+#: Seconds between a change and the analysis it triggers, when the change
+#: follows another by less than ``BURST`` seconds (fast typing, or changes
+#: that queued up while the previous analysis ran): the changes that arrive
+#: meanwhile are analysed once, as one text, instead of one analysis per
+#: change falling further and further behind. A change after a pause is
+#: analysed at once.
+CHANGE_DELAY = 0.02
+BURST = 0.1
 
 
 # -- text positions ---------------------------------------------------------
@@ -124,9 +129,20 @@ def _path(document_path: Optional[str], uri: str) -> Tuple[str, Path]:
     return "untitled.py", Path.cwd()
 
 
-def analyse(source: str, document_path: Optional[str], uri: str, encoding: str) -> Analysis:
+def analyse(
+    source: str,
+    document_path: Optional[str],
+    uri: str,
+    encoding: str,
+    documents: Optional[Dict[str, Any]] = None,
+) -> Analysis:
+    """The diagnostics of one version of a document. With ``documents``
+    (the server's open documents' incremental analyses, by URI), only the
+    definitions an edit changed are analysed again (``perf_lint.incremental``);
+    the result is the same as a whole analysis."""
     from perf_lint.config import ConfigError, Resolver
     from perf_lint.engine import Engine
+    from perf_lint.incremental import Document
 
     path, directory = _path(document_path, uri)
     text = Text(source, encoding)
@@ -134,9 +150,16 @@ def analyse(source: str, document_path: Optional[str], uri: str, encoding: str) 
         config = Resolver().for_path(str(directory / Path(path).name))
     except ConfigError as error:
         return Analysis(source, text, [], problem=str(error))
-    result = Engine(config).check_text(source, path)
-    ranking, problem = _profile(config, source, path, result.diagnostics)
-    return Analysis(source, text, result.diagnostics, problem=problem, profile=ranking)
+    if documents is None:
+        diagnostics = Engine(config).check_text(source, path).diagnostics
+    else:
+        document = documents.get(uri)
+        if document is None or document.config != config or document.path != path:
+            rules = Engine(config).rules_for(path)
+            document = documents[uri] = Document(path, rules, config)
+        diagnostics = document.update(source).diagnostics
+    ranking, problem = _profile(config, source, path, diagnostics)
+    return Analysis(source, text, diagnostics, problem=problem, profile=ranking)
 
 
 def _profile(
@@ -218,7 +241,11 @@ class PerfLintServer(LanguageServer):
             "perf-lint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental
         )
         self.analyses: Dict[str, Analysis] = {}
+        #: Each open document's incremental analysis (``perf_lint.incremental``).
+        self.documents: Dict[str, Any] = {}
         self._pending: Dict[str, asyncio.TimerHandle] = {}
+        #: When each document last changed (``time.monotonic``).
+        self._changed: Dict[str, float] = {}
 
     def _encoding(self) -> str:
         kind = self.workspace.position_encoding
@@ -231,7 +258,7 @@ class PerfLintServer(LanguageServer):
         if known is not None and known.source == source:
             return known
         try:
-            found = analyse(source, document.path, uri, self._encoding())
+            found = analyse(source, document.path, uri, self._encoding(), self.documents)
         except Exception as error:  # never let one document stop the server
             log.exception("perf-lint failed on %s", uri)
             found = Analysis(source, Text(source), [], problem=f"internal error: {error!r}")
@@ -262,8 +289,11 @@ class PerfLintServer(LanguageServer):
         return _edit(uri, [types.TextEdit(range=whole, new_text=fixed)])
 
     def publish_soon(self, uri: str) -> None:
-        """Publish ``uri``'s diagnostics ``CHANGE_DELAY`` seconds from now,
-        for its text then, unless that is already planned."""
+        """Publish ``uri``'s diagnostics for its text then: at once after a
+        pause, ``CHANGE_DELAY`` seconds from now in a burst of changes;
+        nothing when that is already planned."""
+        now = time.monotonic()
+        last, self._changed[uri] = self._changed.get(uri, float("-inf")), now
         if uri in self._pending:
             return
         try:
@@ -271,7 +301,8 @@ class PerfLintServer(LanguageServer):
         except RuntimeError:  # no event loop (pygls' synchronous mode): now
             self.publish(uri)
             return
-        self._pending[uri] = loop.call_later(CHANGE_DELAY, self._publish_planned, uri)
+        delay = CHANGE_DELAY if now - last < BURST else 0.0
+        self._pending[uri] = loop.call_later(delay, self._publish_planned, uri)
 
     def _publish_planned(self, uri: str) -> None:
         del self._pending[uri]
@@ -328,6 +359,7 @@ def did_save(ls: PerfLintServer, params: types.DidSaveTextDocumentParams) -> Non
 def did_close(ls: PerfLintServer, params: types.DidCloseTextDocumentParams) -> None:
     ls.cancel_planned(params.text_document.uri)
     ls.analyses.pop(params.text_document.uri, None)
+    ls.documents.pop(params.text_document.uri, None)
     ls.text_document_publish_diagnostics(
         types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
     )
@@ -460,7 +492,12 @@ def hover(ls: PerfLintServer, params: types.HoverParams) -> Optional[types.Hover
 
 
 def main() -> int:
-    """Serve on stdin/stdout until the client says exit."""
+    """Serve on stdin/stdout until the client says exit. The engine (and
+    libcst) are loaded first, so that the editor's first document is not
+    kept waiting for them."""
     logging.basicConfig(level=os.environ.get("PERF_LINT_LOG", "WARNING"))
+    import perf_lint.engine
+    import perf_lint.incremental  # noqa: F401
+
     server.start_io()
     return 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 import warnings
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, FrozenSet, Iterator, List, Optional, Tuple
 
 
 def parse(source: str) -> Optional[ast.Module]:
@@ -73,6 +73,33 @@ def walk(tree: ast.AST) -> Iterator[ast.AST]:
         if fields is None:
             _fields(kind)
             fields = reversed_fields[kind]
+        for name in fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for index in range(len(value) - 1, -1, -1):
+                    item = value[index]
+                    if isinstance(item, node_class):
+                        push(item)
+            elif isinstance(value, node_class):
+                push(value)
+
+
+def walk_except(tree: ast.AST, skipped: FrozenSet[int]) -> Iterator[ast.AST]:
+    """``walk``, not entering the nodes whose ``id`` is in ``skipped`` (nor
+    yielding them)."""
+    pending = [tree]
+    pop, push = pending.pop, pending.append
+    node_class = ast.AST
+    while pending:
+        node = pop()
+        if id(node) in skipped:
+            continue
+        yield node
+        kind = type(node)
+        fields = _REVERSED_FIELDS.get(kind)
+        if fields is None:
+            _fields(kind)
+            fields = _REVERSED_FIELDS[kind]
         for name in fields:
             value = getattr(node, name, None)
             if type(value) is list:

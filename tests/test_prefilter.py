@@ -15,7 +15,7 @@ import hypothesmith
 import pytest
 from hypothesis import assume, given
 
-from perf_lint import facts, prefilter, syntax
+from perf_lint import facts, noqa, prefilter, syntax
 from perf_lint.config import Config, parse_table
 from perf_lint.engine import Engine
 from perf_lint.registry import BY_CODE, RULES
@@ -340,24 +340,26 @@ _REDUCIBLE = (
 )
 
 
-def _reduce(source: str, *codes: str) -> Any:
-    """What libcst is given for the rules ``codes`` (``None``: the whole)."""
+def _reduction(source: str, *codes: str, settled: Any = ()) -> Any:
     tree = syntax.parse(source)
     rules = [BY_CODE[code] for code in codes]
     lines = prefilter.shape_lines(source, tree, rules) if tree is not None else None
-    return prefilter.reduced(source, tree, prefilter.Candidates(rules, lines))
+    return prefilter.reduced(source, tree, prefilter.Candidates(rules, lines), settled)
 
 
-def test_reduction_stubs_definitions_without_shapes_and_keeps_every_line() -> None:
-    reduced = _reduce(_REDUCIBLE, "PRF401")
-    assert reduced is not None
-    assert reduced.split("\n") == [
+def _reduce(source: str, *codes: str) -> Any:
+    """What libcst is given for the rules ``codes`` (``None``: the whole)."""
+    found = _reduction(source, *codes)
+    return None if found is None else found.text
+
+
+def test_reduction_stubs_definitions_without_shapes_and_maps_every_kept_line() -> None:
+    found = _reduction(_REDUCIBLE, "PRF401")
+    assert found is not None
+    assert found.text.split("\n") == [
         "import os",
         "X = 1",
         "def quiet(): pass",
-        "",
-        "",
-        "",
         "class Holder(Base):",
         '    """Doc."""',
         "    def hot(self, xs):",
@@ -367,13 +369,27 @@ def test_reduction_stubs_definitions_without_shapes_and_keeps_every_line() -> No
         "        return out",
         "",
         "    def cold(): pass",
-        "",
         "    class Inner: pass",
         "",
-        "",
     ]
+    assert found.stubbed == ((3, 6), (15, 16), (17, 18))
+    whole = _REDUCIBLE.split("\n")
+    for row, line in enumerate(found.text.split("\n"), start=1):
+        if "pass" not in line:
+            assert whole[found.row(row) - 1] == line, row
+        else:
+            assert whole[found.row(row) - 1].lstrip().startswith(("@", "def", "async", "class"))
     crlf = _REDUCIBLE.replace("\n", "\r\n")
-    assert _reduce(crlf, "PRF401") == reduced.replace("\n", "\r\n")
+    assert _reduce(crlf, "PRF401") == found.text.replace("\n", "\r\n")
+
+
+def test_reduction_leaves_out_settled_definitions() -> None:
+    source = "def a(xs):\n    return [x for x in xs if x in [1]]\n\n\n" * 3
+    found = _reduction(source, "PRF101", settled=[(1, 2), (9, 10)])
+    assert found is not None and found.stubbed == ((1, 2), (9, 10))
+    middle = source.split("\n\n\n")[1]
+    assert found.text == "def a(): pass\n\n\n" + middle + "\n\n\ndef a(): pass\n\n\n"
+    assert [found.row(row) for row in range(1, 9)] == [1, 3, 4, 5, 6, 7, 8, 9]
 
 
 def test_reduction_keeps_scopes_whose_rules_read_them_whole() -> None:
@@ -390,7 +406,7 @@ def test_reduction_keeps_scopes_whose_rules_read_them_whole() -> None:
     reduced = _reduce(class_level, "PRF101")
     assert reduced is not None and "async def cold(self):" in reduced
     # No shape anywhere (the engine then never parses); Python rejects it.
-    assert _reduce("def f(xs):\n    out.append(1)\n", append) == "def f(): pass\n\n"
+    assert _reduce("def f(xs):\n    out.append(1)\n", append) == "def f(): pass\n"
     assert _reduce("x = (\n", append) is None
 
 
@@ -427,3 +443,13 @@ def test_imports_resolve_only_names_bound_once() -> None:
     assert found.qualified("io.open") is None  # imported twice
     assert found.qualified("sibling") is None  # relative
     assert facts.FileFacts(None).imports == {}
+
+
+def test_file_bindings_remembered_by_statement_are_the_whole_walks() -> None:
+    memo: Dict[Any, Any] = {}
+    for source in [*BINDING_SHAPES, *_stdlib_sources(10), *(s for s, _ in LOGGER_SHAPES)]:
+        tree = ast.parse(source)
+        lines = noqa.lines(source)
+        for _ in range(2):  # computed, then remembered
+            assert facts.bindings(tree, lines, memo) == facts.bindings(tree)
+    assert memo
