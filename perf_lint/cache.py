@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import json
 import os
 import sys
@@ -58,6 +57,8 @@ def code_fingerprint() -> str:
     of the package (so an edited checkout never reuses stale results)."""
     global _FINGERPRINT
     if _FINGERPRINT is None:
+        import hashlib  # OpenSSL's module takes milliseconds to load: only with a cache
+
         digest = hashlib.sha256(f"{__version__}|{sys.version}|{FORMAT}".encode())
         package = Path(__file__).resolve().parent
         for directory, subdirs, files in os.walk(package):
@@ -204,6 +205,8 @@ class Cache:
         self._unwritable = False
 
     def key(self, *parts: bytes) -> str:
+        import hashlib
+
         digest = hashlib.sha256(self._salt)
         for part in parts:
             digest.update(len(part).to_bytes(8, "little"))

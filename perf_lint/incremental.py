@@ -47,8 +47,9 @@ _COMMENT_OR_BLANK = re.compile(r"[ \t\f]*(?:#.*)?\r?")
 @dataclasses.dataclass(frozen=True)
 class Unit:
     """A definition analysed on its own: a top-level function, or a method
-    of a top-level class (``owner``: the class's name, ``""`` for none);
-    ``first`` and ``last`` are its lines, decorators included."""
+    of a top-level class (``owner``: the class's place among the module's
+    statements and its name, ``""`` for none); ``first`` and ``last`` are
+    its lines, decorators included."""
 
     owner: str
     first: int
@@ -91,13 +92,14 @@ def units_of(tree: ast.Module, lines: Sequence[str]) -> Tuple[List[Unit], Tuple[
         last = node.end_lineno  # type: ignore[attr-defined]
         found.append(Unit(owner, first, last, "".join(lines[first - 1 : last])))
 
-    for node in tree.body:
+    for index, node in enumerate(tree.body):
         if type(node) in _FUNCTIONS:
             unit(node, "")
         elif type(node) is ast.ClassDef:
             for inner in node.body:
                 if type(inner) in _FUNCTIONS:
-                    unit(inner, node.name)
+                    # Two classes may share a name, never a place in the module.
+                    unit(inner, f"{index}:{node.name}")
     skeleton: List[str] = []
     row = 1
     for item in found:
