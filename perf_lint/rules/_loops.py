@@ -256,13 +256,21 @@ class LoopFacts:
         self.context = context
         self.sites: Dict[cst.For, Site] = {}
         _collect_sites(context.module.body, context.module, self.sites)
+        #: Each loop's shape (``match_filling``), read once for every rule.
+        self.fillings: Dict[cst.For, Optional[Filling]] = {}
         #: Nested ``for`` levels of a filling loop: part of that loop's
         #: comprehension, never reported on their own.
         self.inner: Set[cst.CSTNode] = set()
         for loop in self.sites:
-            filling = match_filling(loop)
+            filling = self.fillings[loop] = match_filling(loop)
             if filling is not None:
                 self.inner.update(filling.levels[1:])
+
+    def filling(self, loop: cst.For) -> Optional[Filling]:
+        """``match_filling(loop)``, read once per file."""
+        if loop not in self.fillings:
+            self.fillings[loop] = match_filling(loop)
+        return self.fillings[loop]
 
     @classmethod
     def of(cls, context: FileContext) -> LoopFacts:
@@ -540,7 +548,7 @@ class FreshContainerLoop(Rule):
     def visit_For(self, node: cst.For) -> None:
         facts = LoopFacts.of(self.context)
         site = facts.sites.get(node)
-        filling = match_filling(node)
+        filling = facts.filling(node)
         if site is None or site.previous is None or filling is None or node in facts.inner:
             return
         name = filling.receiver_name

@@ -16,7 +16,6 @@ from perf_lint.rules._loops import (
     is_empty,
     loop_comments,
     loop_safety,
-    match_filling,
     parenthesized,
     parses,
     references_inside,
@@ -92,7 +91,7 @@ class LoopAppendExtend(Rule):
     def visit_For(self, node: cst.For) -> None:
         facts = LoopFacts.of(self.context)
         site = facts.sites.get(node)
-        filling = match_filling(node)
+        filling = facts.filling(node)
         if site is None or filling is None or filling.method != "append" or node in facts.inner:
             return
         name = filling.receiver_name
