@@ -657,7 +657,7 @@ def _membership_diagnostics(result: FileResult) -> List[Diagnostic]:
 @hypothesis_settings(50)
 @given(programs())
 # Found by these properties (kept as fixtures). Nested literals deeper than
-# the engine's fix rounds (MAX_FIX_ROUNDS = 10) once left work for a second
+# the engine's fix rounds (fixing.MAX_ROUNDS = 10) once left work for a second
 # --unsafe-fixes run.
 @example(Program("x in " + "[x in " * 11 + "[1]" + "]" * 11 + "\n", {"PRF101": 12}))
 # libcst drops a form feed that starts a top-level statement, and the last

@@ -705,7 +705,7 @@ def test_used_names_read_in_one_walk_per_scope_equal_the_two_walk_reading() -> N
     modules = [ast.parse(case) for case in _NAME_CASES]
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     for path in sorted(stdlib.glob("*.py"))[::6]:
-        tree = _shapes_parse(path)
+        tree = _parsed(path)
         if tree is not None:
             modules.append(tree)
     compared = 0
@@ -716,7 +716,7 @@ def test_used_names_read_in_one_walk_per_scope_equal_the_two_walk_reading() -> N
     assert compared > 1000
 
 
-def _shapes_parse(path: Path) -> Any:
+def _parsed(path: Path) -> Any:
     from perf_lint import syntax
 
     return syntax.parse(path.read_text(encoding="utf-8", errors="replace"))
