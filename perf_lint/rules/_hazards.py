@@ -52,6 +52,12 @@ from perf_lint.context import FileContext
 from perf_lint.rule import Rule
 from perf_lint.scopes import Scope, ScopeNames, all_params, dotted, target_names
 
+
+def words(text: str) -> FrozenSet[str]:
+    """The words of ``text``, as a set."""
+    return frozenset(text.split())
+
+
 # -- the ast side: the pre-filter --------------------------------------------------
 
 #: The ``ast`` loops: the shape nodes of every hazard rule.
@@ -78,52 +84,12 @@ POP_FRONT = 16  # PRF505: `.pop(0)`, `.insert(0, x)`
 PATH_IO_METHODS = frozenset({"read_text", "write_text", "read_bytes", "write_bytes"})
 #: Django manager and queryset methods that run (or build) a query; the
 #: batched ones (``bulk_create``, ``in_bulk``...) are left out.
-DJANGO_METHODS = frozenset(
-    {
-        "get",
-        "filter",
-        "exclude",
-        "all",
-        "first",
-        "last",
-        "count",
-        "exists",
-        "contains",
-        "create",
-        "get_or_create",
-        "update_or_create",
-        "update",
-        "delete",
-        "aggregate",
-        "annotate",
-        "values",
-        "values_list",
-        "earliest",
-        "latest",
-        "order_by",
-        "distinct",
-        "select_related",
-        "prefetch_related",
-        "only",
-        "defer",
-        "iterator",
-        "raw",
-        "aget",
-        "acreate",
-        "aget_or_create",
-        "aupdate_or_create",
-        "acount",
-        "aexists",
-        "acontains",
-        "afirst",
-        "alast",
-        "aaggregate",
-        "aupdate",
-        "adelete",
-        "aearliest",
-        "alatest",
-        "aiterator",
-    }
+DJANGO_METHODS = words(
+    "get filter exclude all first last count exists contains create get_or_create"
+    " update_or_create update delete aggregate annotate values values_list earliest latest"
+    " order_by distinct select_related prefetch_related only defer iterator raw aget acreate"
+    " aget_or_create aupdate_or_create acount aexists acontains afirst alast aaggregate aupdate"
+    " adelete aearliest alatest aiterator"
 )
 #: The attributes of a model class that are managers.
 DJANGO_MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
@@ -495,28 +461,9 @@ class LoopRule(Rule):
 # -- what a loop changes -------------------------------------------------------------------
 
 #: Methods that change the object they are called on.
-MUTATORS = frozenset(
-    {
-        "append",
-        "appendleft",
-        "extend",
-        "extendleft",
-        "insert",
-        "pop",
-        "popleft",
-        "popitem",
-        "remove",
-        "clear",
-        "update",
-        "add",
-        "discard",
-        "setdefault",
-        "sort",
-        "reverse",
-        "rotate",
-        "__setitem__",
-        "__delitem__",
-    }
+MUTATORS = words(
+    "append appendleft extend extendleft insert pop popleft popitem remove clear update add"
+    " discard setdefault sort reverse rotate __setitem__ __delitem__"
 )
 
 

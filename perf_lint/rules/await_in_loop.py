@@ -19,6 +19,7 @@ from perf_lint.rules._hazards import (
     positional,
     summary,
     sync_loop,
+    words,
 )
 from perf_lint.rules._loops import FOR
 from perf_lint.scopes import qualified_name
@@ -39,39 +40,10 @@ _BATCHES = frozenset({"asyncio.gather", "asyncio.wait", "asyncio.as_completed"})
 _WRAPPERS = frozenset({"asyncio.wait_for", "asyncio.shield"})
 #: Methods of streams, sockets, websockets and locks: calls on the same
 #: object must come one after another.
-_STREAM_METHODS = frozenset(
-    {
-        "write",
-        "writelines",
-        "drain",
-        "flush",
-        "write_eof",
-        "send",
-        "sendall",
-        "sendto",
-        "sendmsg",
-        "sendfile",
-        "send_bytes",
-        "send_str",
-        "send_json",
-        "recv",
-        "recv_into",
-        "recvfrom",
-        "receive",
-        "receive_bytes",
-        "receive_str",
-        "receive_json",
-        "read",
-        "readline",
-        "readlines",
-        "readexactly",
-        "readuntil",
-        "readany",
-        "readchunk",
-        "acquire",
-        "release",
-        "wait",
-    }
+_STREAM_METHODS = words(
+    "write writelines drain flush write_eof send sendall sendto sendmsg sendfile send_bytes"
+    " send_str send_json recv recv_into recvfrom receive receive_bytes receive_str receive_json"
+    " read readline readlines readexactly readuntil readany readchunk acquire release wait"
 )
 #: Methods of queues (``put``, ``get``: also HTTP verbs, so only on a
 #: receiver named like a queue).
@@ -84,28 +56,51 @@ _DATABASE = re.compile(r"(?i)execute|sql|query|commit|rollback|fetch(?:one|all|m
 
 class AwaitInLoop(LoopRule):
     """## What it does
-    Checks for `await f(...)` in the body of a `for` loop (or in a
-    comprehension) when the call depends on the loop and the iterations do
-    not depend on each other, so that the awaited calls could run
-    concurrently.
+    Checks for `await f(...)` in the body of a `for` loop, or in a list,
+    set or dict comprehension, when an argument of the call depends on the
+    loop and the iterations do not depend on each other, so that the
+    awaited calls could run concurrently. A loop is reported once, at its
+    first such `await`. `asyncio.wait_for(f(...), ...)` and
+    `asyncio.shield(f(...))` count as awaiting `f(...)`.
 
-    The call *depends on the loop* when it reads a name the loop binds (the
-    loop variable, or a name assigned in the loop body) or an object the
-    loop changes. The iterations *depend on each other*, and nothing is
-    reported in the loop, when:
+    An argument *depends on the loop* when it reads a name the loop binds
+    (the loop variable, or a name assigned in the loop body) or an object
+    the loop changes. The same call on every iteration (`await
+    client.get("/ping")`, a benchmark or a poll) and a method called on
+    each object of the loop with nothing else changing (`await
+    site.start()`, `await ws.close()`, fan-outs that often must run in
+    order) are not reported.
 
-    - a name assigned in the body is read by a later iteration: it is
-      read in the body before the body assigns it, or it is updated with
-      `+=` and the like (`total += await price(item)`);
+    The iterations *depend on each other*, and nothing is reported in the
+    loop, when:
+
+    - a name assigned in the body can be read by a later iteration: a
+      read that is not preceded, on every way through the body from its
+      start, by an assignment of the name (`total += await price(x)`; a
+      name assigned in one branch of an `if` and read in another);
     - the loop can stop early: a `break` of this loop or a `return` in it
       (`if await exists(name): break`), since running every call at once
       would run calls that the loop never makes;
     - the loop calls a `sleep` function (`await asyncio.sleep(...)`): it is
-      paced on purpose.
+      paced on purpose;
+    - the loop awaits calls that must stay in order: a stream, socket,
+      websocket or lock method (`write`, `drain`, `send`, `recv`,
+      `readline`, `acquire`...) on the same object on every iteration, or
+      a function named like one (ASGI's `send`); `put`, `get` or `join` on
+      a queue (a name containing `queue`, or `q`); a database statement
+      (a method whose name contains `execute`, `sql`, `query`, `commit`,
+      `rollback`, or `fetchone`/`fetchall`/`fetchrow`...), which one
+      connection runs one at a time.
 
-    `async for` loops (a stream is consumed in order), `while` loops,
-    comprehensions with `async for`, and awaits in a nested function or
-    lambda are not reported.
+    Not reported either: an `await` under a `with` or `async with` in the
+    loop body (a lock, a timeout, `pytest.raises`: a context entered on
+    each iteration); awaits of a task or future already running, and of
+    `asyncio.gather`/`asyncio.wait`/`asyncio.as_completed` (already
+    concurrent); `async for` loops (a stream consumed in order), `while`
+    loops, comprehensions with `async for`, generator expressions (an async
+    generator is consumed lazily), and awaits in a nested function or
+    lambda. The rule cannot tell whether the awaited coroutine waits for
+    I/O at all: a CPU-bound coroutine gains nothing from concurrency.
 
     ## Why is this bad?
     Each `await` in the loop waits for its call to finish before the next

@@ -22,49 +22,21 @@ from perf_lint.rules._hazards import (
     positional,
     runs_once,
     summary,
+    words,
 )
 from perf_lint.rules._loops import FOR_OR_WHILE
 from perf_lint.scopes import dotted, qualified_name
 
 #: Constructors of containers that are not lists (``deque`` pops from the
 #: front in constant time; the others have no ``pop(0)`` of a list).
-_NOT_LISTS = frozenset(
-    {
-        "deque",
-        "dict",
-        "set",
-        "frozenset",
-        "OrderedDict",
-        "defaultdict",
-        "Counter",
-        "ChainMap",
-        "Deque",
-        "Dict",
-        "DefaultDict",
-        "Set",
-        "Mapping",
-        "MutableMapping",
-        "str",
-    }
+_NOT_LISTS = words(
+    "deque dict set frozenset OrderedDict defaultdict Counter ChainMap Deque Dict DefaultDict Set"
+    " Mapping MutableMapping str"
 )
 
 
 #: The methods of ``list`` (a receiver with another method is not a list).
-_LIST_METHODS = frozenset(
-    {
-        "append",
-        "extend",
-        "insert",
-        "remove",
-        "pop",
-        "clear",
-        "index",
-        "count",
-        "sort",
-        "reverse",
-        "copy",
-    }
-)
+_LIST_METHODS = words("append extend insert remove pop clear index count sort reverse copy")
 
 
 def _not_a_list_class(name: str) -> bool:
@@ -78,8 +50,9 @@ def _not_a_list_class(name: str) -> bool:
 class ListPopFront(LoopRule):
     """## What it does
     Checks for `x.pop(0)` and `x.insert(0, value)` inside a loop (a `for`,
-    `async for` or `while` body, a `while` test, or a comprehension, in the
-    same function), where `x` is not provably something other than a list.
+    `async for` or `while` body, a `while` test, or a comprehension's
+    element and conditions, in the same function), where `x` is not
+    provably something other than a list.
 
     `x` is taken to be something else, and nothing is reported, when every
     binding of the name in its function (or, for a global, in the module)
@@ -88,11 +61,19 @@ class ListPopFront(LoopRule):
     is not that of a list (`Entry(...)`, `Listbox(...)`, but not
     `MyList(...)`), or a parameter annotated with such a type; for an
     attribute (`self.x`), when every assignment to an attribute of that
-    name in the file, and every class-level binding of it, is such a value.
-    `x.pop(0, default)` (two arguments) is never a list's `pop`, and
-    `sys.path`, `sys.argv` and the other lists of `sys`, which must stay
-    lists, are not reported. Neither is a call followed by `break`,
-    `return` or `raise` (it runs once per loop).
+    name in the file, and every class-level binding of it, is such a value;
+    or when the loop calls a method on `x` that lists do not have
+    (`x.delete(...)`). `x.pop(0, default)` (two arguments) is never a
+    list's `pop`.
+
+    Not reported either: `sys.path`, `sys.argv` and the other lists of
+    `sys`, which must stay lists; a receiver that is another object on
+    each iteration (it reads a name the loop binds, such as its variable,
+    or an attribute or item the loop assigns: each list is changed once);
+    a call followed by `break`, `return` or `raise` (run once per loop);
+    loops that only run over a display or a `range` of constants (a
+    number of iterations written in the code); calls in a nested function,
+    lambda or class.
 
     ## Why is this bad?
     A list keeps its items contiguous: removing or inserting the first one

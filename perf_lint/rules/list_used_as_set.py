@@ -29,22 +29,29 @@ class ListUsedAsSet(LoopRule):
     """## What it does
     Checks for a list, local to a function, that is used only as a set:
     every use of it is `name.append(x)`, `x in name` or `x not in name`,
-    and a membership test runs inside a loop. It is reported at each
-    membership test inside a loop.
+    and a membership test runs inside a loop: a `for`, `async for` or
+    `while` body, a `while` test, or a comprehension's element or
+    condition, in the same function (not in a nested `def`, `lambda` or
+    class). It is reported at each such membership test.
 
     The name must be bound only to a list display, a list comprehension or
-    a `list(...)` call in the function, and the list must be able to grow:
-    it is appended to, or it is built from data (a comprehension or
-    `list(...)`). A list of constants that is never appended to has a fixed
-    length and is left alone (PRF101 covers a literal written in the test).
+    a `list(...)` call in the function, outside the loop of the test (a
+    list made again on every iteration is searched once per list), and the
+    list must be able to grow: it is appended to, or it is built from data
+    (a comprehension or `list(...)`). A list of constants that is never
+    appended to has a fixed length and is left alone (PRF101 covers a
+    literal written in the test).
 
-    A list that is also indexed, sliced, iterated, returned, passed to a
-    function, sorted, measured with `len`, rebound in another way, or used
-    in a nested function other than for `append` or a membership test is
-    not reported: its order or identity may matter. Neither is a list whose
-    elements are list, dict or set displays (they cannot go into a set), a
-    parameter, a module-level list, or a list in a function that uses
-    `locals()` or similar introspection.
+    Not reported: a list that is also indexed, sliced, iterated, returned,
+    passed to a function, extended, sorted, measured with `len`, rebound in
+    another way (`+=`, unpacking, a loop target), or used in a nested
+    function other than for `append` or a membership test: its order or
+    identity may matter. Nor are lists whose elements are list, dict or set
+    displays (they cannot go into a set), parameters, module-level and
+    class-level lists, attributes, names declared `global`/`nonlocal`,
+    lists in a function that uses `locals()` or similar introspection,
+    and tests inside loops that only run over a display or a `range` of
+    constants (a number of iterations written in the code).
 
     ## Why is this bad?
     `x in list` compares `x` with the elements one by one: each test takes
@@ -74,8 +81,9 @@ class ListUsedAsSet(LoopRule):
 
     ## Fix safety
     There is no fix: a set needs hashable elements, which cannot be proven
-    for values the function receives, and every use of the list changes
-    with it (`append` becomes `add`).
+    for values the function receives (a tuple holding a list is not
+    hashable), and every use of the list changes with it (`append`
+    becomes `add`).
     """
 
     CODE = "PRF103"

@@ -18,6 +18,7 @@ from perf_lint.rules._hazards import (
     positional,
     runs_once,
     summary,
+    words,
 )
 from perf_lint.rules._loops import FOR_OR_WHILE
 from perf_lint.scopes import dotted, qualified_name
@@ -28,59 +29,30 @@ _PATH_CLASSES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.Windows
 #: Calls that build a path from their arguments alone (the same arguments
 #: give the same path): a path made of these does not change unless what
 #: it reads does.
-_PURE_FUNCTIONS = frozenset(
-    {
-        "os.path.join",
-        "os.path.abspath",
-        "os.path.realpath",
-        "os.path.normpath",
-        "os.path.dirname",
-        "os.path.basename",
-        "os.path.expanduser",
-        "os.path.expandvars",
-        "os.path.relpath",
-        "os.fspath",
-        "os.fsencode",
-        "os.fsdecode",
-        "pathlib.Path",
-        "pathlib.PurePath",
-        "pathlib.PosixPath",
-        "pathlib.WindowsPath",
-        "pathlib.PurePosixPath",
-        "pathlib.PureWindowsPath",
-    }
+_PURE_FUNCTIONS = words(
+    "os.path.join os.path.abspath os.path.realpath os.path.normpath os.path.dirname"
+    " os.path.basename os.path.expanduser os.path.expandvars os.path.relpath os.fspath os.fsencode"
+    " os.fsdecode pathlib.Path pathlib.PurePath pathlib.PosixPath pathlib.WindowsPath"
+    " pathlib.PurePosixPath pathlib.PureWindowsPath"
 )
 _PURE_BUILTINS = frozenset({"str", "repr", "format", "bytes", "Path"})
-_PURE_METHODS = frozenset(
-    {
-        "format",
-        "join",
-        "replace",
-        "strip",
-        "lstrip",
-        "rstrip",
-        "lower",
-        "upper",
-        "encode",
-        "decode",
-        "joinpath",
-        "with_name",
-        "with_suffix",
-        "with_stem",
-        "expanduser",
-        "absolute",
-        "resolve",
-    }
+_PURE_METHODS = words(
+    "format join replace strip lstrip rstrip lower upper encode decode joinpath with_name"
+    " with_suffix with_stem expanduser absolute resolve"
 )
 
 
 class OpenInLoop(LoopRule):
     """## What it does
     Checks for a file opened inside a loop by a path that does not change
-    from one iteration to the next: `open(path)`, `io.open(path)`,
-    `codecs.open(path)`, `Path(...).open()` (a `pathlib.Path` built in the
-    call, or a name bound only to one), and `.read_text()`,
-    `.write_text()`, `.read_bytes()`, `.write_bytes()` on any path.
+    from one iteration to the next, for reading or appending:
+    `open(path)`, `io.open(path)`, `codecs.open(path)`, `Path(...).open()`
+    (a `pathlib.Path` built in the call, or a name bound only to one), and
+    `.read_text()`, `.read_bytes()`, `.write_text(data)`,
+    `.write_bytes(data)` on any path. "Inside a loop" means a `for`,
+    `async for` or `while` body, a `while` test, or a comprehension's
+    element, conditions and inner iterables, in the same function; the
+    iterable of a nested `for` is in the outer loop.
 
     The path *depends on the loop* when it reads a name the loop binds
     (the loop variable, or any name assigned in the loop body, by `=`,
@@ -90,14 +62,23 @@ class OpenInLoop(LoopRule):
     `.joinpath` and the like): `open(next_name())` may open another file
     each time. Such opens are not reported.
 
-    Neither are: opens in a loop that calls a `sleep` function (polling a
-    file that changes, as in `while True: read(status); time.sleep(1)`);
-    opens that are followed, in their block or a block around them, by
-    `break`, `return` or `raise`, or are part of such a statement (a retry
-    or search loop opens the file once); and opens in a nested function,
-    lambda or class inside the loop. "Inside a loop" covers `for`, `async
-    for` and `while` bodies, `while` tests, and comprehension elements and
-    conditions, in the same function.
+    Not reported either, since each iteration may see another file:
+    - any other argument that depends on the loop (a mode, an encoding,
+      the data of `write_text`);
+    - a mode that truncates or creates the file (`"w"`, `"x"`), or a mode
+      that is not a string literal: the loop replaces the file each time,
+      presumably for code in the loop that reads it;
+    - a loop that passes the path (or a name it is built from) to another
+      call, or calls a method on it: that code may write the file;
+    - a loop that calls a `sleep` function (polling a file that changes,
+      as in `while True: read(status); time.sleep(1)`).
+
+    Nor are opens followed, in their block or a block around them, by
+    `break`, `return` or `raise`, or inside such a statement, or in a
+    `with` whose body ends with one (a search or retry loop opens the file
+    once); opens in a nested function, lambda or class; and opens in loops
+    that only run over a display or a `range` of constants (a number of
+    iterations written in the code).
 
     ## Why is this bad?
     Opening a file costs system calls, buffer allocation and, for text,
@@ -120,8 +101,8 @@ class OpenInLoop(LoopRule):
     ```
 
     ## Fix safety
-    There is no fix: moving the open changes when the file is created,
-    truncated and flushed, and what other processes see meanwhile.
+    There is no fix: moving the open changes when the file is created and
+    flushed, and what other code and processes see meanwhile.
     """
 
     CODE = "PRF502"

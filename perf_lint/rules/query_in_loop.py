@@ -25,6 +25,7 @@ from perf_lint.rules._hazards import (
     positional,
     runs_once,
     summary,
+    words,
 )
 from perf_lint.rules._loops import FOR
 
@@ -35,22 +36,9 @@ _SQL_KEYWORDS = ("sql", "operation", "query", "statement")
 
 #: Django queryset methods that only build a queryset (no query runs
 #: until it is evaluated).
-_LAZY = frozenset(
-    {
-        "filter",
-        "exclude",
-        "all",
-        "order_by",
-        "distinct",
-        "annotate",
-        "values",
-        "values_list",
-        "select_related",
-        "prefetch_related",
-        "only",
-        "defer",
-        "raw",
-    }
+_LAZY = words(
+    "filter exclude all order_by distinct annotate values values_list select_related"
+    " prefetch_related only defer raw"
 )
 
 _ADVICE = {
@@ -64,7 +52,8 @@ _ADVICE = {
 class QueryInLoop(LoopRule):
     """## What it does
     Checks for a database query run on every iteration of a `for` or
-    `async for` loop or a comprehension (the N+1 query problem):
+    `async for` loop, or of a comprehension, in the same function (the N+1
+    query problem):
 
     - DB-API: `cursor.execute(sql, params)` where the receiver is a cursor
       or connection (`cursor`, `cur`, `self.cursor`, `conn`, `connection`,
@@ -77,7 +66,7 @@ class QueryInLoop(LoopRule):
       (`Model.objects`, `self.model.objects`, `get_user_model().objects`,
       `_default_manager`, `_base_manager`, a reverse manager `obj.item_set`)
       or a queryset (`get_queryset()`, a name or attribute called `qs` or
-      `queryset`, a name bound only to a manager or queryset chain). One
+      `queryset`, a name bound only to a manager or queryset chain). A
       chain (`Model.objects.filter(...).first()`) is reported once;
     - SQLAlchemy: `session.execute`, `scalar`, `scalars`, `query`,
       `get_one`, and `get(Model, key)` (a class, then a key: not
@@ -85,18 +74,24 @@ class QueryInLoop(LoopRule):
       contains `sess` or a name bound to a call of one (`Session(engine)`,
       `async_session()`).
 
-    "Depends on the loop": reads a name the loop binds (its variable or a
-    name assigned in it) or an object it changes. Not reported: queries
-    whose target changes with the loop (SQL text built from the loop
-    variable, such as DDL per table; `model.objects` or
-    `session.query(model)` for each `model` of a list; a statement that is
-    the loop variable): each iteration runs a different statement, which
-    no single query replaces. Nor are: batched calls (`executemany`,
-    `bulk_create`, `bulk_update`, `in_bulk`) in or out of loops; loops over
-    a display or `range` of constants (a number of queries fixed in the
-    code, not N+1); `while` loops (paging, polling and retrying, where each
-    query depends on the last one's result); queries followed by `break`,
-    `return` or `raise` (run once); queries in a nested function.
+    An expression *depends on the loop* when it reads a name the loop binds
+    (its variable, or a name assigned in it) or an object it changes.
+    Queries whose target changes with the loop are not reported: SQL text
+    built from the loop (DDL or introspection per table), `model.objects`
+    (or a queryset the loop builds from it) and `session.query(model)` for
+    each `model` of a list, a statement that is the loop variable. Each
+    iteration runs another statement, which no single query replaces.
+
+    Not reported either: batched calls (`executemany`, `bulk_create`,
+    `bulk_update`, `in_bulk`, and queries with an `__in` lookup, such as
+    `filter(pk__in=chunk)`); a lazy queryset method (`filter`, `exclude`,
+    `all`, `order_by`...) whose result is thrown away or assigned back to
+    the name it refines (`qs = qs.filter(...)`), which runs no query; loops
+    over a display or a `range` of constants (a number of queries fixed in
+    the code, not N+1); `while` loops (paging, polling and retrying, where
+    each query depends on the last one's result); queries followed by
+    `break`, `return` or `raise` (run once); queries in a nested function,
+    lambda or class.
 
     ## Why is this bad?
     Each query is a round trip to the database: network latency, parsing,
