@@ -144,6 +144,16 @@ def test_the_generator_reaches_every_rule() -> None:
 NEAR_MISSES = [
     (
         "PRF103",
+        "def f(xs, other):\n    seen = []\n    for x in xs:\n        if x in other:\n"
+        "            seen.append(x)\n",
+    ),
+    (
+        "PRF103",
+        "def f(xs):\n    seen = []\n    def g():\n        for x in xs:\n"
+        "            if x in seen:\n                pass\n",
+    ),
+    (
+        "PRF103",
         "def f(xs):\n    seen = []\n    seen.append(1)\n    for x in xs:\n        pass\n"
         "    return 1 in seen\n",
     ),

@@ -70,11 +70,10 @@ LOOP_SHAPE_NODES: Tuple[type, ...] = (
     ast.DictComp,
     ast.GeneratorExp,
 )
-_AST_COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-_AST_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+AST_COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+AST_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
-# Hazard bits of ``summary``.
-MEMBERSHIP = 1  # PRF103: `x in name` / `x not in name`
+# Hazard bits of ``summary`` (PRF103 has a shape of its own).
 OPEN = 2  # PRF502: open(...), .open(), .read_text() ...
 QUERY = 4  # PRF503: a database call
 AWAIT_CALL = 8  # PRF504: `await f(...)`
@@ -153,14 +152,14 @@ def region(loop: ast.AST) -> Iterator[ast.AST]:
     while pending:
         node = pending.pop()
         kind = type(node)
-        if kind in _AST_SCOPES:
+        if kind in AST_SCOPES:
             continue
         yield node
         if kind is ast.For or kind is ast.AsyncFor:
             pending.extend((node.target, node.iter, *node.orelse))  # type: ignore[attr-defined]
         elif kind is ast.While:
             pending.extend(node.orelse)  # type: ignore[attr-defined]
-        elif kind in _AST_COMPS:
+        elif kind in AST_COMPS:
             first = node.generators[0]  # type: ignore[attr-defined]
             pending.extend((first.target, first.iter))
         else:
@@ -170,11 +169,6 @@ def region(loop: ast.AST) -> Iterator[ast.AST]:
 def _hazard(node: ast.AST, source: str) -> int:
     """The hazard bits of one node of a loop's region."""
     kind = type(node)
-    if kind is ast.Compare:
-        for operator, right in zip(node.ops, node.comparators):  # type: ignore[attr-defined]
-            if type(right) is ast.Name and type(operator) in (ast.In, ast.NotIn):
-                return MEMBERSHIP
-        return 0
     if kind is ast.Await:
         return AWAIT_CALL if type(node.value) is ast.Call else 0  # type: ignore[attr-defined]
     if kind is not ast.Call:
@@ -233,7 +227,7 @@ def sync_loop(node: ast.AST) -> bool:
     kind = type(node)
     if kind is ast.For:
         return True
-    if kind in _AST_COMPS:
+    if kind in AST_COMPS:
         return not any(generator.is_async for generator in node.generators)  # type: ignore[attr-defined]
     return False
 

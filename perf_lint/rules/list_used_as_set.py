@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import ast
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
+from perf_lint import syntax
 from perf_lint.context import FileContext
 from perf_lint.rule import Fix, Invalid, Valid
 from perf_lint.rules._hazards import (
-    LOOP_SHAPE_NODES,
-    MEMBERSHIP,
+    AST_COMPS,
+    AST_SCOPES,
     LoopRule,
     binding_values,
-    summary,
 )
 from perf_lint.rules._loops import FOR_OR_WHILE
 from perf_lint.rules._types import is_unhashable_display
@@ -92,7 +92,7 @@ class ListUsedAsSet(LoopRule):
     MESSAGE = "List `{name}` is only searched with `in` (and appended to); use a set"
     FIX = Fix.NONE
     PATTERN = (FOR_OR_WHILE, LIST_BINDING)
-    SHAPE_NODES = LOOP_SHAPE_NODES
+    SHAPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
     VALID = (
         Valid(
             "def f(xs):\n    seen = []\n    for x in xs:\n        if x not in seen:\n"
@@ -116,8 +116,44 @@ class ListUsedAsSet(LoopRule):
 
     @staticmethod
     def shape(node: ast.AST, source: str) -> bool:
-        """A loop whose repeated part tests membership in a name."""
-        return bool(summary(node, source) & MEMBERSHIP)
+        """A function that binds a name to a list (a display, a
+        comprehension, a ``list(...)`` call) and tests membership in that
+        name inside a loop, both in its own body (not in a nested function,
+        lambda or class)."""
+        lists: Set[str] = set()
+        tested: Set[str] = set()
+        pending: List[Tuple[ast.AST, bool]] = [(statement, False) for statement in node.body]  # type: ignore[attr-defined]
+        while pending:
+            current, looped = pending.pop()
+            kind = type(current)
+            if kind in AST_SCOPES:
+                continue
+            if kind is ast.Assign or kind is ast.AnnAssign:
+                targets = current.targets if kind is ast.Assign else [current.target]  # type: ignore[attr-defined]
+                if _list_value(current.value):  # type: ignore[attr-defined]
+                    lists.update(t.id for t in targets if type(t) is ast.Name)
+            elif kind is ast.Compare and looped:
+                for operator, right in zip(current.ops, current.comparators):  # type: ignore[attr-defined]
+                    if type(right) is ast.Name and type(operator) in (ast.In, ast.NotIn):
+                        tested.add(right.id)
+            if kind is ast.For or kind is ast.AsyncFor:
+                pending.extend(
+                    (part, looped) for part in (current.target, current.iter, *current.orelse)
+                )  # type: ignore[attr-defined]
+                pending.extend((part, True) for part in current.body)  # type: ignore[attr-defined]
+            elif kind is ast.While:
+                pending.extend((part, True) for part in (current.test, *current.body))  # type: ignore[attr-defined]
+                pending.extend((part, looped) for part in current.orelse)  # type: ignore[attr-defined]
+            elif kind in AST_COMPS:
+                first = current.generators[0]  # type: ignore[attr-defined]
+                pending.extend(((first.target, looped), (first.iter, looped)))
+                for child in syntax.children(current):
+                    if child is not first:
+                        pending.append((child, True))
+                pending.extend((part, True) for part in first.ifs)
+            else:
+                pending.extend((child, looped) for child in syntax.children(current))
+        return not lists.isdisjoint(tested)
 
     def __init__(self, context: FileContext, options: object = None) -> None:
         super().__init__(context, options)
@@ -205,6 +241,17 @@ class ListUsedAsSet(LoopRule):
             and value.func.value == "list"
             and self.context.facts.is_builtin("list")
         )
+
+
+def _list_value(node: Optional[ast.AST]) -> bool:
+    kind = type(node)
+    if kind is ast.List or kind is ast.ListComp:
+        return True
+    return (
+        kind is ast.Call
+        and type(node.func) is ast.Name  # type: ignore[attr-defined]
+        and node.func.id == "list"  # type: ignore[attr-defined]
+    )
 
 
 def _appended(names: ScopeNames, node: cst.Name) -> Optional[cst.BaseExpression]:
