@@ -98,8 +98,12 @@ QUERYSET_NAMES = frozenset({"queryset", "qs"})
 #: ``requests.Session.get`` by its arguments: a model class, then a key).
 SESSION_METHODS = frozenset({"execute", "scalar", "scalars", "query", "get", "get_one"})
 #: Text found in every file in which a name holds a manager or queryset
-#: (it is bound to an expression that names one).
-_DJANGO_HINT = re.compile(r"objects|_manager|_set|queryset")
+#: (it is bound to an expression that names one: `.objects`,
+#: `._default_manager`, `.item_set`, `get_queryset()`).
+_DJANGO_HINT = re.compile(
+    # `.objects`, with blanks, continuations or comments after the dot.
+    r"\.(?:[\s\\]|#[^\n]*\n)*objects\b|_manager\b|_set\b|queryset\b"
+)
 
 _LAST_SUMMARY: Tuple[object, int] = (None, 0)
 _LAST_HINT: Tuple[object, bool] = (None, False)
