@@ -157,6 +157,11 @@ NEAR_MISSES = [
         "def f(xs):\n    seen = []\n    seen.append(1)\n    for x in xs:\n        pass\n"
         "    return 1 in seen\n",
     ),
+    (
+        "PRF502",
+        "for name in names:\n    open(name)\n    open('x', 'w')\n    open('y', mode)\n"
+        "    name.read_text()\n",
+    ),
     ("PRF502", "with open('f') as fh:\n    for line in fh:\n        print(line)\n"),
     ("PRF502", "for x in xs:\n    def g():\n        return open('f')\n"),
     (
@@ -266,3 +271,21 @@ def test_bound_changed_exits_and_sleeps() -> None:
     assert scan.sleeps
     assert _scan("for x in xs:\n    if x:\n        break\n").exits
     assert _scan("for x in xs:\n    for y in x:\n        return y\n").exits
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "for x in xs:\n    open('log', *mode)\n",
+        "for x in xs:\n    open('log', mode='a')\n",
+        "for x in xs:\n    open(file='log')\n",
+        "for x in xs:\n    open(x.name)\n",
+    ],
+)
+def test_open_shapes_the_rule_can_report(source: str) -> None:
+    """The ``open`` shape keeps every call the rule reports (starred
+    arguments hide the mode from both)."""
+    config = Config(select=("PRF502",))
+    found = Engine(config).check_text(source, "x.py").diagnostics
+    assert found == without_shortcuts(source, config)
+    assert [d.code for d in found] == (["PRF502"] if "x.name" not in source else [])

@@ -170,8 +170,9 @@ def region(loop: ast.AST) -> Iterator[ast.AST]:
             pending.extend(syntax.children(node))
 
 
-def _hazard(node: ast.AST, source: str) -> int:
-    """The hazard bits of one node of a loop's region."""
+def _hazard(node: ast.AST, source: str, targets: FrozenSet[str]) -> int:
+    """The hazard bits of one node of a loop's region (``targets``: the
+    names the loop's own target binds)."""
     kind = type(node)
     if kind is ast.Await:
         return AWAIT_CALL if type(node.value) is ast.Call else 0  # type: ignore[attr-defined]
@@ -180,12 +181,15 @@ def _hazard(node: ast.AST, source: str) -> int:
     func = node.func  # type: ignore[attr-defined]
     args = node.args  # type: ignore[attr-defined]
     if type(func) is ast.Name:
-        return OPEN if func.id == "open" else 0
+        return OPEN if func.id == "open" and _opens(node, targets) else 0  # type: ignore[arg-type]
     if type(func) is not ast.Attribute:
         return 0
     attr = func.attr
-    if attr == "open" or attr in PATH_IO_METHODS:
+    if attr == "open":
         return OPEN
+    if attr in PATH_IO_METHODS:
+        receiver = func.value
+        return 0 if type(receiver) is ast.Name and receiver.id in targets else OPEN
     if attr == "pop" or attr == "insert":
         wanted = 1 if attr == "pop" else 2
         if len(args) == wanted and not node.keywords:  # type: ignore[attr-defined]
@@ -212,6 +216,41 @@ def _hazard(node: ast.AST, source: str) -> int:
     return found
 
 
+def _opens(call: ast.Call, targets: FrozenSet[str]) -> bool:
+    """``open(path, mode)`` may be reported: the path is not the loop
+    variable itself, and the mode, if any, is a string literal that neither
+    truncates nor creates the file."""
+    args = call.args
+    if any(type(arg) is ast.Starred for arg in args):
+        return True
+    path: Optional[ast.AST] = args[0] if args else None
+    mode: Optional[ast.AST] = args[1] if len(args) > 1 else None
+    for keyword in call.keywords:
+        if keyword.arg == "file":
+            path = keyword.value
+        elif keyword.arg == "mode":
+            mode = keyword.value
+    if type(path) is ast.Name and path.id in targets:  # type: ignore[union-attr]
+        return False
+    if mode is None:
+        return True
+    text = mode.value if type(mode) is ast.Constant else None  # type: ignore[attr-defined]
+    return isinstance(text, str) and "w" not in text and "x" not in text
+
+
+def _targets(loop: ast.AST) -> FrozenSet[str]:
+    kind = type(loop)
+    if kind is ast.For or kind is ast.AsyncFor:
+        return frozenset(syntax.target_names(loop.target))  # type: ignore[attr-defined]
+    if kind is ast.While:
+        return frozenset()
+    return frozenset(
+        name
+        for generator in loop.generators  # type: ignore[attr-defined]
+        for name in syntax.target_names(generator.target)
+    )
+
+
 def summary(loop: ast.AST, source: str) -> int:
     """The hazard bits found in ``loop``'s region. The rules' predicates run
     one after the other on the same node, so one entry of cache is enough."""
@@ -220,8 +259,9 @@ def summary(loop: ast.AST, source: str) -> int:
     if cached[0] is loop:
         return cached[1]
     found = 0
+    targets = _targets(loop)
     for node in region(loop):
-        found |= _hazard(node, source)
+        found |= _hazard(node, source, targets)
     _LAST_SUMMARY = (loop, found)
     return found
 
