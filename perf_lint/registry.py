@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Dict, Tuple, Type
 
 from perf_lint.rule import Rule
+from perf_lint.rules.await_in_loop import AwaitInLoop
 from perf_lint.rules.complex_function import ComplexFunction
 from perf_lint.rules.dict_items_unused_part import DictItemsUnusedPart
 from perf_lint.rules.list_literal_membership import ListLiteralMembership
+from perf_lint.rules.list_pop_front import ListPopFront
+from perf_lint.rules.list_used_as_set import ListUsedAsSet
 from perf_lint.rules.logging_concat import LoggingConcat
 from perf_lint.rules.logging_expensive_argument import LoggingExpensiveArgument
 from perf_lint.rules.logging_fstring import LoggingFstring
@@ -18,14 +21,17 @@ from perf_lint.rules.loop_append_extend import LoopAppendExtend
 from perf_lint.rules.loop_dict_comprehension import LoopDictComprehension
 from perf_lint.rules.loop_set_comprehension import LoopSetComprehension
 from perf_lint.rules.loop_string_concat import LoopStringConcat
+from perf_lint.rules.open_in_loop import OpenInLoop
 from perf_lint.rules.oversized_class import OversizedClass
 from perf_lint.rules.oversized_module import OversizedModule
+from perf_lint.rules.query_in_loop import QueryInLoop
 from perf_lint.rules.tuple_literal_membership import TupleLiteralMembership
 from perf_lint.rules.unnecessary_list_cast import UnnecessaryListCast
 
 RULES: Tuple[Type[Rule], ...] = (
     ListLiteralMembership,
     TupleLiteralMembership,
+    ListUsedAsSet,
     OversizedModule,
     ComplexFunction,
     OversizedClass,
@@ -41,6 +47,10 @@ RULES: Tuple[Type[Rule], ...] = (
     UnnecessaryListCast,
     DictItemsUnusedPart,
     LoopStringConcat,
+    OpenInLoop,
+    QueryInLoop,
+    AwaitInLoop,
+    ListPopFront,
 )
 
 BY_CODE: Dict[str, Type[Rule]] = {rule.CODE: rule for rule in RULES}

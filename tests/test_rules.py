@@ -82,8 +82,8 @@ def test_lookup() -> None:
     assert rule_for("tuple-literal-membership").CODE == "PRF102"
     with pytest.raises(KeyError):
         rule_for("PRF999")
-    assert codes_matching("PRF1") == ("PRF101", "PRF102")
+    assert codes_matching("PRF1") == ("PRF101", "PRF102", "PRF103")
     assert codes_matching("PRF2") == ("PRF201", "PRF202", "PRF203")
     assert codes_matching("PRF30") == ("PRF301", "PRF302", "PRF303", "PRF304", "PRF305")
     assert codes_matching("PRF40") == tuple(f"PRF40{n}" for n in range(1, 8))
-    assert codes_matching("PRF5") == ()
+    assert codes_matching("PRF5") == ("PRF502", "PRF503", "PRF504", "PRF505")
