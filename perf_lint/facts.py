@@ -75,6 +75,16 @@ class Bindings:
     #: and how many imports bind each local name.
     imported: Dict[str, str] = dataclasses.field(default_factory=dict)
     imported_times: Dict[str, int] = dataclasses.field(default_factory=dict)
+    #: Attribute name -> what every binding of an attribute of that name
+    #: (``obj.x = v``, ``obj.x: T = v``, ``obj.x += v``, unpacking) and of a
+    #: class-level name of it binds, in order: ``("display", "")`` for a
+    #: dict or set display or comprehension, a string or an f-string;
+    #: ``("class", Name)`` for a call of (or an annotation naming, without a
+    #: value) a callee whose dotted name ends in ``Name``; ``("other", "")``.
+    attributes: Dict[str, List[Tuple[str, str]]] = dataclasses.field(default_factory=dict)
+    #: The attribute names ``x`` of every ``<...>.x.pop(0...)`` and
+    #: ``<...>.x.insert(0, ...)`` in the file.
+    front_receivers: Set[str] = dataclasses.field(default_factory=set)
 
     def is_builtin(self, name: str) -> bool:
         """``name`` is a builtin's and refers to the builtin: nothing in the
@@ -146,6 +156,9 @@ def _merge(found: Bindings, part: Bindings) -> None:
     found.imported.update(part.imported)
     for name, count in part.imported_times.items():
         found.imported_times[name] = found.imported_times.get(name, 0) + count
+    for name, kinds in part.attributes.items():
+        found.attributes.setdefault(name, []).extend(kinds)
+    found.front_receivers.update(part.front_receivers)
 
 
 def _bind_nodes(found: Bindings, nodes: Iterator[ast.AST]) -> None:
@@ -155,12 +168,21 @@ def _bind_nodes(found: Bindings, nodes: Iterator[ast.AST]) -> None:
         kind = type(node)
         if kind is ast.Name:
             continue  # the commonest node: nothing to do
+        if kind is ast.Call:
+            _front_receiver(found, node)  # type: ignore[arg-type]
+            continue
         names: List[str] = []
         if kind is ast.Assign or kind is ast.Delete:
             for target in node.targets:  # type: ignore[attr-defined]
                 names.extend(syntax.target_names(target))
+                if kind is ast.Assign:
+                    _attribute_binding(found, target, _value_kind(node.value))  # type: ignore[attr-defined]
         elif kind in _TARGETED:
             names.extend(syntax.target_names(node.target))  # type: ignore[attr-defined]
+            if kind is ast.AnnAssign:
+                _attribute_binding(found, node.target, _annotated_kind(node))  # type: ignore[arg-type,attr-defined]
+            elif kind is ast.AugAssign:
+                _attribute_binding(found, node.target, _OTHER)  # type: ignore[attr-defined]
         elif kind is ast.withitem:
             if node.optional_vars is not None:  # type: ignore[attr-defined]
                 names.extend(syntax.target_names(node.optional_vars))  # type: ignore[attr-defined]
@@ -169,6 +191,8 @@ def _bind_nodes(found: Bindings, nodes: Iterator[ast.AST]) -> None:
                 names.append(node.name)  # type: ignore[attr-defined]
         elif kind in _DEFINITIONS:
             names.append(node.name)  # type: ignore[attr-defined]
+            if kind is ast.ClassDef:
+                _class_level_names(found, node)  # type: ignore[arg-type]
         elif kind is ast.arguments:
             arguments: ast.arguments = node  # type: ignore[assignment]
             names.extend(arg.arg for arg in (*arguments.posonlyargs, *arguments.args))
@@ -327,6 +351,65 @@ def _logging_import(found: Loggers, node: ast.ImportFrom) -> None:
             found.levels[local] = LOGGING_LEVELS[alias.name]
 
 
+_OTHER = ("other", "")
+_DISPLAYS = (ast.Dict, ast.Set, ast.DictComp, ast.SetComp, ast.JoinedStr)
+
+
+def _value_kind(node: ast.AST) -> Tuple[str, str]:
+    """What a value binds (see ``Bindings.attributes``)."""
+    if isinstance(node, _DISPLAYS) or (
+        isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ):
+        return ("display", "")
+    if isinstance(node, ast.Call):
+        name = syntax.dotted(node.func).rpartition(".")[2]
+        return ("class", name) if name else _OTHER
+    return _OTHER
+
+
+def _annotated_kind(node: ast.AnnAssign) -> Tuple[str, str]:
+    if node.value is not None:
+        return _value_kind(node.value)
+    annotation = node.annotation
+    if isinstance(annotation, ast.Subscript):
+        annotation = annotation.value
+    name = syntax.dotted(annotation).rpartition(".")[2]
+    return ("class", name) if name else _OTHER
+
+
+def _attribute_binding(found: Bindings, target: ast.AST, kind: Tuple[str, str]) -> None:
+    if isinstance(target, ast.Attribute):
+        found.attributes.setdefault(target.attr, []).append(kind)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            _attribute_binding(found, element, _OTHER)
+    elif isinstance(target, ast.Starred):
+        _attribute_binding(found, target.value, _OTHER)
+
+
+def _class_level_names(found: Bindings, node: ast.ClassDef) -> None:
+    """A class-level name binds the attribute of that name of its objects."""
+    for statement in node.body:
+        if type(statement) is ast.Assign:
+            for target in statement.targets:  # type: ignore[attr-defined]
+                kind = _value_kind(statement.value) if type(target) is ast.Name else _OTHER  # type: ignore[attr-defined]
+                for name in syntax.target_names(target):
+                    found.attributes.setdefault(name, []).append(kind)
+        elif type(statement) is ast.AnnAssign and type(statement.target) is ast.Name:  # type: ignore[attr-defined]
+            kind = _annotated_kind(statement)  # type: ignore[arg-type]
+            found.attributes.setdefault(statement.target.id, []).append(kind)  # type: ignore[attr-defined]
+
+
+def _front_receiver(found: Bindings, node: ast.Call) -> None:
+    func = node.func
+    if (
+        type(func) is ast.Attribute
+        and func.attr in ("pop", "insert")
+        and type(func.value) is ast.Attribute
+    ):
+        found.front_receivers.add(func.value.attr)
+
+
 def _imported(found: Bindings, local: str, qualified: str) -> None:
     found.imported[local] = qualified
     found.imported_times[local] = found.imported_times.get(local, 0) + 1
@@ -400,7 +483,13 @@ class FileFacts:
         bound = self.bindings
         asked = _BUILTINS | bound.typing_names.keys() | bound.typing_modules
         found = self.loggers
+        attributes = bound.attributes
         return (
+            frozenset(
+                (name, tuple(attributes[name]))
+                for name in bound.front_receivers
+                if name in attributes
+            ),
             frozenset(name for name in bound.counts if name in asked),
             frozenset(bound.typing_names.items()),
             frozenset(bound.typing_modules),

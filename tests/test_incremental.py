@@ -29,6 +29,7 @@ REAL = [
     STDLIB / "fnmatch.py",
     STDLIB / "sched.py",
     STDLIB / "logging" / "handlers.py",
+    STDLIB / "queue.py",
     FIXTURES / "PRF401.py",
     FIXTURES / "PRF301.py",
     FIXTURES / "PRF101_class_scopes.py",
@@ -52,12 +53,23 @@ SNIPPETS = [
     "value: str = 'a'",
     "# noqa: PRF101",
     "x = [1] if y in [2, 3] else 4  # noqa",
+    # The hazards: a queue popped at the front, what it is bound to (in
+    # another method, it decides whether the pop is reported), a list used
+    # as a set, an open and a regex in a loop.
+    "while self.queue:\n    self.queue.pop(0)",
+    "self.queue = deque()",
+    "self.queue = []",
+    "seen = []\nfor item in items:\n    if item not in seen:\n        seen.append(item)",
+    "for item in items:\n    with open('log.txt') as handle:\n        handle.read()",
+    "for item in items:\n    re.match('a+', item)",
 ]
 #: Statements an edit adds at module level.
 MODULE_SNIPPETS = [
     "CONSTANT: str = 'a'",
     "def added(value: str):\n    return value in ['a', 'b']",
     "from typing import List as str",
+    "from collections import deque",
+    "import re as regex",
     "# perf-lint: noqa: PRF3",
     "values = [v for v in range(3) if v in [1, 2]]",
 ]
@@ -179,3 +191,19 @@ def test_a_syntax_error_and_back() -> None:
     source = (FIXTURES / "PRF401.py").read_text(encoding="utf-8")
     broken = source.replace("def ", "def (", 1)
     assert_incremental_is_full([source, broken, source, source + "x = [\n", source])
+
+
+def test_what_an_attribute_is_bound_to_elsewhere_is_seen() -> None:
+    # Whether `self.queue.pop(0)` is reported depends on every binding of
+    # `queue` attributes in the file: an edit in another method changes it.
+    source = (
+        "from collections import deque\n\n\nclass Worker:\n"
+        "    def start(self):\n        self.queue = []\n\n"
+        "    def drain(self):\n        while self.queue:\n            self.queue.pop(0)\n"
+    )
+    as_deque = source.replace("self.queue = []", "self.queue = deque()")
+    document = assert_incremental_is_full([source, as_deque, source])
+    engine = Engine(Config())
+    assert [d.code for d in engine.check_text(source, "m.py").diagnostics] == ["PRF505"]
+    assert engine.check_text(as_deque, "m.py").diagnostics == []
+    assert document.snapshot is not None and document.snapshot.reused is None

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import ast
-from typing import Dict, List, Optional, Tuple
+from typing import Optional, Tuple
 
 import libcst as cst
 
-from perf_lint import syntax
-from perf_lint.context import FileContext
 from perf_lint.rule import Fix, Invalid, Valid
 from perf_lint.rules._hazards import (
     LOOP_SHAPE_NODES,
@@ -171,8 +169,8 @@ class ListPopFront(LoopRule):
         if isinstance(receiver, cst.Name):
             return self._name_not_a_list(receiver.value)
         if isinstance(receiver, cst.Attribute):
-            values = _attribute_values(self.context).get(receiver.attr.value)
-            return bool(values) and all(_ast_not_a_list(value) for value in values)
+            kinds = self.context.facts.bindings.attributes.get(receiver.attr.value)
+            return bool(kinds) and all(_kind_not_a_list(kind) for kind in kinds)
         return False
 
     def _name_not_a_list(self, name: str) -> bool:
@@ -223,81 +221,10 @@ def _annotation_not_a_list(node: cst.CSTNode) -> bool:
     return _not_a_list_class(last_part(node))
 
 
-def _ast_not_a_list(entry: Tuple[str, Optional[ast.AST]]) -> bool:
-    """The same as ``_cst_not_a_list`` for one of ``_attribute_values``."""
-    kind, node = entry
-    if node is None:
-        return False
-    if kind == "annotation":
-        if isinstance(node, ast.Subscript):
-            node = node.value
-    elif isinstance(node, (ast.Dict, ast.Set, ast.DictComp, ast.SetComp, ast.JoinedStr)):
+def _kind_not_a_list(kind: Tuple[str, str]) -> bool:
+    """The same as ``_cst_not_a_list`` for what the file binds an
+    attribute to (``Bindings.attributes``)."""
+    what, name = kind
+    if what == "display":
         return True
-    elif isinstance(node, ast.Constant):
-        return isinstance(node.value, str)
-    elif isinstance(node, ast.Call):
-        node = node.func
-    else:
-        return False
-    name = syntax.dotted(node).rpartition(".")[2]
-    return bool(name) and _not_a_list_class(name)
-
-
-Entry = Tuple[str, Optional[ast.AST]]
-
-
-def _attribute_values(context: FileContext) -> Dict[str, List[Entry]]:
-    """Attribute name -> how every attribute of that name is bound anywhere
-    in the file (``self.x = ...``, ``obj.x: T = ...``) and how every
-    class-level name of it is: (``value``, the value), (``annotation``, the
-    annotation of a binding without a value) or (``unknown``, ``None``) for
-    unpacking and ``+=``. Read from the whole file's ``ast``, once."""
-    key = ("hazard-attribute-values",)
-    found: Optional[Dict[str, List[Entry]]] = context.cache.get(key)
-    if found is not None:
-        return found
-    found = {}
-    tree = context.tree
-    if tree is not None:
-        for node in syntax.walk(tree):
-            kind = type(node)
-            if kind is ast.Assign:
-                for target in node.targets:  # type: ignore[attr-defined]
-                    _attribute_targets(found, target, ("value", node.value))  # type: ignore[attr-defined]
-            elif kind is ast.AnnAssign:
-                _attribute_targets(found, node.target, _annotated(node))  # type: ignore[arg-type,attr-defined]
-            elif kind is ast.AugAssign:
-                _attribute_targets(found, node.target, ("unknown", None))  # type: ignore[attr-defined]
-            elif kind is ast.ClassDef:
-                _class_names(found, node)  # type: ignore[arg-type]
-    context.cache[key] = found
-    return found
-
-
-def _annotated(node: ast.AnnAssign) -> Entry:
-    if node.value is not None:
-        return ("value", node.value)
-    return ("annotation", node.annotation)
-
-
-def _class_names(found: Dict[str, List[Entry]], node: ast.ClassDef) -> None:
-    for statement in node.body:
-        if type(statement) is ast.Assign:
-            for target in statement.targets:  # type: ignore[attr-defined]
-                entry: Entry = (
-                    ("value", statement.value) if type(target) is ast.Name else ("unknown", None)
-                )  # type: ignore[attr-defined]
-                for name in syntax.target_names(target):
-                    found.setdefault(name, []).append(entry)
-        elif type(statement) is ast.AnnAssign and type(statement.target) is ast.Name:  # type: ignore[attr-defined]
-            found.setdefault(statement.target.id, []).append(_annotated(statement))  # type: ignore[arg-type,attr-defined]
-
-
-def _attribute_targets(found: Dict[str, List[Entry]], target: ast.AST, entry: Entry) -> None:
-    if isinstance(target, ast.Attribute):
-        found.setdefault(target.attr, []).append(entry)
-    elif isinstance(target, (ast.Tuple, ast.List)):
-        for element in target.elts:
-            _attribute_targets(found, element, ("unknown", None))
-    elif isinstance(target, ast.Starred):
-        _attribute_targets(found, target.value, ("unknown", None))
+    return what == "class" and _not_a_list_class(name)
