@@ -17,6 +17,9 @@ on what it can see of the rest of the file:
   name (the *skeleton*);
 - the file-level ``# perf-lint: noqa`` and the configuration.
 
+A rule that reads other definitions beyond the facts says so
+(``Rule.FILE_WIDE``): a text in which it may report is analysed whole.
+
 When all of these are as before, the new text is analysed with libcst given
 only the module-level code and the changed units (``prefilter.reduced`` with
 ``keep``), and the unchanged units' findings are moved into place; the
@@ -33,7 +36,7 @@ import dataclasses
 import re
 from typing import Dict, List, Optional, Sequence, Tuple, Type
 
-from perf_lint import noqa, syntax
+from perf_lint import noqa, prefilter, syntax
 from perf_lint.analysis import Analysis, analyse
 from perf_lint.config import Config
 from perf_lint.diagnostic import Diagnostic, Edit, FixRecord, Location
@@ -179,7 +182,9 @@ class Document:
         facts = FileFacts(tree, lines, self._bindings)  # type: ignore[arg-type]
         units, skeleton = units_of(tree, lines)
         context = (facts.signature(), skeleton, noqa.file_suppression(source))
-        incremental = previous is not None and previous.context == context
+        incremental = (
+            previous is not None and previous.context == context and not self._file_wide(source)
+        )
         matched: Dict[int, Tuple[Unit, List[Diagnostic]]] = {}
         if incremental:
             waiting = {key: list(entries) for key, entries in previous.units.items()}  # type: ignore[union-attr]
@@ -222,6 +227,15 @@ class Document:
             len(units) - reused if incremental else None,
         )
         return self.snapshot
+
+    def _file_wide(self, source: str) -> bool:
+        """A rule whose findings in a definition may depend on others
+        (``Rule.FILE_WIDE``) could report in ``source``."""
+        return any(
+            all(pattern.search(source) for pattern in prefilter.patterns(rule))
+            for rule in self.rules
+            if rule.FILE_WIDE
+        )
 
     def _analyse(
         self,

@@ -128,6 +128,11 @@ class Rule(cst.BatchableCSTVisitor):
     #: around its shape (``Scopes.names``): a module or class scope holding
     #: its shape is never reduced.
     SCOPE_WIDE: ClassVar[bool] = False
+    #: ``True`` for a rule whose findings in one definition may depend on
+    #: other definitions of the file beyond ``FileContext.facts`` (the
+    #: language server then analyses the whole file on every edit when the
+    #: rule's ``PATTERN`` occurs in it, instead of reusing findings).
+    FILE_WIDE: ClassVar[bool] = False
     #: ``True`` for a rule that finds everything it reports from the source
     #: text (and ``ast``) alone, in ``check_source``: it takes no part in the
     #: libcst traversal, and a file that only such rules admit is never

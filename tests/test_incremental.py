@@ -207,3 +207,18 @@ def test_what_an_attribute_is_bound_to_elsewhere_is_seen() -> None:
     assert [d.code for d in engine.check_text(source, "m.py").diagnostics] == ["PRF505"]
     assert engine.check_text(as_deque, "m.py").diagnostics == []
     assert document.snapshot is not None and document.snapshot.reused is None
+
+
+def test_a_file_wide_rule_makes_every_edit_a_whole_analysis(monkeypatch: Any) -> None:
+    from perf_lint.registry import BY_CODE
+
+    source = "def f(value: str):\n    return value in ['a', 'b']\n\n\ndef g():\n    pass\n"
+    edited = source.replace("    pass\n", "    pass\n    pass\n")
+    engine = Engine(Config())
+    for wide, reused in ((False, 1), (True, None)):
+        monkeypatch.setattr(BY_CODE["PRF101"], "FILE_WIDE", wide)
+        document = Document("m.py", engine.rules_for("m.py"), engine.config)
+        document.update(source)
+        snapshot = document.update(edited)
+        assert snapshot.reused == reused
+        assert snapshot.diagnostics == engine.check_text(edited, "m.py").diagnostics
