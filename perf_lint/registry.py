@@ -20,8 +20,10 @@ from perf_lint.rules.loop_set_comprehension import LoopSetComprehension
 from perf_lint.rules.loop_string_concat import LoopStringConcat
 from perf_lint.rules.oversized_class import OversizedClass
 from perf_lint.rules.oversized_module import OversizedModule
+from perf_lint.rules.regex_in_loop import RegexInLoop
 from perf_lint.rules.tuple_literal_membership import TupleLiteralMembership
 from perf_lint.rules.unnecessary_list_cast import UnnecessaryListCast
+from perf_lint.rules.wall_clock_duration import WallClockDuration
 
 RULES: Tuple[Type[Rule], ...] = (
     ListLiteralMembership,
@@ -41,6 +43,8 @@ RULES: Tuple[Type[Rule], ...] = (
     UnnecessaryListCast,
     DictItemsUnusedPart,
     LoopStringConcat,
+    RegexInLoop,
+    WallClockDuration,
 )
 
 BY_CODE: Dict[str, Type[Rule]] = {rule.CODE: rule for rule in RULES}

@@ -7,6 +7,10 @@ server carry every edit."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import List, Sequence, Type
 
 import libcst as cst
@@ -16,8 +20,11 @@ from perf_lint import analysis, fixing
 from perf_lint.config import Config
 from perf_lint.diagnostic import Edit, Location
 from perf_lint.engine import Engine, FixMode
+from perf_lint.registry import BY_CODE
 from perf_lint.rule import Fix, Invalid, Rule, Valid
+from tests.conftest import FIXTURES
 from tests.test_properties import apply_edits
+from tests.test_server import actions_at, apply, client, open_document  # noqa: F401
 
 # -- two rules made for these tests -------------------------------------------------
 
@@ -173,6 +180,17 @@ def test_insertion_edits_sit_after_the_anchor_at_its_indentation() -> None:
     )
 
 
+def test_a_fix_that_only_changes_other_places_has_no_edit_at_its_node() -> None:
+    # PRF506 leaves the subtraction as it is and rewrites the readings.
+    source = "import time\nt0 = time.time()\nt1 = time.time()\nprint(t1 - t0)\n"
+    (diagnostic,) = _analyse(source, [BY_CODE["PRF506"]]).diagnostics
+    assert diagnostic.fix is not None
+    assert [(e.location.row, e.content) for e in diagnostic.fix.edits] == [
+        (2, "time.perf_counter()"),
+        (3, "time.perf_counter()"),
+    ]
+
+
 def test_a_replacement_spanning_lines_in_a_block_is_indented_as_fixing_indents_it() -> None:
     # The edit of a one-node fix used to render the replacement as if at
     # module level: an editor applying it shifted the inner lines left.
@@ -210,6 +228,40 @@ def test_overlapping_compound_fixes_are_applied_in_separate_rounds() -> None:
     assert result.fixed["PRF998"] == 2
 
 
+def test_a_compound_fix_waits_for_a_simple_fix_around_it() -> None:
+    # PRF401 turns the loop into a comprehension; PRF501's call inside it is
+    # fixed in the next round, in the comprehension.
+    source = (
+        "import re\n\n\ndef f(xs):\n    r = []\n    for x in xs:\n"
+        "        r.append(re.match('a', x))\n    return r\n"
+    )
+    rules = [BY_CODE["PRF401"], BY_CODE["PRF501"]]
+    first = _analyse(source, rules)
+    assert sorted(fix.diagnostic.code for fix in first.fixes) == ["PRF401", "PRF501"]
+    chosen = fixing.choose(first.fixes, FixMode.SAFE)
+    assert [fix.diagnostic.code for fix in chosen] == ["PRF401"]
+    result = _fix(source, rules)
+    assert result.fixed_source == (
+        "import re\n\n_F_PATTERN_1 = re.compile('a')\n\n\ndef f(xs):\n"
+        "    r = [_F_PATTERN_1.match(x) for x in xs]\n    return r\n"
+    )
+    assert result.fixed == {"PRF401": 1, "PRF501": 1}
+    assert _fix(result.fixed_source, rules).fixed_source == result.fixed_source  # type: ignore[arg-type]
+
+
+def test_one_fix_offered_by_several_diagnostics_is_applied_once_and_counted_for_each() -> None:
+    source = (
+        "import time\n\n\ndef f(work):\n    start = time.time()\n    work()\n"
+        "    a = time.time() - start\n    b = time.time() - start\n    return a, b\n"
+    )
+    rules = [BY_CODE["PRF506"]]
+    one, two = _analyse(source, rules).fixes
+    assert one.diagnostic.fix == two.diagnostic.fix
+    result = _fix(source, rules, FixMode.UNSAFE)
+    assert result.fixed_source == source.replace("time.time()", "time.perf_counter()")
+    assert result.fixed["PRF506"] == 2
+
+
 @pytest.mark.parametrize(
     ("first", "second", "expected"),
     [
@@ -225,3 +277,89 @@ def test_overlapping_compound_fixes_are_applied_in_separate_rounds() -> None:
 def test_overlap(first, second, expected) -> None:  # type: ignore[no-untyped-def]
     assert fixing.overlap(first, second) is expected
     assert fixing.overlap(second, first) is expected
+
+
+# -- the real rules: edits on fixtures and real code ----------------------------------------
+
+
+def test_real_rules_edits_are_what_fixing_alone_gives() -> None:
+    rules = [BY_CODE["PRF501"], BY_CODE["PRF506"]]
+    paths = [p for p in sorted(FIXTURES.glob("PRF50[16]*.py")) if not p.name.endswith("fixed.py")]
+    checked = sum(assert_edits_are_the_fix(p.read_text(encoding="utf-8"), rules) for p in paths)
+    assert checked >= 40
+
+
+STDLIB = Path("/work/corpora/stdlib")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not STDLIB.is_dir(), reason="the stdlib corpus is not here")
+def test_real_rules_edits_on_the_standard_library() -> None:
+    rules = [BY_CODE["PRF501"], BY_CODE["PRF506"]]
+    names = [
+        "_osx_support.py",
+        "fnmatch.py",
+        "html/parser.py",
+        "http/cookiejar.py",
+        "lib2to3/pgen2/conv.py",
+        "test/test_re.py",
+        "urllib/request.py",
+    ]
+    checked = sum(
+        assert_edits_are_the_fix((STDLIB / name).read_text(encoding="utf-8"), rules)
+        for name in names
+    )
+    assert checked >= 50
+
+
+# -- the fronts ----------------------------------------------------------------------------
+
+
+def test_json_output_lists_every_edit(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text("import re\n\n\ndef f(xs):\n    return [re.match('a', x) for x in xs]\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "perf_lint", "check", "--no-cache", "--format", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    (found,) = json.loads(done.stdout)
+    assert found["fix"]["edits"] == [
+        {
+            "content": "\n_F_PATTERN_1 = re.compile('a')\n",
+            "location": {"row": 2, "column": 1},
+            "end_location": {"row": 2, "column": 1},
+        },
+        {
+            "content": "_F_PATTERN_1.match(x)",
+            "location": {"row": 5, "column": 13},
+            "end_location": {"row": 5, "column": 29},
+        },
+    ]
+
+
+def test_the_results_cache_keeps_every_edit() -> None:
+    from perf_lint import cache
+
+    source = (FIXTURES / "PRF506.py").read_text(encoding="utf-8")
+    found = Engine(Config(select=("PRF501", "PRF506"))).check_text(source, "x.py").diagnostics
+    assert any(d.fix is not None and len(d.fix.edits) > 1 for d in found)
+    assert cache.diagnostics_from_bytes(cache.diagnostics_to_bytes(found), "x.py") == found
+
+
+# -- the language server's quick fix ---------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_the_quick_fix_applies_every_edit(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    source = "import re\n\n\ndef f(xs):\n    return [re.match('a', x) for x in xs]\n"
+    path = tmp_path / "m.py"
+    diagnostics = await open_document(client, path, source)
+    (diagnostic,) = [d for d in diagnostics if d.code == "PRF501"]
+    actions = await actions_at(client, path.as_uri(), [diagnostic], diagnostic.range)
+    (quick_fix,) = [a for a in actions if a.title.startswith("Fix PRF501")]
+    assert quick_fix.edit is not None
+    fixed = Engine().check_text(source, str(path), fix=FixMode.SAFE).fixed_source
+    assert apply(source, quick_fix.edit, path.as_uri()) == fixed
+    assert "_F_PATTERN_1 = re.compile('a')" in fixed  # type: ignore[operator]
