@@ -113,13 +113,19 @@ def analyse(
         return Analysis(diagnostics, module)
     with hooks.phase("positions"):
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        positions = (
-            sparse_positions.report_positions(
-                module, reports, lambda: wrapper.resolve(PositionProvider)
-            )
-            if shortcuts.sparse_positions
-            else sparse_positions.Positions({}, lambda: wrapper.resolve(PositionProvider))
+        positions = sparse_positions.report_positions(
+            module, reports, lambda: wrapper.resolve(PositionProvider)
         )
+        if not shortcuts.sparse_positions:
+            # Every range from libcst's full computation; the rendering of
+            # the module (where a fix's edits are worked out) is the same.
+            positions = sparse_positions.Positions(
+                {},
+                lambda: wrapper.resolve(PositionProvider),
+                positions.code,
+                positions.tokens,
+                positions.rendered,
+            )
     with hooks.phase("report"):
         unreproduced = _unreproduced(module, text, reports, positions.code)
     if unreproduced and text is not source:

@@ -252,16 +252,27 @@ def match_compile(call: cst.Call, context: FileContext) -> Optional[_Compile]:
     )
 
 
+class _Text(str):
+    """A pattern of a type no program uses, so that ``re``'s cache never
+    answers for it: a pattern the program compiled (with its warning
+    ignored) is compiled again here."""
+
+
+class _Bytes(bytes):
+    """``_Text`` for ``bytes`` patterns."""
+
+
 def compiles(pattern: Pattern, flags: int) -> bool:
     """``re.compile(pattern, flags)`` succeeds here without a warning, and
     the flags do not ask for debugging output (which ``re`` prints on every
     compilation, cached or not)."""
     if flags & re.DEBUG:
         return False
+    fresh = _Text(pattern) if isinstance(pattern, str) else _Bytes(pattern)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         try:
-            re.compile(pattern, flags)
+            re.compile(fresh, flags)
         except (re.error, ValueError, TypeError, OverflowError, RecursionError, Warning):
             return False
     return True
