@@ -23,15 +23,34 @@ _READINGS: Dict[str, str] = {
 _OWN_NAMES = frozenset(name.rpartition(".")[2] for name in _READINGS)
 
 
-def reads_clock(node: ast.AST, source: str) -> bool:
-    """The shape of PRF506: a call of ``time``, ``now`` or ``utcnow`` (by
-    name or as an attribute), which a duration needs on at least one side
-    (a name on the other side is bound to one in the same scope)."""
+def _may_read(node: ast.AST) -> bool:
+    """A call of ``time``, ``now`` or ``utcnow``, by name or as an attribute
+    (what the rule takes for a reading when imports resolve it)."""
+    if type(node) is not ast.Call:
+        return False
     func = node.func  # type: ignore[attr-defined]
     kind = type(func)
     if kind is ast.Attribute:
         return func.attr in _OWN_NAMES  # type: ignore[no-any-return]
     return kind is ast.Name and func.id in _OWN_NAMES
+
+
+def measures(node: ast.AST, source: str) -> bool:
+    """The shape of PRF506: a subtraction of a reading and a name (or
+    another reading), or a name bound to a reading. A measurement of two
+    names has the bindings of its names in the same scope."""
+    kind = type(node)
+    if kind is ast.BinOp:
+        operands = (node.left, node.right)  # type: ignore[attr-defined]
+        return (
+            type(node.op) is ast.Sub  # type: ignore[attr-defined]
+            and any(_may_read(operand) for operand in operands)
+            and all(type(operand) is ast.Name or _may_read(operand) for operand in operands)
+        )
+    if kind is ast.Assign:
+        targets = node.targets  # type: ignore[attr-defined]
+        return len(targets) == 1 and type(targets[0]) is ast.Name and _may_read(node.value)  # type: ignore[attr-defined]
+    return type(node.target) is ast.Name and _may_read(node.value)  # type: ignore[attr-defined]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,9 +125,9 @@ class WallClockDuration(Rule):
     FIX_MESSAGE = "Measure with `time.perf_counter()`"
     FIX = Fix.UNSAFE
     PATTERN = (r"(?:time|now)(?!\w)", r"-")
-    SHAPE_NODES = (ast.Call,)
+    SHAPE_NODES = (ast.BinOp, ast.Assign, ast.AnnAssign)
     SCOPE_WIDE = True
-    shape = staticmethod(reads_clock)
+    shape = staticmethod(measures)
     VALID = (
         Valid("import time\nstamp = time.time()\nprint(stamp)\n"),
         Valid("import time\ndef f(start):\n    return time.time() - start\n"),
