@@ -8,7 +8,10 @@ nothing."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 from typing import Any, List, Tuple
 
 from hypothesis import example, given
@@ -210,3 +213,33 @@ def test_the_safe_fix_keeps_behaviour(program: Tuple[str, List[Tuple[str, int, b
     assert result.fixed["PRF501"] == expected, fixed
     assert _run(fixed) == _run(source), fixed
     assert ENGINE.check_text(fixed, "generated.py", fix=FixMode.SAFE).fixed_source == fixed
+
+
+def test_a_pattern_with_an_invalid_escape_is_read_whatever_the_warning_filters(
+    tmp_path: Path,
+) -> None:
+    # "\d" in a plain string makes Python warn while the rule reads the
+    # literal: under `-W error` the call used to go unreported.
+    path = tmp_path / "m.py"
+    path.write_text('import re\nfor s in xs:\n    re.match("\\d+", s)\n', encoding="utf-8")
+    outputs = [
+        subprocess.run(
+            [
+                sys.executable,
+                *flags,
+                "-m",
+                "perf_lint",
+                "check",
+                "--no-cache",
+                "--select",
+                "PRF501",
+                str(path),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+        for flags in ([], ["-W", "error"])
+    ]
+    assert "m.py:3:5: PRF501 [*]" in outputs[0]
+    assert outputs[0] == outputs[1]

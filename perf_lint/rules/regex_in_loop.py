@@ -168,10 +168,12 @@ def _literal(node: cst.BaseExpression) -> Optional[Pattern]:
     """The value of a ``str`` or ``bytes`` literal (implicit concatenations
     included, f-strings not)."""
     if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        try:
-            value = node.evaluated_value
-        except Exception:  # libcst evaluates with ast.literal_eval
-            return None
+        with warnings.catch_warnings():  # "\d" in a plain string: a warning, not an error
+            warnings.simplefilter("ignore")
+            try:
+                value = node.evaluated_value
+            except Exception:  # libcst evaluates with ast.literal_eval
+                return None
         if isinstance(value, (str, bytes)):
             return value
     return None
