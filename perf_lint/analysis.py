@@ -25,7 +25,7 @@ from typing import Any, Callable, List, NamedTuple, Optional, Sequence, Tuple, T
 import libcst as cst
 from libcst.metadata import CodePosition, MetadataWrapper, PositionProvider
 
-from perf_lint import fixing, noqa, prefilter, syntax, traversal
+from perf_lint import _compat, fixing, noqa, prefilter, syntax, traversal
 from perf_lint import positions as sparse_positions
 from perf_lint.config import Config
 from perf_lint.context import FileContext
@@ -37,10 +37,14 @@ from perf_lint.source import QUIET, Hooks, file_problem, syntax_error, too_deep
 
 
 class Fixable(NamedTuple):
-    """A diagnostic with a fix, and the report whose replacement makes it."""
+    """A diagnostic with a fix, the report whose replacement makes it, and
+    the places the fix changes (``fixing.Region``s: its node, the
+    statements it removes, the other nodes it replaces, the points where it
+    inserts statements), which the fix loop keeps apart."""
 
     diagnostic: Diagnostic
     report: Report
+    regions: Tuple[fixing.Region, ...] = ()
 
 
 @dataclasses.dataclass
@@ -125,13 +129,19 @@ def analyse(
         return Analysis(diagnostics, module, reduction=reduction)
     with hooks.phase("positions"):
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        positions = (
-            sparse_positions.report_positions(
-                module, reports, lambda: wrapper.resolve(PositionProvider)
-            )
-            if shortcuts.sparse_positions
-            else sparse_positions.Positions({}, lambda: wrapper.resolve(PositionProvider))
+        positions = sparse_positions.report_positions(
+            module, reports, lambda: wrapper.resolve(PositionProvider)
         )
+        if not shortcuts.sparse_positions:
+            # Every range from libcst's full computation; the rendering of
+            # the module (where a fix's edits are worked out) is the same.
+            positions = sparse_positions.Positions(
+                {},
+                lambda: wrapper.resolve(PositionProvider),
+                positions.code,
+                positions.tokens,
+                positions.rendered,
+            )
     with hooks.phase("report"):
         unreproduced = _unreproduced(module, text, reports, positions.code)
     if unreproduced and reduction is not None:
@@ -150,39 +160,40 @@ def analyse(
             hooks=hooks,
             parsed=again,
         )
-    row = reduction.row if reduction is not None else _same_row
+    row = reduction.row if reduction is not None else None
     with hooks.phase("report"):
         unfixable = _unfixable(module, text, reports, unreproduced)
         fixes: List[Fixable] = []
         for instance in instances:
             for report in instance.reports:
+                # Where the node is in libcst's text, and in the whole text.
                 start, end = _span(report.node, positions)
-                if reduction is not None:
-                    start = CodePosition(row(start.line), start.column)
-                    end = CodePosition(row(end.line), end.column)
-                if inline.suppresses(instance.CODE, start.line, end.line):
+                first, last = start, end
+                if row is not None:
+                    first = CodePosition(row(start.line), start.column)
+                    last = CodePosition(row(end.line), end.column)
+                if inline.suppresses(instance.CODE, first.line, last.line):
                     continue
                 fix = None
                 if report.replacement is not None and report.node not in unfixable:
-                    edit = _edit(module, text, report, positions, start, end)
-                    if report.removals and reduction is not None:
-                        edit = _moved(edit, row)
+                    edits = _edits(module, text, report, positions, start, end)
+                    if row is not None:
+                        edits = tuple(_moved(edit, row) for edit in edits)
                     fix = FixRecord(
                         report.applicability,  # type: ignore[arg-type]
                         report.fix_message or "",
-                        (edit,),
+                        edits,
                     )
-                diagnostic = _diagnostic(instance, path, report, start, end, fix)
+                diagnostic = _diagnostic(instance, path, report, first, last, fix)
                 diagnostics.append(diagnostic)
                 if fix is not None:
-                    fixes.append(Fixable(diagnostic, report))
+                    regions = _regions(report, positions, start, end)
+                    if row is not None:
+                        regions = tuple(((row(a[0]), a[1]), (row(b[0]), b[1])) for a, b in regions)
+                    fixes.append(Fixable(diagnostic, report, regions))
         diagnostics.sort(key=lambda d: d.sort_key)
     withheld = unreproduced and any(report.replacement is not None for report in reports)
     return Analysis(diagnostics, module, fixes, reduction=reduction, withheld=withheld)
-
-
-def _same_row(row: int) -> int:
-    return row
 
 
 def _moved(edit: Edit, row: Callable[[int], int]) -> Edit:
@@ -307,6 +318,55 @@ def _span(node: cst.CSTNode, positions: Any) -> tuple:  # type: ignore[type-arg]
     return start, end
 
 
+def _edits(
+    module: cst.Module,
+    text: str,
+    report: Report,
+    positions: Any,
+    start: CodePosition,
+    end: CodePosition,
+) -> Tuple[Edit, ...]:
+    """The edits of a report's fix, in text order: one for its node (with
+    the statements it removes), and for a compound fix one for each other
+    node it replaces and one for each anchor it inserts statements after
+    (none for the node where it stays as it is). Where one of them cannot
+    be worked out from its place alone, the one edit of the whole fix."""
+    if not report.compound:
+        return (_edit(module, text, report, positions, start, end),)
+    edits: List[Edit] = []
+    if report.replacement is not report.node:
+        if report.removals:
+            local = fixing.local_edit(module, report, positions)
+            if local is None:
+                return (fixing.diff_edit(module, text, report),)
+            edits.append(local)
+        else:
+            edits.append(_edit(module, text, report, positions, start, end))
+    for node, replacement in report.also:
+        edits.append(_node_edit(module, node, replacement, positions, *_span(node, positions)))
+    anchors: dict = {}  # type: ignore[type-arg]
+    for anchor, statements in report.insertions:  # one edit per anchor, equal statements once
+        known = anchors.setdefault(anchor, {})
+        for statement in statements:
+            known.setdefault(fixing.statement_code(statement), statement)
+    for anchor, known in anchors.items():
+        inserted = fixing.insertion_edit(module, anchor, list(known.values()), positions)
+        if inserted is None:
+            return (fixing.diff_edit(module, text, report),)
+        edits.append(inserted)
+    return tuple(
+        sorted(
+            edits,
+            key=lambda e: (
+                e.location.row,
+                e.location.column,
+                e.end_location.row,
+                e.end_location.column,
+            ),
+        )
+    )
+
+
 def _edit(
     module: cst.Module,
     text: str,
@@ -315,14 +375,49 @@ def _edit(
     start: CodePosition,
     end: CodePosition,
 ) -> Edit:
-    """The edit of a report's fix."""
+    """The edit of a report's node (with the statements its fix removes)."""
     if report.removals:
         return fixing.removal_edit(module, text, report, positions)
+    return _node_edit(module, report.node, report.replacement, positions, start, end)  # type: ignore[arg-type]
+
+
+def _node_edit(
+    module: cst.Module,
+    node: cst.CSTNode,
+    replacement: cst.CSTNode,
+    positions: Any,
+    start: CodePosition,
+    end: CodePosition,
+) -> Edit:
+    """The edit that puts ``replacement`` in the place of ``node``, which
+    runs from ``start`` to ``end``: rendered at the indentation of the block
+    around it, as the module renders it there (a replacement that spans
+    lines indents its continuation lines by the block's indentation)."""
+    rendered = positions.rendered.get(node)
+    content = None
+    if rendered is not None and rendered.indent:
+        content = _compat.render(replacement, rendered.indent, module)
     return Edit(
-        content=module.code_for_node(report.replacement),  # type: ignore[arg-type]
+        content=content if content is not None else module.code_for_node(replacement),
         location=Location(start.line, start.column + 1),
         end_location=Location(end.line, end.column + 1),
     )
+
+
+def _regions(
+    report: Report, positions: Any, start: CodePosition, end: CodePosition
+) -> Tuple[fixing.Region, ...]:
+    """The places a report's fix changes (``Fixable.regions``); its node
+    is not one where it stays as it is."""
+    spans = [] if report.replacement is report.node else [(start, end)]
+    spans.extend(_span(node, positions) for node, _ in report.also)
+    for removed in report.removals:
+        where = positions[removed]
+        spans.append((where.start, where.end))
+    for anchor, _ in report.insertions:
+        point = positions[anchor].end
+        spans.append((point, point))
+    return tuple(((first.line, first.column), (last.line, last.column)) for first, last in spans)
 
 
 # -- when fixes cannot be trusted -------------------------------------------------
@@ -367,15 +462,21 @@ def _unfixable(
     module: cst.Module, source: str, reports: Sequence[Report], unreproduced: bool
 ) -> set:
     """The reported nodes whose fix must be dropped: all of them when libcst
-    does not reproduce the file exactly, else those inside f-string debug
-    fields."""
-    fixing_nodes = [report.node for report in reports if report.replacement is not None]
-    if not fixing_nodes:
+    does not reproduce the file exactly, else those whose fix changes a
+    node inside an f-string debug field."""
+    fixing_reports = [report for report in reports if report.replacement is not None]
+    if not fixing_reports:
         return set()
     if unreproduced:
-        return set(fixing_nodes)
+        return {report.node for report in fixing_reports}
     if not _DEBUG_FIELD.search(source):
         return set()
     fields = _DebugFields()
     traversal.visit(module, fields)
-    return {node for node in fixing_nodes if node in fields.inside}
+    return {
+        report.node
+        for report in fixing_reports
+        if report.node in fields.inside
+        or any(node in fields.inside for node, _ in report.also)
+        or any(anchor in fields.inside for anchor, _ in report.insertions)
+    }

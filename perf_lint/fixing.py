@@ -10,17 +10,23 @@ whose result libcst or Python rejects."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
 from perf_lint import _compat, syntax
 from perf_lint.diagnostic import Edit, Location
+from perf_lint.positions import _advance
 from perf_lint.source import FileResult, FixMode
 
 if TYPE_CHECKING:  # pragma: no cover
-    from perf_lint.analysis import Analysis
+    from perf_lint.analysis import Analysis, Fixable
     from perf_lint.rule import Report
+
+#: Where a fix changes the text: from (line, column) to (line, column), as
+#: libcst counts (1-based lines, 0-based columns); a point where statements
+#: are inserted has both ends equal.
+Region = Tuple[Tuple[int, int], Tuple[int, int]]
 
 #: How many rounds of fixes one file gets before the engine stops.
 MAX_ROUNDS = 10
@@ -47,12 +53,17 @@ class Replacer(cst.CSTTransformer):
     holds the original inner nodes; otherwise only the inner ones are applied
     this round (the next round sees the rest). ``removals`` maps each
     statement a fix deletes to the reported node whose fix deletes it; it is
-    dropped from its block once that fix is applied."""
+    dropped from its block once that fix is applied. ``insertions`` maps an
+    anchor statement to the statements inserted after it (the fix loop
+    chooses the fixes that insert so that nothing overlaps them). A
+    replacement whose code is ``None`` is part of another fix and is not
+    counted in ``applied``."""
 
     def __init__(
         self,
-        replacements: Dict[cst.CSTNode, Tuple[str, cst.CSTNode]],
+        replacements: Dict[cst.CSTNode, Tuple[Optional[str], cst.CSTNode]],
         removals: Optional[Dict[cst.CSTNode, cst.CSTNode]] = None,
+        insertions: Optional[Dict[cst.CSTNode, List[cst.BaseStatement]]] = None,
     ) -> None:
         super().__init__()
         self.replacements = replacements
@@ -60,6 +71,7 @@ class Replacer(cst.CSTTransformer):
         self._done: List[Tuple[cst.CSTNode, cst.CSTNode]] = []
         self._marks: List[int] = []
         self.removals = removals or {}
+        self.insertions = insertions or {}
         self._applied_nodes: set = set()
 
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -68,8 +80,10 @@ class Replacer(cst.CSTTransformer):
         return True
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
-        if self.removals and isinstance(original_node, (cst.Module, cst.IndentedBlock)):
-            updated_node = self._remove(original_node, updated_node)
+        if (self.removals or self.insertions) and isinstance(
+            original_node, (cst.Module, cst.IndentedBlock)
+        ):
+            updated_node = self._edit_block(original_node, updated_node)
         if original_node not in self.replacements:
             return updated_node
         mark = self._marks.pop()
@@ -81,22 +95,65 @@ class Replacer(cst.CSTTransformer):
             if len(swap.found) != len(inner):
                 return updated_node
         self._done.append((original_node, replacement))
-        self.applied.append(code)
+        if code is not None:
+            self.applied.append(code)
         self._applied_nodes.add(original_node)
         return replacement
 
-    def _remove(self, original: Any, updated: Any) -> Any:
-        """Drop the statements of a block whose removing fix was applied."""
+    def _edit_block(self, original: Any, updated: Any) -> Any:
+        """Drop the statements of a block whose removing fix was applied,
+        and insert statements after their anchors."""
         if len(original.body) != len(updated.body):
             return updated
-        kept = [
-            new
-            for old, new in zip(original.body, updated.body)
-            if self.removals.get(old) not in self._applied_nodes
-        ]
-        if len(kept) == len(updated.body):
-            return updated
-        return updated.with_changes(body=kept)
+        body: List[cst.CSTNode] = []
+        changed = False
+        for old, new in zip(original.body, updated.body):
+            if old in self.removals and self.removals[old] in self._applied_nodes:
+                changed = True
+            else:
+                body.append(new)
+            added = self.insertions.get(old)
+            if added:
+                body.extend(added)
+                changed = True
+        return updated.with_changes(body=body) if changed else updated
+
+
+def statement_code(statement: cst.CSTNode) -> str:
+    """A statement's text as a module of its own renders it."""
+    return _EMPTY.code_for_node(statement)
+
+
+_EMPTY = cst.Module(body=[])
+
+
+def whole_fix(fixes: Sequence[Tuple[str, Report]]) -> Replacer:
+    """The transformer that applies the fixes of the (code, report) pairs
+    ``fixes`` (each counted under its code): their replacements, the other
+    places they change, the statements they remove, and the statements
+    they insert (equal statements after one anchor once)."""
+    replacements: Dict[cst.CSTNode, Tuple[Optional[str], cst.CSTNode]] = {}
+    for code, report in fixes:  # where two reports share a node, the last one's fix wins
+        replacements[report.node] = (code, report.replacement)  # type: ignore[assignment]
+    reports = [report for _, report in fixes]
+    removals: Dict[cst.CSTNode, cst.CSTNode] = {}
+    insertions: Dict[cst.CSTNode, List[cst.BaseStatement]] = {}
+    seen: Dict[cst.CSTNode, Set[str]] = {}
+    for report in reports:
+        if replacements[report.node][1] is not report.replacement:
+            continue
+        for node, replacement in report.also:
+            replacements[node] = (None, replacement)
+        for removed in report.removals:
+            removals[removed] = report.node
+        for anchor, statements in report.insertions:
+            known = seen.setdefault(anchor, set())
+            for statement in statements:
+                text = statement_code(statement)
+                if text not in known:
+                    known.add(text)
+                    insertions.setdefault(anchor, []).append(statement)
+    return Replacer(replacements, removals, insertions)
 
 
 # -- the edit of one fix -------------------------------------------------------------
@@ -145,12 +202,35 @@ def removal_edit(module: cst.Module, text: str, report: Report, positions: Any) 
 
 def diff_edit(module: cst.Module, text: str, report: Report) -> Edit:
     """The edit between ``text`` (the module's) and the module rendered with
-    the fix of ``report`` applied."""
-    replacer = Replacer(
-        {report.node: ("", report.replacement)},  # type: ignore[dict-item]
-        dict.fromkeys(report.removals, report.node),
-    )
-    return trimmed_edit(text, module.visit(replacer).code)
+    the whole fix of ``report`` applied."""
+    return trimmed_edit(text, module.visit(whole_fix([("", report)])).code)
+
+
+def insertion_edit(
+    module: cst.Module,
+    anchor: cst.CSTNode,
+    statements: Sequence[cst.BaseStatement],
+    positions: Any,
+) -> Optional[Edit]:
+    """The edit that inserts ``statements`` after ``anchor`` (a statement of
+    a module or an indented block), as ``Replacer`` inserts them: their
+    rendering at the anchor's indentation, right after the anchor's own
+    rendering (its line break included). ``None`` where the module's
+    rendering does not say where that is, or the anchor ends the module
+    without a line break (the caller then takes the edit of the whole fix)."""
+    rendered = positions.rendered.get(anchor)
+    tokens = positions.tokens
+    if rendered is None or rendered.end > len(tokens):
+        return None
+    new = []
+    for statement in statements:
+        text = _compat.render(statement, rendered.indent, module)
+        if text is None:
+            return None
+        new.append(text)
+    line, column = _advance(rendered.line, rendered.column, tokens[rendered.start : rendered.end])
+    where = Location(line, column + 1)
+    return Edit(content="".join(new), location=where, end_location=where)
 
 
 def local_edit(module: cst.Module, report: Report, positions: Any) -> Optional[Edit]:
@@ -184,6 +264,50 @@ def local_edit(module: cst.Module, report: Report, positions: Any) -> Optional[E
 # -- the fix loop ----------------------------------------------------------------------
 
 
+def choose(fixes: Sequence[Fixable], mode: FixMode) -> List[Fixable]:
+    """The fixes one round applies: every fix ``mode`` applies that changes
+    only its node (and removes statements), since those nest (``Replacer``
+    carries inner fixes into outer ones), and then, in the order of their
+    diagnostics, each compound fix (``Report.compound``) whose places
+    overlap no fix chosen so far, so that all of its parts are applied
+    together; the others wait for a later round. A compound fix with the
+    very edits of one chosen (several diagnostics of one measurement offer
+    one fix) is chosen with it: it changes nothing more, and counts as
+    applied."""
+    applicable = [
+        fix
+        for fix in fixes
+        if mode.applies(fix.diagnostic.fix.applicability)  # type: ignore[union-attr]
+    ]
+    chosen = [fix for fix in applicable if not fix.report.compound]
+    taken = [region for fix in chosen for region in fix.regions]
+    compound = [fix for fix in applicable if fix.report.compound]
+    same: List[Tuple[Edit, ...]] = []
+    for fix in sorted(compound, key=lambda fix: fix.diagnostic.sort_key):
+        edits = fix.diagnostic.fix.edits  # type: ignore[union-attr]
+        if not any(overlap(mine, other) for mine in fix.regions for other in taken):
+            chosen.append(fix)
+            taken.extend(fix.regions)
+            same.append(edits)
+        elif edits in same:  # one fix that several diagnostics offer: applied once
+            chosen.append(fix)
+    return chosen
+
+
+def overlap(first: Region, second: Region) -> bool:
+    """Two places of fixes overlap: ranges that share text, or a point
+    (where statements are inserted) strictly inside a range. Ranges that
+    only touch do not overlap, nor do two points."""
+    (a, b), (c, d) = first, second
+    if a == b and c == d:
+        return False
+    if a == b:
+        return c < a < d
+    if c == d:
+        return a < c < b
+    return a < d and c < b
+
+
 def _compiles(source: str) -> bool:
     return syntax.parse(source) is not None
 
@@ -215,20 +339,10 @@ def fix_text(
         return result
     text = source
     for _ in range(MAX_ROUNDS):
-        chosen = {
-            fix.report.node: (fix.diagnostic.code or "", fix.report.replacement)
-            for fix in current.fixes
-            if mode.applies(fix.diagnostic.fix.applicability)  # type: ignore[union-attr]
-        }
+        chosen = choose(current.fixes, mode)
         if not chosen or current.module is None:
             break
-        removals = {
-            removed: fix.report.node
-            for fix in current.fixes
-            if fix.report.node in chosen and chosen[fix.report.node][1] is fix.report.replacement
-            for removed in fix.report.removals
-        }
-        replacer = Replacer(chosen, removals)  # type: ignore[arg-type]
+        replacer = whole_fix([(fix.diagnostic.code or "", fix.report) for fix in chosen])
         new_text = current.module.visit(replacer).code
         if new_text == text:
             break

@@ -183,7 +183,9 @@ class Document:
         units, skeleton = units_of(tree, lines)
         context = (facts.signature(), skeleton, noqa.file_suppression(source))
         incremental = (
-            previous is not None and previous.context == context and not self._file_wide(source)
+            previous is not None
+            and previous.context == context
+            and not self._file_wide(source, tree)
         )
         matched: Dict[int, Tuple[Unit, List[Diagnostic]]] = {}
         if incremental:
@@ -228,14 +230,12 @@ class Document:
         )
         return self.snapshot
 
-    def _file_wide(self, source: str) -> bool:
+    def _file_wide(self, source: str, tree: ast.Module) -> bool:
         """A rule whose findings in a definition may depend on others
-        (``Rule.FILE_WIDE``) could report in ``source``."""
-        return any(
-            all(pattern.search(source) for pattern in prefilter.patterns(rule))
-            for rule in self.rules
-            if rule.FILE_WIDE
-        )
+        (``Rule.FILE_WIDE``) could report in ``source``: its pre-filter
+        admits the text."""
+        wide = [rule for rule in self.rules if rule.FILE_WIDE]
+        return bool(wide) and bool(prefilter.candidates(source, tree, wide, self.config).rules)
 
     def _analyse(
         self,
@@ -252,7 +252,9 @@ def _by_unit(
     units: Sequence[Unit], diagnostics: Sequence[Diagnostic], rules: Sequence[Type[Rule]]
 ) -> Dict[Tuple[str, str], List[Tuple[Unit, List[Diagnostic]]]]:
     """The libcst rules' findings of each unit (the source-only rules run
-    on the whole text every time)."""
+    on the whole text every time). A unit with a finding whose fix edits a
+    place outside it (a statement inserted at module level) is left out:
+    it is analysed again on every edit."""
     traversing = {rule.CODE for rule in rules if not rule.SOURCE_ONLY}
     found: Dict[Tuple[str, str], List[Tuple[Unit, List[Diagnostic]]]] = {}
     ordered = sorted(units, key=lambda unit: unit.first)
@@ -265,5 +267,17 @@ def _by_unit(
         if index >= 0 and diagnostic.location.row <= ordered[index].last:
             inside[ordered[index].first].append(diagnostic)
     for unit in units:
-        found.setdefault(unit.key, []).append((unit, inside[unit.first]))
+        findings = inside[unit.first]
+        if all(_within(d, unit) for d in findings):
+            found.setdefault(unit.key, []).append((unit, findings))
     return found
+
+
+def _within(diagnostic: Diagnostic, unit: Unit) -> bool:
+    """Every edit of ``diagnostic``'s fix lies within ``unit``'s lines."""
+    if diagnostic.fix is None:
+        return True
+    return all(
+        unit.first <= edit.location.row and edit.end_location.row <= unit.last
+        for edit in diagnostic.fix.edits
+    )

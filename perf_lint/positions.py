@@ -230,8 +230,10 @@ def report_positions(
         return Positions({}, full)
     with_code = any(getattr(report, "replacement", None) is not None for report in reports)
     wanted = [report.node for report in reports]
-    for report in reports:  # statements a multi-statement fix removes, where rules give them
+    for report in reports:  # the other places a fix changes, where rules give them
         wanted.extend(getattr(report, "removals", None) or ())
+        wanted.extend(node for node, _ in getattr(report, "also", None) or ())
+        wanted.extend(anchor for anchor, _ in getattr(report, "insertions", None) or ())
     sparse, state = _render(module, wanted, with_code)
     if state is None:
         return Positions(sparse, full)

@@ -25,8 +25,10 @@ from perf_lint.rules.open_in_loop import OpenInLoop
 from perf_lint.rules.oversized_class import OversizedClass
 from perf_lint.rules.oversized_module import OversizedModule
 from perf_lint.rules.query_in_loop import QueryInLoop
+from perf_lint.rules.regex_in_loop import RegexInLoop
 from perf_lint.rules.tuple_literal_membership import TupleLiteralMembership
 from perf_lint.rules.unnecessary_list_cast import UnnecessaryListCast
+from perf_lint.rules.wall_clock_duration import WallClockDuration
 
 RULES: Tuple[Type[Rule], ...] = (
     ListLiteralMembership,
@@ -47,10 +49,12 @@ RULES: Tuple[Type[Rule], ...] = (
     UnnecessaryListCast,
     DictItemsUnusedPart,
     LoopStringConcat,
+    RegexInLoop,
     OpenInLoop,
     QueryInLoop,
     AwaitInLoop,
     ListPopFront,
+    WallClockDuration,
 )
 
 BY_CODE: Dict[str, Type[Rule]] = {rule.CODE: rule for rule in RULES}

@@ -82,6 +82,22 @@ class Report:
     #: ``lst = []`` a comprehension absorbs); removed only when ``node``'s
     #: replacement is applied.
     removals: Tuple[cst.CSTNode, ...] = ()
+    #: Further places the same fix changes: (node, replacement) pairs, each
+    #: outside one another, and outside ``node`` unless ``node`` stays as it
+    #: is (``replacement is node``): both clock readings of a duration.
+    also: Tuple[Tuple[cst.CSTNode, cst.CSTNode], ...] = ()
+    #: Statements the fix inserts after an anchor statement of a module or
+    #: an indented block: (anchor, statements) pairs (a module-level
+    #: constant). One round inserts equal statements after one anchor once,
+    #: however many fixes bring them.
+    insertions: Tuple[Tuple[cst.CSTNode, Tuple[cst.BaseStatement, ...]], ...] = ()
+
+    @property
+    def compound(self) -> bool:
+        """The fix changes more than ``node`` and the statements it removes:
+        such a fix is applied in a round only where no other chosen fix
+        overlaps it, so that all of its parts are applied together."""
+        return bool(self.also or self.insertions)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -161,12 +177,18 @@ class Rule(cst.BatchableCSTVisitor):
         safe: Optional[bool] = None,
         data: Optional[Mapping[str, Any]] = None,
         removals: Sequence[cst.CSTNode] = (),
+        also: Sequence[Tuple[cst.CSTNode, cst.CSTNode]] = (),
+        insert_after: Sequence[Tuple[cst.CSTNode, Sequence[cst.BaseStatement]]] = (),
         **slots: Any,
     ) -> None:
         """Report ``node``. ``replacement`` is the node that fixes it; ``safe``
         overrides the rule's fix level for this one report; ``data`` is
         carried to machine-readable output; ``removals`` are statements in
-        the same block that the fix deletes. Reporting the ``Module`` makes a
+        the same block that the fix deletes. A fix that changes more than one
+        place gives the other places in ``also`` ((node, replacement) pairs)
+        and the statements it adds in ``insert_after`` ((anchor statement,
+        new statements) pairs); ``replacement`` may then be ``node`` itself
+        when ``node`` stays as it is. Reporting the ``Module`` makes a
         file-level diagnostic at 1:1 (a ``# noqa`` for it goes on line 1)."""
         applicability = None
         if replacement is not None:
@@ -184,6 +206,10 @@ class Rule(cst.BatchableCSTVisitor):
                 fix_message=self.FIX_MESSAGE.format(**slots) if replacement is not None else None,
                 data=data,
                 removals=tuple(removals) if replacement is not None else (),
+                also=tuple(also) if replacement is not None else (),
+                insertions=tuple((anchor, tuple(new)) for anchor, new in insert_after)
+                if replacement is not None
+                else (),
             )
         )
 
