@@ -139,7 +139,8 @@ def analyse(
                         report.fix_message or "",
                         (_edit(module, text, report, positions, start, end),),
                     )
-                diagnostic = _diagnostic(instance, path, report, start, end, fix)
+                shown = _shown(report.node, positions, start, end)
+                diagnostic = _diagnostic(instance, path, report, *shown, fix)
                 diagnostics.append(diagnostic)
                 if fix is not None:
                     fixes.append(Fixable(diagnostic, report))
@@ -258,6 +259,19 @@ def _span(node: cst.CSTNode, positions: Any) -> tuple:  # type: ignore[type-arg]
     if lpar and rpar:
         start, end = positions[lpar[0]].start, positions[rpar[-1]].end
     return start, end
+
+
+def _shown(node: cst.CSTNode, positions: Any, start: CodePosition, end: CodePosition) -> tuple:  # type: ignore[type-arg]
+    """Where a diagnostic points: ``node`` without the parentheses around
+    it, as ruff points (a tuple or generator expression keeps the pair that
+    is its own syntax); ``start``/``end`` (its span) otherwise."""
+    lpar, rpar = getattr(node, "lpar", None), getattr(node, "rpar", None)
+    if not (lpar and rpar):
+        return start, end
+    if isinstance(node, (cst.Tuple, cst.GeneratorExp)):
+        return positions[lpar[-1]].start, positions[rpar[0]].end
+    where = positions[node]
+    return where.start, where.end
 
 
 def _edit(

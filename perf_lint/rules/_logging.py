@@ -273,18 +273,28 @@ class LoggingRule(Rule):
         raise NotImplementedError
 
     def report_lazy(
-        self, node: cst.BaseExpression, lazy: Optional[Lazy], safe: Optional[bool] = None
+        self,
+        node: cst.BaseExpression,
+        lazy: Optional[Lazy],
+        safe: Optional[bool] = None,
+        removals: Sequence[cst.CSTNode] = (),
     ) -> None:
         """Report the message ``node``, with the rewrite to ``lazy``'s
         arguments as its fix when there is one that keeps every comment;
-        ``safe`` overrides ``lazy.safe``."""
+        ``safe`` overrides ``lazy.safe``; ``removals`` are statements the fix
+        deletes."""
         replacement = None
         if lazy is not None:
             replacement = lazy_arguments(node, lazy.message, lazy.arguments)
         if lazy is None or replacement is None:
             self.report(node)
             return
-        self.report(node, replacement=replacement, safe=lazy.safe if safe is None else safe)
+        self.report(
+            node,
+            replacement=replacement,
+            safe=lazy.safe if safe is None else safe,
+            removals=removals,
+        )
 
     # -- guards -----------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
