@@ -282,8 +282,9 @@ def _edit(
     start: CodePosition,
     end: CodePosition,
 ) -> Edit:
-    """The edit of a report's fix."""
-    if report.removals:
+    """The edit of a report's fix (a statement that replaces statements is
+    rendered at their indentation, comment lines included)."""
+    if report.removals or isinstance(report.replacement, cst.BaseStatement):
         return fixing.removal_edit(module, text, report, positions)
     return Edit(
         content=module.code_for_node(report.replacement),  # type: ignore[arg-type]

@@ -215,11 +215,34 @@ def is_empty(value: cst.BaseExpression, kind: str, builtin: bool) -> bool:
 
 @dataclasses.dataclass(frozen=True)
 class Site:
-    """Where a ``for`` statement is: its scope, and the statement just
-    before it in the same block (``None`` when it is the first)."""
+    """Where a ``for`` statement is: its scope, and the statements of its
+    block (``block``), of which it is the one at ``index``."""
 
     scope: Scope
-    previous: Optional[cst.CSTNode]
+    block: Sequence[cst.CSTNode]
+    index: int
+
+    @property
+    def previous(self) -> Optional[cst.CSTNode]:
+        """The statement just before the loop in its block (``None`` when
+        it is the first)."""
+        return self.block[self.index - 1] if self.index else None
+
+    def fresh_init(self, name: str) -> Optional[cst.CSTNode]:
+        """The statement ``name = ...`` (alone on its line) that the loop's
+        fixes start from: the one just before the loop, or an earlier one
+        of the same block when the statements in between cannot see what
+        ``name`` holds: none of them names it (in nested functions and
+        comprehensions too), and none has a ``break`` or ``continue`` that
+        could skip the loop and run code that reads ``name`` before the
+        next binding. ``None`` when there is no such statement."""
+        for position in range(self.index - 1, -1, -1):
+            statement = self.block[position]
+            if init_value(statement, name) is not None:
+                return statement
+            if uses_inside(statement, name) or _leaves_the_block(statement):
+                return None
+        return None
 
 
 _CLAUSES = (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase, cst.If)
@@ -237,16 +260,54 @@ def _suites(node: cst.CSTNode) -> Iterator[cst.IndentedBlock]:
 
 def _collect_sites(body: Sequence[cst.CSTNode], scope: Scope, sites: Dict[cst.For, Site]) -> None:
     """Visit statements only (never expressions): cheap next to a full walk."""
-    previous = None
-    for statement in body:
+    for index, statement in enumerate(body):
         if isinstance(statement, cst.For):
-            sites[statement] = Site(scope, previous)
-        previous = statement
+            sites[statement] = Site(scope, body, index)
         if isinstance(statement, cst.SimpleStatementLine):
             continue
         inner = statement if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) else scope
         for block in _suites(statement):
             _collect_sites(block.body, inner, sites)  # type: ignore[arg-type]
+
+
+class _Exits(cst.CSTVisitor):
+    """Finds a ``break`` or ``continue`` that leaves the statement visited
+    (one inside a nested loop, function or class ends there)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def visit_Break(self, node: cst.Break) -> None:
+        self.found = True
+
+    def visit_Continue(self, node: cst.Continue) -> None:
+        self.found = True
+
+    def _loop(self, node: Union[cst.For, cst.While]) -> bool:
+        # A loop's own body ends its breaks; its ``else`` clause does not.
+        if node.orelse is not None:
+            traversal.visit(node.orelse, self)
+        return False
+
+    def visit_For(self, node: cst.For) -> bool:
+        return self._loop(node)
+
+    def visit_While(self, node: cst.While) -> bool:
+        return self._loop(node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+
+def _leaves_the_block(statement: cst.CSTNode) -> bool:
+    """``statement`` holds a ``break`` or ``continue`` of an enclosing loop."""
+    finder = _Exits()
+    traversal.visit(statement, finder)
+    return finder.found
 
 
 class LoopFacts:
@@ -543,12 +604,13 @@ class FreshContainerLoop(Rule):
         facts = LoopFacts.of(self.context)
         site = facts.sites.get(node)
         filling = match_filling(node)
-        if site is None or site.previous is None or filling is None or node in facts.inner:
+        if site is None or filling is None or node in facts.inner:
             return
         name = filling.receiver_name
         if filling.method != self.METHOD or name is None:
             return
-        value = init_value(site.previous, name)
+        init = site.fresh_init(name)
+        value = init_value(init, name) if init is not None else None
         if value is None or not is_empty(value, self.KIND, facts.builtin(self.KIND)):
             return
         if references_inside(filling, name):
@@ -559,14 +621,14 @@ class FreshContainerLoop(Rule):
             # `d[k] = v` evaluates v first, `{k: v ...}` k first.
             targets = loop_targets(filling)
             safe = inert(filling.key, targets) or inert(filling.element, targets)
-        replacement = self._statement(filling, site.previous) if safety.fixable else None
+        replacement = self._statement(filling, init) if safety.fixable else None
         if replacement is not None and not parses(replacement):
             replacement = None
         self.report(
             node,
             replacement=replacement,
             safe=safe,
-            removals=(site.previous,),
+            removals=(init,),
             name=name,
         )
 
