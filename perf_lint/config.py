@@ -17,7 +17,11 @@ from pathlib import Path, PurePath
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Protocol, Sequence, Tuple, Type
 
 SECTION = "perf-lint"
-DEFAULT_SELECT = ("PRF",)
+#: ``select`` when nothing sets it: every rule that is not opt-in (the size
+#: rules PRF201-PRF203 are; a selector that names them turns them on).
+DEFAULT_SELECT: Optional[Tuple[str, ...]] = None
+#: The selector of every rule.
+EVERY_RULE = ("PRF",)
 #: Directories never descended into unless named on the command line.
 DEFAULT_EXCLUDE = (
     ".bzr",
@@ -125,7 +129,7 @@ def check_selectors(selectors: Iterable[str], key: str, where: str) -> Tuple[str
 class Config:
     """Resolved settings for one run."""
 
-    select: Tuple[str, ...] = DEFAULT_SELECT
+    select: Optional[Tuple[str, ...]] = DEFAULT_SELECT
     ignore: Tuple[str, ...] = ()
     extend_select: Tuple[str, ...] = ()
     per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
@@ -141,20 +145,25 @@ class Config:
 
     # -- selection --------------------------------------------------------
     def selected_codes(self, path: Optional[str] = None) -> Tuple[str, ...]:
-        """The codes that run on ``path``. Selections apply in layers, the
-        file's first, then the command line's (as in ruff): within a layer
-        the most specific selector wins and ``ignore`` wins a tie; a layer
-        with ``select`` starts afresh. Per-file ignores always win."""
+        """The codes that run on ``path``. Selections apply in layers over
+        the default selection (every rule that is not opt-in), the file's
+        first, then the command line's (as in ruff): within a layer the most
+        specific selector wins and ``ignore`` wins a tie; a layer with
+        ``select`` starts afresh. Per-file ignores always win. A rule that
+        skips stubs does not run on a ``.pyi`` file."""
         from perf_lint.registry import RULES
 
         file_ignores = self._file_ignores(path) if path else ()
+        stub = bool(path) and str(path).endswith(".pyi")
         layers = (Selection(self.select, self.extend_select, self.ignore), *self.overrides)
         chosen = []
         for rule in RULES:
             code = rule.CODE
-            on = False
+            on = not rule.OPT_IN
             for layer in layers:
                 on = layer.decide(code, on)
+            if stub and not rule.STUBS:
+                continue
             if on and not any(code.startswith(s) for s in file_ignores):
                 chosen.append(code)
         return tuple(chosen)

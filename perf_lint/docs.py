@@ -35,6 +35,13 @@ def rule_page(rule: Type[Rule], heading: str = "#") -> str:
         _FIX_LINES[rule.FIX],
         "",
     ]
+    if rule.OPT_IN:
+        lines += [
+            "Opt-in: not in the default selection. Turn it on with a selector that names it: "
+            f"`--extend-select {rule.CODE}` (or `PRF2` for every size rule), or "
+            f'`extend-select = ["{rule.CODE}"]` in `[tool.perf-lint]`.',
+            "",
+        ]
     body = rule.documentation()
     if heading != "#":
         body = "\n".join(
@@ -53,9 +60,10 @@ def rule_page(rule: Type[Rule], heading: str = "#") -> str:
 
 def rules_table() -> str:
     """One row per rule: code, name, fix level, message."""
-    rows = [f"{'code':<8}{'name':<32}{'fix':<18}message"]
+    rows = [f"{'code':<8}{'name':<32}{'fix':<18}{'default':<9}message"]
     for rule in RULES:
-        rows.append(f"{rule.CODE:<8}{rule.NAME:<32}{rule.FIX.value:<18}{rule.MESSAGE}")
+        default = "opt-in" if rule.OPT_IN else "on"
+        rows.append(f"{rule.CODE:<8}{rule.NAME:<32}{rule.FIX.value:<18}{default:<9}{rule.MESSAGE}")
     return "\n".join(rows) + "\n"
 
 
@@ -67,13 +75,18 @@ def rules_markdown() -> str:
         "Generated from the rules' own documentation by "
         "`python -m perf_lint.docs --write`; do not edit by hand.",
         "",
-        "| code | name | fix | message |",
-        "|---|---|---|---|",
+        "Rules marked *opt-in* are not in the default selection; a selector that names "
+        "them turns them on (`--extend-select PRF2`).",
+        "",
+        "| code | name | fix | default | message |",
+        "|---|---|---|---|---|",
     ]
     for rule in RULES:
         anchor = f"{rule.CODE.lower()}-{rule.NAME}"
+        default = "*opt-in*" if rule.OPT_IN else "on"
         parts.append(
-            f"| [{rule.CODE}](#{anchor}) | {rule.NAME} | {rule.FIX.value} | {rule.MESSAGE} |"
+            f"| [{rule.CODE}](#{anchor}) | {rule.NAME} | {rule.FIX.value} | {default} "
+            f"| {rule.MESSAGE} |"
         )
     parts.append("")
     for rule in RULES:
@@ -87,9 +100,13 @@ README_END = "<!-- end of rules -->"
 
 
 def readme_table() -> str:
-    """The README's table of rules: code, name and what the fix does."""
-    rows = ["| code | name | fix |", "|---|---|---|"]
-    rows += [f"| {rule.CODE} | {rule.NAME} | {rule.SUMMARY} |" for rule in RULES]
+    """The README's table of rules: code, name, whether it is on by default
+    and what the fix does."""
+    rows = ["| code | name | default | fix |", "|---|---|---|---|"]
+    rows += [
+        f"| {rule.CODE} | {rule.NAME} | {'*opt-in*' if rule.OPT_IN else 'on'} | {rule.SUMMARY} |"
+        for rule in RULES
+    ]
     return "\n".join(rows) + "\n"
 
 

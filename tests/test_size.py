@@ -490,7 +490,7 @@ def test_name_spans_are_libcsts_on_generated_programs(source: str) -> None:
 def test_options_reach_the_rules_from_pyproject(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[tool.perf-lint]\nmax-module-lines = 3\nmodule-size-metric = "sloc"\n'
-        "max-complexity = 2\nmax-class-lines = 2\nmax-methods = 1\n",
+        'max-complexity = 2\nmax-class-lines = 2\nmax-methods = 1\nextend-select = ["PRF2"]\n',
         encoding="utf-8",
     )
     source = tmp_path / "m.py"
@@ -528,9 +528,13 @@ def test_options_reach_the_rules_from_pyproject(tmp_path: Path) -> None:
 class _Parser:
     def __init__(self) -> None:
         self.options: Dict[str, Any] = {}
+        self.default_ignore: List[str] = []
 
     def add_option(self, name: str, **kwargs: Any) -> None:
         self.options[name] = kwargs
+
+    def extend_default_ignore(self, codes: List[str]) -> None:
+        self.default_ignore.extend(codes)
 
 
 def test_options_reach_the_rules_from_flake8(
@@ -538,6 +542,8 @@ def test_options_reach_the_rules_from_flake8(
 ) -> None:
     parser = _Parser()
     flake8_module.Plugin.add_options(parser)
+    # The size rules are opt-in in flake8 too (flake8's own default ignore).
+    assert parser.default_ignore == ["PRF201", "PRF202", "PRF203"]
     for key in ("max-module-lines", "max-complexity", "max-class-lines", "max-methods"):
         assert parser.options[f"--perf-lint-{key}"]["type"] is int
     assert "--perf-lint-module-size-metric" in parser.options

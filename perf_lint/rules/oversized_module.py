@@ -93,6 +93,7 @@ class OversizedModule(Rule):
     INVALID = (Invalid("x = 1\n" * 401),)
 
     SOURCE_ONLY = True
+    OPT_IN = True
 
     @classmethod
     def admits(cls, source: str, options: OversizedModuleOptions) -> bool:
