@@ -880,3 +880,15 @@ def test_split_plans_on_the_stdlib_read_no_other_group() -> None:
         found += checker.violations(path.read_text(encoding="utf-8", errors="replace"), str(path))
     assert len(paths) > 1000
     assert found == []
+
+
+def test_oversized_class_is_not_reported_in_stubs() -> None:
+    """A stub lists a class's whole interface: its size says nothing about
+    the code (typeshed's stubs for a large class would all be reported)."""
+    from perf_lint.config import Config
+    from perf_lint.engine import Engine
+
+    stub = "class Big:\n" + "".join(f"    def m{i}(self) -> int: ...\n" for i in range(40))
+    engine = Engine(Config(select=("PRF203",)))
+    assert [d.code for d in engine.check_text(stub, "pkg/big.py").diagnostics] == ["PRF203"]
+    assert engine.check_text(stub, "pkg/big.pyi").diagnostics == []
