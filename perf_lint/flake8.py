@@ -74,8 +74,8 @@ class Plugin:
     def run(self) -> Iterator[Tuple[int, int, str, Type[Plugin]]]:
         result = self.engine().check_text("".join(self.lines), self.filename)
         for diagnostic in result.diagnostics:
-            if diagnostic.code is None:
-                continue  # flake8 reports syntax errors itself (E999)
+            if diagnostic.is_file_problem:
+                continue  # flake8 reports these itself (E902, E999)
             yield (
                 diagnostic.location.row,
                 diagnostic.location.column - 1,

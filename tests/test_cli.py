@@ -659,7 +659,7 @@ def test_syntax_error_position_is_where_python_puts_it(tmp_path: Path) -> None:
     assert result.rc == 1
     (item,) = json.loads(result.out)
     assert item["filename"] == str(bad)
-    assert item["code"] is None
+    assert (item["code"], item["name"]) == ("E902", "syntax-error")
     assert item["fix"] is None
     assert (item["location"]["row"], item["location"]["column"]) == (1, 7)
 
