@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
-from typing import ClassVar, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
+from typing import ClassVar, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -228,22 +228,6 @@ class Site:
         it is the first)."""
         return self.block[self.index - 1] if self.index else None
 
-    def fresh_init(self, name: str) -> Optional[cst.CSTNode]:
-        """The statement ``name = ...`` (alone on its line) that the loop's
-        fixes start from: the one just before the loop, or an earlier one
-        of the same block when the statements in between cannot see what
-        ``name`` holds: none of them names it (in nested functions and
-        comprehensions too), and none has a ``break`` or ``continue`` that
-        could skip the loop and run code that reads ``name`` before the
-        next binding. ``None`` when there is no such statement."""
-        for position in range(self.index - 1, -1, -1):
-            statement = self.block[position]
-            if init_value(statement, name) is not None:
-                return statement
-            if uses_inside(statement, name) or _leaves_the_block(statement):
-                return None
-        return None
-
 
 _CLAUSES = (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase, cst.If)
 
@@ -320,10 +304,41 @@ class LoopFacts:
         #: Nested ``for`` levels of a filling loop: part of that loop's
         #: comprehension, never reported on their own.
         self.inner: Set[cst.CSTNode] = set()
+        self._statements: Dict[cst.CSTNode, Tuple[FrozenSet[str], bool]] = {}
         for loop in self.sites:
             filling = match_filling(loop)
             if filling is not None:
                 self.inner.update(filling.levels[1:])
+
+    def fresh_init(self, site: Site, name: str) -> Optional[cst.CSTNode]:
+        """The statement ``name = ...`` (alone on its line) that the fixes of
+        the loop at ``site`` start from: the one just before the loop, or an
+        earlier one of the same block when the statements in between cannot
+        see what ``name`` holds: none of them names it (in nested functions
+        and comprehensions too), and none has a ``break`` or ``continue``
+        that could skip the loop and run code that reads ``name`` before its
+        next binding. ``None`` when there is no such statement."""
+        for position in range(site.index - 1, -1, -1):
+            statement = site.block[position]
+            if init_value(statement, name) is not None:
+                return statement
+            names, leaves = self._statement_facts(statement)
+            if name in names or leaves:
+                return None
+        return None
+
+    def _statement_facts(self, statement: cst.CSTNode) -> Tuple[FrozenSet[str], bool]:
+        """The names a statement uses and whether it breaks or continues an
+        enclosing loop (read once per statement)."""
+        found = self._statements.get(statement)
+        if found is None:
+            finder = _Names()
+            traversal.visit(statement, finder)
+            found = self._statements[statement] = (
+                frozenset(finder.names),
+                _leaves_the_block(statement),
+            )
+        return found
 
     @classmethod
     def of(cls, context: FileContext) -> LoopFacts:
@@ -457,6 +472,26 @@ def references_inside(filling: Filling, name: str) -> bool:
     finder = _Counter(name)
     traversal.visit(filling.loop, finder)
     return finder.count > 1
+
+
+class _Names(cst.CSTVisitor):
+    """The variable names in a node (as ``_Counter`` counts them: not
+    attribute names, nor keyword argument names)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: Set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        traversal.visit(node.value, self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        traversal.visit(node.value, self)
+        return False
 
 
 class _Counter(cst.CSTVisitor):
@@ -609,7 +644,7 @@ class FreshContainerLoop(Rule):
         name = filling.receiver_name
         if filling.method != self.METHOD or name is None:
             return
-        init = site.fresh_init(name)
+        init = facts.fresh_init(site, name)
         value = init_value(init, name) if init is not None else None
         if value is None or not is_empty(value, self.KIND, facts.builtin(self.KIND)):
             return

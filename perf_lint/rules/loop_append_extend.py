@@ -98,7 +98,7 @@ class LoopAppendExtend(Rule):
         name = filling.receiver_name
         if name is None or references_inside(filling, name):
             return
-        init = site.fresh_init(name)
+        init = facts.fresh_init(site, name)
         value = init_value(init, name) if init is not None else None
         if value is not None and is_empty(value, "list", facts.builtin("list")):
             return  # a fresh list: PRF401
