@@ -184,7 +184,11 @@ def analyse(
                         report.fix_message or "",
                         edits,
                     )
-                diagnostic = _diagnostic(instance, path, report, first, last, fix)
+                shown, shown_end = _shown(report.node, positions, start, end)
+                if row is not None:
+                    shown = CodePosition(row(shown.line), shown.column)
+                    shown_end = CodePosition(row(shown_end.line), shown_end.column)
+                diagnostic = _diagnostic(instance, path, report, shown, shown_end, fix)
                 diagnostics.append(diagnostic)
                 if fix is not None:
                     regions = _regions(report, positions, start, end)
@@ -367,6 +371,19 @@ def _edits(
     )
 
 
+def _shown(node: cst.CSTNode, positions: Any, start: CodePosition, end: CodePosition) -> tuple:  # type: ignore[type-arg]
+    """Where a diagnostic points: ``node`` without the parentheses around
+    it, as ruff points (a tuple or generator expression keeps the pair that
+    is its own syntax); ``start``/``end`` (its span) otherwise."""
+    lpar, rpar = getattr(node, "lpar", None), getattr(node, "rpar", None)
+    if not (lpar and rpar):
+        return start, end
+    if isinstance(node, (cst.Tuple, cst.GeneratorExp)):
+        return positions[lpar[-1]].start, positions[rpar[0]].end
+    where = positions[node]
+    return where.start, where.end
+
+
 def _edit(
     module: cst.Module,
     text: str,
@@ -375,8 +392,10 @@ def _edit(
     start: CodePosition,
     end: CodePosition,
 ) -> Edit:
-    """The edit of a report's node (with the statements its fix removes)."""
-    if report.removals:
+    """The edit of a report's node (with the statements its fix removes; a
+    statement that replaces statements is rendered at their indentation,
+    comment lines included)."""
+    if report.removals or isinstance(report.replacement, cst.BaseStatement):
         return fixing.removal_edit(module, text, report, positions)
     return _node_edit(module, report.node, report.replacement, positions, start, end)  # type: ignore[arg-type]
 

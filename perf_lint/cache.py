@@ -34,8 +34,9 @@ from perf_lint.config import Config, Selection
 from perf_lint.diagnostic import Applicability, Diagnostic, Edit, FixRecord, Location
 
 DEFAULT_DIR = ".perf-lint-cache"
-#: Bumped when the layout or the entry format changes.
-FORMAT = 1
+#: Bumped when the layout or the entry format changes (2: file problems
+#: carry the code ``E902``).
+FORMAT = 2
 MAX_ENTRIES = 100_000
 MAX_BYTES = 256 * 1024 * 1024
 #: Temporary files older than this are left over from a killed run.
@@ -86,7 +87,7 @@ def _selection_data(selection: Selection) -> Dict[str, Any]:
 def config_data(config: Config) -> Dict[str, Any]:
     """``config`` as JSON-ready data (the inverse of ``config_from_data``)."""
     return {
-        "select": list(config.select),
+        "select": None if config.select is None else list(config.select),
         "ignore": list(config.ignore),
         "extend_select": list(config.extend_select),
         "per_file_ignores": [[pattern, list(codes)] for pattern, codes in config.per_file_ignores],
@@ -113,7 +114,7 @@ def config_from_data(data: Dict[str, Any]) -> Config:
         )
 
     return Config(
-        select=tuple(data["select"]),
+        select=None if data["select"] is None else tuple(data["select"]),
         ignore=tuple(data["ignore"]),
         extend_select=tuple(data["extend_select"]),
         per_file_ignores=tuple((p, tuple(codes)) for p, codes in data["per_file_ignores"]),

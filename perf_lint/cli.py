@@ -167,9 +167,13 @@ def _error(message: str) -> None:
 
 
 def _rule(code: str) -> int:
-    from perf_lint.docs import rule_page
+    from perf_lint.diagnostic import FILE_PROBLEM
+    from perf_lint.docs import FILE_PROBLEM_TEXT, rule_page
     from perf_lint.registry import rule_for
 
+    if code.strip().upper() in (FILE_PROBLEM, "FILE-PROBLEM"):
+        sys.stdout.write(f"# {FILE_PROBLEM} file-problem\n\n{FILE_PROBLEM_TEXT}")
+        return EXIT_CLEAN
     try:
         rule = rule_for(code)
     except KeyError:
@@ -188,6 +192,34 @@ def _server() -> int:
         _error("the language server needs pygls: pip install 'perf-lint[server]'")
         return EXIT_ERROR
     return server.main()
+
+
+def _config_or_none(resolver: Any, path: str) -> Any:
+    """The configuration of ``path`` (``None`` when it cannot be read: the
+    file problem is then reported)."""
+    from perf_lint.config import ConfigError
+
+    try:
+        return resolver.for_path(path)
+    except (ConfigError, OSError):
+        return None
+
+
+def _reported(diagnostics: List[Diagnostic], config: Any, path: str) -> List[Diagnostic]:
+    """``diagnostics`` without the file problems (``E902``) that the
+    configuration of ``path`` ignores: those become warnings on stderr."""
+    if config is None or config.reports_file_problems(path):
+        return diagnostics
+    kept = []
+    for diagnostic in diagnostics:
+        if diagnostic.is_file_problem:
+            where = f"{diagnostic.path}:{diagnostic.location.row}:{diagnostic.location.column}"
+            sys.stderr.write(
+                f"perf-lint: warning: {where}: E902 {diagnostic.message} (E902 is ignored)\n"
+            )
+        else:
+            kept.append(diagnostic)
+    return kept
 
 
 class Check:
@@ -239,9 +271,10 @@ class Check:
         if timings is not None:
             timings.add("discover", time.perf_counter() - started)
         mode = FixMode.of(args.unsafe_fixes) if fixing else FixMode.NONE
-        diagnostics: List[Diagnostic] = [
-            file_problem(path, "io-error", f"cannot read: {reason}") for path, reason in problems
-        ]
+        diagnostics: List[Diagnostic] = []
+        for path, reason in problems:
+            problem = file_problem(path, "io-error", f"cannot read: {reason}")
+            diagnostics.extend(_reported([problem], _config_or_none(resolver, path), path))
         fixed: Dict[str, Counter[str]] = {}
         diffs: List[str] = []
         stdin_fixed: Optional[bytes] = None
@@ -254,7 +287,8 @@ class Check:
                 data = sys.stdin.buffer.read() if target == "-" else _read(target)
             except OSError as error:
                 message = f"cannot read: {error.strerror or error}"
-                diagnostics.append(file_problem(display, "io-error", message))
+                problem = file_problem(display, "io-error", message)
+                diagnostics.extend(_reported([problem], _config_or_none(resolver, target), display))
                 continue
             finally:
                 if timings is not None:
@@ -291,7 +325,7 @@ class Check:
                 self.failed = True
                 _error(f"{display}: {outcome.error}")
                 continue
-            diagnostics.extend(result.diagnostics)
+            diagnostics.extend(_reported(result.diagnostics, outcome.task.config, display))
             if result.diagnostics and (args.format == "grouped" or profiled):
                 sources[display] = _text_of(result, data)
             for message in result.messages:

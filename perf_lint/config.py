@@ -16,8 +16,14 @@ import sys
 from pathlib import Path, PurePath
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Protocol, Sequence, Tuple, Type
 
+from perf_lint.diagnostic import FILE_PROBLEM
+
 SECTION = "perf-lint"
-DEFAULT_SELECT = ("PRF",)
+#: ``select`` when nothing sets it: every rule that is not opt-in (the size
+#: rules PRF201-PRF203 are; a selector that names them turns them on).
+DEFAULT_SELECT: Optional[Tuple[str, ...]] = None
+#: The selector of every rule.
+EVERY_RULE = ("PRF",)
 #: Directories never descended into unless named on the command line.
 DEFAULT_EXCLUDE = (
     ".bzr",
@@ -115,7 +121,7 @@ def check_selectors(selectors: Iterable[str], key: str, where: str) -> Tuple[str
         from perf_lint.registry import codes_matching
 
         normal = selector.strip().upper()
-        if not normal or not codes_matching(normal):
+        if not normal or not (codes_matching(normal) or FILE_PROBLEM.startswith(normal)):
             raise ConfigError(f"{where}: `{key}` has an unknown rule selector {selector!r}")
         checked.append(normal)
     return tuple(checked)
@@ -125,7 +131,7 @@ def check_selectors(selectors: Iterable[str], key: str, where: str) -> Tuple[str
 class Config:
     """Resolved settings for one run."""
 
-    select: Tuple[str, ...] = DEFAULT_SELECT
+    select: Optional[Tuple[str, ...]] = DEFAULT_SELECT
     ignore: Tuple[str, ...] = ()
     extend_select: Tuple[str, ...] = ()
     per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
@@ -141,23 +147,46 @@ class Config:
 
     # -- selection --------------------------------------------------------
     def selected_codes(self, path: Optional[str] = None) -> Tuple[str, ...]:
-        """The codes that run on ``path``. Selections apply in layers, the
-        file's first, then the command line's (as in ruff): within a layer
-        the most specific selector wins and ``ignore`` wins a tie; a layer
-        with ``select`` starts afresh. Per-file ignores always win."""
+        """The codes that run on ``path``. Selections apply in layers over
+        the default selection (every rule that is not opt-in), the file's
+        first, then the command line's (as in ruff): within a layer the most
+        specific selector wins and ``ignore`` wins a tie; a layer with
+        ``select`` starts afresh. Per-file ignores always win. A rule that
+        skips stubs does not run on a ``.pyi`` file."""
         from perf_lint.registry import RULES
 
         file_ignores = self._file_ignores(path) if path else ()
+        stub = bool(path) and str(path).endswith(".pyi")
         layers = (Selection(self.select, self.extend_select, self.ignore), *self.overrides)
         chosen = []
         for rule in RULES:
             code = rule.CODE
-            on = False
+            on = not rule.OPT_IN
             for layer in layers:
                 on = layer.decide(code, on)
+            if stub and not rule.STUBS:
+                continue
             if on and not any(code.startswith(s) for s in file_ignores):
                 chosen.append(code)
         return tuple(chosen)
+
+    def reports_file_problems(self, path: Optional[str] = None) -> bool:
+        """Whether file problems (``E902``) are reported for ``path``: always,
+        unless a layer's ``ignore`` (or a per-file ignore) names them more
+        specifically than its ``select``/``extend-select``. A ``select`` of
+        rules alone does not turn them off (``--select PRF1`` keeps them);
+        an ignored one is printed as a warning instead."""
+        on = True
+        for layer in (Selection(self.select, self.extend_select, self.ignore), *self.overrides):
+            chosen = (layer.select or ()) + layer.extend_select
+            best_select = max((len(s) for s in chosen if FILE_PROBLEM.startswith(s)), default=-1)
+            best_ignore = max(
+                (len(s) for s in layer.ignore if FILE_PROBLEM.startswith(s)), default=-1
+            )
+            if best_select >= 0 or best_ignore >= 0:
+                on = best_select > best_ignore
+        file_ignores = self._file_ignores(path) if path else ()
+        return on and not any(FILE_PROBLEM.startswith(s) for s in file_ignores)
 
     def _file_ignores(self, path: str) -> Tuple[str, ...]:
         found: List[str] = []

@@ -9,6 +9,10 @@ import dataclasses
 import enum
 from typing import Any, Mapping, Optional, Tuple
 
+#: The code of every problem with a file itself (it cannot be read, decoded
+#: or parsed), in every output format: ruff's ``E902``.
+FILE_PROBLEM = "E902"
+
 
 class Applicability(str, enum.Enum):
     """The applicability of one concrete fix (ruff's vocabulary)."""
@@ -41,8 +45,10 @@ class FixRecord:
 
 @dataclasses.dataclass(frozen=True)
 class Diagnostic:
-    """One finding. ``code`` is ``None`` for problems with the file itself
-    (syntax errors, unreadable files), which no selection can hide."""
+    """One finding. ``code`` is ``FILE_PROBLEM`` (``E902``) for problems
+    with the file itself (unreadable, undecodable, syntax errors), whose
+    ``name`` says which (``io-error``, ``decode-error``, ``syntax-error``,
+    ``parse-error``): no rule selection hides them, only ``ignore``."""
 
     code: Optional[str]
     name: str
@@ -53,6 +59,10 @@ class Diagnostic:
     fix: Optional[FixRecord] = None
     #: Structured details for machine-readable output (PRF201's split plan).
     data: Optional[Mapping[str, Any]] = None
+
+    @property
+    def is_file_problem(self) -> bool:
+        return self.code == FILE_PROBLEM
 
     def without_fix(self) -> Diagnostic:
         return dataclasses.replace(self, fix=None)

@@ -245,8 +245,11 @@ class Loggers:
     module (``modules``), of ``getLogger`` imported from it, of its logging
     functions and of its level constants (with their values), and the names
     (``names``) and ``self``/``cls`` attributes or class-level names
-    (``attributes``) bound from ``getLogger(...)``. Bindings count for the
-    whole file, not per scope."""
+    (``attributes``) bound from ``getLogger(...)``; and the names
+    (``enabled_names``) and ``self``/``cls`` attributes or class-level names
+    (``enabled_attributes``) bound from an ``isEnabledFor(...)`` call: a
+    cached guard, as in ``self._does_debug = logger.isEnabledFor(DEBUG)``.
+    Bindings count for the whole file, not per scope."""
 
     modules: Set[str] = dataclasses.field(default_factory=set)
     get_logger: Set[str] = dataclasses.field(default_factory=set)
@@ -254,6 +257,8 @@ class Loggers:
     levels: Dict[str, int] = dataclasses.field(default_factory=dict)
     names: Set[str] = dataclasses.field(default_factory=set)
     attributes: Set[str] = dataclasses.field(default_factory=set)
+    enabled_names: Set[str] = dataclasses.field(default_factory=set)
+    enabled_attributes: Set[str] = dataclasses.field(default_factory=set)
 
 
 def loggers(tree: Optional[ast.Module]) -> Loggers:
@@ -280,30 +285,45 @@ def is_get_logger(found: Loggers, node: Optional[ast.AST]) -> bool:
     )
 
 
-def _bind_logger(found: Loggers, target: ast.AST, scope: str) -> None:
+def is_enabled_for(node: Optional[ast.AST]) -> bool:
+    """``node`` is an ``<...>.isEnabledFor(...)`` call."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "isEnabledFor"
+    )
+
+
+def _bind(names: Set[str], attributes: Set[str], target: ast.AST, scope: str) -> None:
     if isinstance(target, ast.Name):
-        found.names.add(target.id)
+        names.add(target.id)
         if scope == "class":
-            found.attributes.add(target.id)
+            attributes.add(target.id)
     elif (
         isinstance(target, ast.Attribute)
         and isinstance(target.value, ast.Name)
         and target.value.id in ("self", "cls")
     ):
-        found.attributes.add(target.attr)
+        attributes.add(target.attr)
+
+
+def _bind_value(found: Loggers, target: ast.AST, value: Optional[ast.AST], scope: str) -> None:
+    """Record ``target`` when ``value`` makes it a logger or a cached guard."""
+    if is_get_logger(found, value):
+        _bind(found.names, found.attributes, target, scope)
+    elif is_enabled_for(value):
+        _bind(found.enabled_names, found.enabled_attributes, target, scope)
 
 
 def _logger_statements(found: Loggers, statements: List[ast.stmt], scope: str) -> None:
     for node in statements:
         kind = type(node)
         if kind is ast.Assign:
-            if is_get_logger(found, node.value):  # type: ignore[attr-defined]
-                for target in node.targets:  # type: ignore[attr-defined]
-                    _bind_logger(found, target, scope)
+            for target in node.targets:  # type: ignore[attr-defined]
+                _bind_value(found, target, node.value, scope)  # type: ignore[attr-defined]
             continue
         if kind is ast.AnnAssign:
-            if is_get_logger(found, node.value):  # type: ignore[attr-defined]
-                _bind_logger(found, node.target, scope)  # type: ignore[attr-defined]
+            _bind_value(found, node.target, node.value, scope)  # type: ignore[attr-defined]
             continue
         if kind is ast.Import:
             for alias in node.names:  # type: ignore[attr-defined]

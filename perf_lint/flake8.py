@@ -31,6 +31,11 @@ class Plugin:
     @classmethod
     def add_options(cls, parser: Any) -> None:
         from perf_lint.config import rule_option_fields
+        from perf_lint.registry import RULES
+
+        # Opt-in rules are off unless flake8's selection names them
+        # (``--extend-select PRF2``), as in ``perf-lint check``.
+        parser.extend_default_ignore([rule.CODE for rule in RULES if rule.OPT_IN])
 
         for key, (field, rules) in sorted(rule_option_fields().items()):
             default = field.default
@@ -69,8 +74,8 @@ class Plugin:
     def run(self) -> Iterator[Tuple[int, int, str, Type[Plugin]]]:
         result = self.engine().check_text("".join(self.lines), self.filename)
         for diagnostic in result.diagnostics:
-            if diagnostic.code is None:
-                continue  # flake8 reports syntax errors itself (E999)
+            if diagnostic.is_file_problem:
+                continue  # flake8 reports these itself (E902, E999)
             yield (
                 diagnostic.location.row,
                 diagnostic.location.column - 1,
@@ -93,7 +98,7 @@ def make_engine(flake8_options: Dict[str, Any], start: Path) -> Any:
             key, value, fields[key][0], "flake8 configuration"
         )
     config = dataclasses.replace(
-        base, select=config_module.DEFAULT_SELECT, ignore=(), extend_select=(),
+        base, select=config_module.EVERY_RULE, ignore=(), extend_select=(),
         per_file_ignores=(), options=options,
     )  # fmt: skip
     return Engine(config)

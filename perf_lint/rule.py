@@ -154,6 +154,11 @@ class Rule(cst.BatchableCSTVisitor):
     #: libcst traversal, and a file that only such rules admit is never
     #: parsed by libcst.
     SOURCE_ONLY: ClassVar[bool] = False
+    #: ``True`` for a rule left out of the default selection: it runs only
+    #: where a selector names it (``--select PRF2``, ``extend-select``).
+    OPT_IN: ClassVar[bool] = False
+    #: ``False`` for a rule that does not run on ``.pyi`` stub files.
+    STUBS: ClassVar[bool] = True
 
     @staticmethod
     def shape(node: ast.AST, source: str) -> bool:

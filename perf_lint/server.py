@@ -111,9 +111,9 @@ class Analysis:
             range=self.text.range(diagnostic.location, diagnostic.end_location),
             message=diagnostic.message + suffix,
             severity=(
-                types.DiagnosticSeverity.Warning
-                if diagnostic.code
-                else types.DiagnosticSeverity.Error
+                types.DiagnosticSeverity.Error
+                if diagnostic.is_file_problem
+                else types.DiagnosticSeverity.Warning
             ),
             code=diagnostic.code or diagnostic.name,
             code_description=types.CodeDescription(href=url) if url else None,
@@ -407,7 +407,7 @@ def code_action(ls: PerfLintServer, params: types.CodeActionParams) -> List[type
     in_range_safe = False
     for diagnostic in found.diagnostics:
         lsp = found.lsp(diagnostic)
-        if diagnostic.code is None or not _overlaps(lsp.range, params.range):
+        if diagnostic.is_file_problem or not _overlaps(lsp.range, params.range):
             continue
         if not _wanted(quickfix, only):
             continue

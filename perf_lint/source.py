@@ -19,7 +19,7 @@ import tokenize
 import warnings
 from typing import Any, Callable, ContextManager, Counter, List, Optional, Sequence, Tuple
 
-from perf_lint.diagnostic import Applicability, Diagnostic, Location
+from perf_lint.diagnostic import FILE_PROBLEM, Applicability, Diagnostic, Location
 
 
 class FixMode(str, enum.Enum):
@@ -131,11 +131,12 @@ def _encoding_problem(data: bytes, error: SyntaxError) -> str:
 
 
 def file_problem(path: str, name: str, message: str, row: int = 1, column: int = 1) -> Diagnostic:
-    """A diagnostic about the file itself (``code`` ``None``: no selection
-    hides it): ``name`` is ``decode-error``, ``syntax-error``,
-    ``parse-error`` or ``io-error``."""
+    """A diagnostic about the file itself, code ``E902`` in every format (no
+    rule selection hides it; ``--ignore E902`` turns it into a warning):
+    ``name`` is ``decode-error``, ``syntax-error``, ``parse-error`` or
+    ``io-error``."""
     location = Location(row, column)
-    return Diagnostic(None, name, message, path, location, location)
+    return Diagnostic(FILE_PROBLEM, name, message, path, location, location)
 
 
 def undecodable(path: str, error: SourceError) -> Diagnostic:

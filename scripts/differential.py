@@ -16,9 +16,10 @@ diagnostics:
 
 1. on the exact start (row and character column: both tools count 1-based
    characters);
-2. what is left, on overlapping ranges (ruff's PLR6201 range includes a
-   tuple's parentheses and perf-lint's does not; ruff's PERF401/PERF403 point
-   at the ``append``/assignment inside the loop, perf-lint at the loop).
+2. what is left, on overlapping ranges (ruff's PERF401/PERF403 point at the
+   ``append``/assignment inside the loop, perf-lint at the loop; before
+   issue 21 perf-lint also counted extra parentheses around a literal or a
+   logging message into its range).
 
 It prints, per pair: both / only perf-lint / only ruff, how paired
 diagnostics agree on the fix applicability, and up to N example locations of

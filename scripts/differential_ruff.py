@@ -9,10 +9,9 @@ Usage::
 The first form runs both tools on TREE with JSON output and matches their
 diagnostics. Both tools report 1-based *character* columns (a tab or a
 non-ASCII letter counts as one column), so a list literal is matched on its
-exact start. For a tuple, ruff reports the range of the tuple including its
-own parentheses while perf-lint reports the range inside them (libcst's
-positions leave parentheses out), so what has no exact match is then paired
-by overlapping ranges in the same file.
+exact start. Both point at a literal without the extra parentheses around
+it (a tuple with its own pair), as perf-lint does since issue 21; what has
+no exact match is then paired by overlapping ranges in the same file.
 
 Each unmatched diagnostic is put in a category from the shape of the
 comparison it sits in (chained comparison, left operand a list display, ...),

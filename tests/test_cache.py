@@ -89,7 +89,9 @@ def test_fixing_bypasses_the_cache(tmp_path: Path) -> None:
 
 
 def entries(directory: Path) -> List[Path]:
-    return sorted(p for p in (directory / "v1").rglob("*") if p.is_file())
+    from perf_lint.cache import FORMAT
+
+    return sorted(p for p in (directory / f"v{FORMAT}").rglob("*") if p.is_file())
 
 
 def test_corrupt_entries_are_ignored_and_rewritten(tmp_path: Path) -> None:
@@ -176,8 +178,12 @@ def test_diagnostics_round_trip() -> None:
     fix = FixRecord(Applicability.UNSAFE, "Convert", (Edit("{1}", start, end),))
     found = [
         Diagnostic("PRF101", "list-literal-membership", "m", "p.py", start, end, fix),
-        Diagnostic(None, "syntax-error", "SyntaxError: x", "p.py", start, start),
+        Diagnostic("E902", "syntax-error", "SyntaxError: x", "p.py", start, start),
     ]
     assert diagnostics_from_bytes(diagnostics_to_bytes(found), "p.py") == found
+    assert diagnostics_from_bytes(diagnostics_to_bytes(found), "p.py")[1].is_file_problem
+    # An entry of the previous format (file problems without a code) is a miss.
+    with pytest.raises(ValueError):
+        diagnostics_from_bytes(b'{"format": 1, "diagnostics": []}', "p.py")
     with pytest.raises(ValueError):
         diagnostics_from_bytes(b'{"format": 1, "diagnostics": [[1]]}', "p.py")

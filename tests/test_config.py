@@ -110,7 +110,7 @@ def test_discover_reads_the_found_table(tmp_path: Path) -> None:
     assert result.source == found
     assert result.root == tmp_path.resolve()
     assert result.selected_codes("pkg/sub/m.py") == tuple(
-        rule.CODE for rule in RULES if rule.CODE != "PRF102"
+        rule.CODE for rule in RULES if rule.CODE != "PRF102" and not rule.OPT_IN
     )
 
 
@@ -120,9 +120,9 @@ def test_discover_without_any_table_gives_the_defaults(tmp_path: Path) -> None:
     write(tmp_path, "pyproject.toml", '[project]\nname = "x"\n')
     result = config.discover(tmp_path)
     assert result.source is None
-    assert result.select == ("PRF",)
+    assert result.select is None
     assert result.ignore == ()
-    assert result.selected_codes() == tuple(rule.CODE for rule in RULES)
+    assert result.selected_codes() == tuple(rule.CODE for rule in RULES if not rule.OPT_IN)
     assert result.root == tmp_path.resolve()
 
 
@@ -218,7 +218,34 @@ def test_valid_table(tmp_path: Path) -> None:
 def test_defaults_cover_the_documented_directories() -> None:
     documented = {".git", ".venv", "venv", "build", "dist", "__pycache__", ".tox", "node_modules"}
     assert documented <= set(config.DEFAULT_EXCLUDE)
-    assert Config().select == ("PRF",)
+    assert Config().select is None
+
+
+def test_the_default_selection_leaves_the_opt_in_rules_out() -> None:
+    """Every rule runs by default but the opt-in size rules; a selector that
+    names them (in ``select``, ``extend-select``, on the command line) turns
+    them on, an explicit ``select`` of the whole prefix too."""
+    from perf_lint.config import Selection
+
+    opt_in = {rule.CODE for rule in RULES if rule.OPT_IN}
+    assert opt_in == {"PRF201", "PRF202", "PRF203"}
+    every = {rule.CODE for rule in RULES}
+    assert set(Config().selected_codes()) == every - opt_in
+    assert set(Config(extend_select=("PRF2",)).selected_codes()) == every
+    assert set(Config(select=("PRF",)).selected_codes()) == every
+    assert set(Config(select=("PRF202",)).selected_codes()) == {"PRF202"}
+    assert set(Config(extend_select=("PRF201",)).selected_codes()) == (every - opt_in) | {"PRF201"}
+    on_command_line = Config(overrides=(Selection(extend_select=("PRF203",)),))
+    assert set(on_command_line.selected_codes()) == (every - opt_in) | {"PRF203"}
+    ignored = Config(extend_select=("PRF2",), ignore=("PRF201",))
+    assert set(ignored.selected_codes()) == every - {"PRF201"}
+
+
+def test_oversized_class_skips_stubs() -> None:
+    selected = Config(select=("PRF",))
+    assert "PRF203" in selected.selected_codes("pkg/m.py")
+    assert "PRF203" not in selected.selected_codes("pkg/m.pyi")
+    assert "PRF201" in selected.selected_codes("pkg/m.pyi")
 
 
 def test_load_file_invalid_toml_names_the_file(tmp_path: Path) -> None:
@@ -244,7 +271,7 @@ def test_load_file_pyproject_uses_its_table_other_toml_its_top_level(tmp_path: P
     assert loaded.source == plain
     # A pyproject.toml without the table: the defaults.
     bare = write(tmp_path, "bare/pyproject.toml", '[project]\nname = "x"\n')
-    assert config.load_file(bare).select == ("PRF",)
+    assert config.load_file(bare).select is None
     # A TOML file holding a whole pyproject-style document is not the table.
     nested = write(tmp_path, "nested.toml", pyproject("select = []\n"))
     with pytest.raises(ConfigError) as caught:

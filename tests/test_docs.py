@@ -21,7 +21,8 @@ def test_readme_table_is_current(root: Path) -> None:
     assert current == with_readme_table(current), "regenerate: python -m perf_lint.docs --write"
     table = readme_table()
     for rule in RULES:
-        assert f"| {rule.CODE} | {rule.NAME} | " in table
+        default = "*opt-in*" if rule.OPT_IN else "on"
+        assert f"| {rule.CODE} | {rule.NAME} | {default} | " in table
         assert rule.SUMMARY, f"{rule.CODE} has no SUMMARY for the README"
 
 

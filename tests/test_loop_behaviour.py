@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable, Counter, List
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from perf_lint.config import Config
@@ -266,8 +266,25 @@ def loops(draw: Callable) -> str:
     else:
         method = "add" if kind == "set" else "append"
         body_lines.append(f"{indent}{acc}.{method}({element})  # fill")
-    pair = [f"{acc}{annotation} = {init[kind]}  # init", *body_lines]
     place = draw(st.sampled_from(["function", "function", "module", "class", "loop", "try"]))
+    # Statements between the container and the loop: some cannot see it
+    # (the loop stays a comprehension), some name it or leave the block.
+    seen = draw(st.sampled_from([*_NAMES, "p", "i"]))
+    leave = draw(st.sampled_from(["break", "continue"])) if place == "loop" else "pass"
+    between = draw(
+        st.sampled_from(
+            [
+                [],
+                [],
+                ["trace.append('between')"],
+                [f"trace.append(repr({seen}))"],
+                [f"{seen} = side(2)"],
+                [f"if check({seen}):", f"    {leave}"],
+                ["for _ in xs:", "    continue"],
+            ]
+        )
+    )
+    pair = [f"{acc}{annotation} = {init[kind]}  # init", *between, *body_lines]
     after = draw(st.sampled_from(["", *_NAMES, "p", "i"]))
     lines = [
         "import collections",
@@ -346,6 +363,13 @@ def test_generated_loops_keep_behaviour(source: str) -> None:
         assert again == output
 
 
+# Found by this property: the JSON edit of a statement replaced by one with
+# comment lines above it (PRF402 moving the loop's comments) left those
+# lines unindented.
+@example(
+    "def f(xs):\n    y = []\n    print(y)\n    for x in xs:  # loop 0\n"
+    "        y.append(x)  # fill\n    return y\n"
+)
 @hypothesis_settings(30)
 @given(loops())
 def test_each_edit_alone_matches_the_engine(source: str) -> None:

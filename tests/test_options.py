@@ -120,9 +120,13 @@ def test_bad_values_name_key_and_file(with_test_rule: None, key: str, value: obj
 class _Parser:
     def __init__(self) -> None:
         self.options: dict = {}
+        self.default_ignore: list = []
 
     def add_option(self, name: str, **kwargs: object) -> None:
         self.options[name] = kwargs
+
+    def extend_default_ignore(self, codes: list) -> None:
+        self.default_ignore.extend(codes)
 
 
 def test_flake8_options_are_registered_and_win(

@@ -82,7 +82,9 @@ def test_json_lines_are_the_json_objects(project: Path) -> None:
     rows = lines.out.splitlines()
     assert len(rows) == 3
     assert [json.loads(row) for row in rows] == json.loads(listed.out)
-    assert [json.loads(row)["code"] for row in rows] == ["PRF101", "PRF102", None]
+    assert [json.loads(row)["code"] for row in rows] == ["PRF101", "PRF102", "E902"]
+    assert json.loads(rows[2])["name"] == "syntax-error"
+    assert json.loads(rows[2])["url"].endswith("/docs/rules.md#e902-file-problem")
 
 
 # -- SARIF --------------------------------------------------------------------
@@ -115,7 +117,8 @@ def test_sarif_validates_against_the_official_schema(project: Path) -> None:
     (sarif_run,) = log["runs"]
     driver = sarif_run["tool"]["driver"]
     assert driver["name"] == "perf-lint"
-    assert [rule["id"] for rule in driver["rules"]] == [rule.CODE for rule in RULES]
+    assert [rule["id"] for rule in driver["rules"]] == [rule.CODE for rule in RULES] + ["E902"]
+    assert driver["rules"][-1]["defaultConfiguration"] == {"level": "error"}
     for described, rule in zip(driver["rules"], RULES):
         assert described["name"] == rule.NAME
         assert described["helpUri"] == rule_url(rule.CODE, rule.NAME)
@@ -124,7 +127,9 @@ def test_sarif_validates_against_the_official_schema(project: Path) -> None:
         assert described["fullDescription"]["text"]
     # Sorted by path: "../elsewhere/b.py" first.
     outside_result, *results = sarif_run["results"]
-    assert [r["ruleId"] for r in results] == ["PRF101", "PRF102", "syntax-error"]
+    assert [r["ruleId"] for r in results] == ["PRF101", "PRF102", "E902"]
+    assert driver["rules"][results[2]["ruleIndex"]]["id"] == "E902"
+    assert results[2]["level"] == "error"
     for r in [outside_result, *results[:2]]:
         assert driver["rules"][r["ruleIndex"]]["id"] == r["ruleId"]
         assert r["level"] == "warning"
@@ -143,7 +148,8 @@ def test_sarif_validates_against_the_official_schema(project: Path) -> None:
     ]
     assert results[1]["fixes"][0]["description"]["text"].endswith("(unsafe)")
     syntax = results[2]
-    assert syntax["level"] == "error" and "ruleIndex" not in syntax and "fixes" not in syntax
+    assert syntax["level"] == "error" and "fixes" not in syntax
+    assert syntax["ruleIndex"] == len(RULES)
     assert syntax["locations"][0]["physicalLocation"]["region"]["startLine"] == 1
     # A file outside the working directory gets an absolute file URI.
     assert outside_result["ruleId"] == "PRF101"
@@ -198,7 +204,7 @@ def test_github_annotations(project: Path) -> None:
             "endColumn": "18",
         },
         {
-            "title": "perf-lint (syntax-error)",
+            "title": "perf-lint (E902)",
             "file": "pkg/bad.py",
             "line": "1",
             "col": "5",
@@ -208,6 +214,7 @@ def test_github_annotations(project: Path) -> None:
     ]
     assert annotations[0][1].startswith("pkg/a.py:2:17: PRF101 [*] ")
     assert annotations[1][1].startswith("pkg/a.py:5:12: PRF102 ")
+    assert annotations[2][1].startswith("pkg/bad.py:1:5: E902 SyntaxError: ")
 
 
 def test_github_escaping() -> None:
@@ -265,7 +272,7 @@ def test_grouped_quotes_source_lines_with_markers(tmp_path: Path) -> None:
     assert result.rc == 1
     expected = (
         "bad.py:\n"
-        "  1:5 SyntaxError: invalid syntax\n"
+        "  1:5 E902 SyntaxError: invalid syntax\n"
         "      |\n"
         "    1 | def (:\n"
         "      |     ^\n"

@@ -21,6 +21,7 @@ from perf_lint.engine import Engine
 from perf_lint.registry import BY_CODE, RULES
 from tests.conftest import (
     candidate_codes,
+    fixture_code,
     fixture_options,
     fixture_sources,
     hypothesis_settings,
@@ -50,7 +51,8 @@ def test_prefilter_admits_every_reported_shape(source: str) -> None:
 def test_prefilter_admits_every_fixture() -> None:
     for path in fixture_sources():
         source = path.read_text(encoding="utf-8")
-        config = parse_table(fixture_options(source), path.name, Path.cwd(), None)
+        table = {"select": [fixture_code(path)], **fixture_options(source)}
+        config = parse_table(table, path.name, Path.cwd(), None)
         found = Engine(config).check_text(source, str(path)).diagnostics
         assert found, path.name
         assert found == without_shortcuts(source, config, str(path), prefilter=False), path.name

@@ -833,6 +833,13 @@ FORMS: Dict[str, Tuple[str, int, int]] = {
     ),
     "class-body": ("    class K:\n        y{A} = x\n        r = y in {C}\n    return K.r\n", 1, 1),
     "derived": ("    return {L} in {C}\n", 1, 1),
+    # A name is proven through its plain assignments (each value read in the
+    # scope that binds it), and an annotation through a module-level alias.
+    "assigned": ("    y = x\n    return y in {C}\n", 1, 1),
+    "assigned-twice": ("    y = x\n    if a:\n        y = 'b'\n    return y in {C}\n", 1, 1),
+    "assigned-derived": ("    y = {L}\n    z = y\n    return z in {C}\n", 1, 1),
+    "assigned-outer": ("    y = x\n    def g():\n        return y in {C}\n    return g()\n", 1, 1),
+    "alias": ("    return x in {C}\n", 1, 1),
 }
 #: Left operands proven hashable by the annotation of ``x``.
 DERIVED = [
@@ -894,12 +901,15 @@ def membership_cases(
     fields["C"] = draw(render_container(items, kind, inline)).replace("\n", "\n        ")
     annotation = draw(st.sampled_from(annotations))
     fields["L"] = "x"
-    if form == "derived":
+    if form in ("derived", "assigned-derived"):
         annotation, fields["L"] = draw(st.sampled_from(DERIVED))
     fields["A"] = f": {annotation}" if annotation else ""
+    alias = ""
+    if form == "alias" and annotation:
+        alias, fields["A"] = f"Alias = {annotation}\n", ": Alias"
     signature = f"def f(x{fields['A']}):\n"
     body = template.format(**fields)
-    source = _BEHAVIOUR_HEADER + "a = 0\n" + signature + body
+    source = _BEHAVIOUR_HEADER + "a = 0\n" + alias + signature + body
     return Case(source, tests, safe, tuple(inputs))
 
 
@@ -987,7 +997,9 @@ def test_safe_fix_keeps_behaviour(case: Case, values: List[Any]) -> None:
 
 #: Forms whose left operand is ``x`` itself (``str(x)`` is always proven; the
 #: chain and ``=`` forms are covered by the safe property).
-UNPROVEN_FORMS = sorted(set(FORMS) - {"str", "chain", "chain-eq", "fstring-debug", "derived"})
+UNPROVEN_FORMS = sorted(
+    set(FORMS) - {"str", "chain", "chain-eq", "fstring-debug", "derived", "assigned-derived"}
+)
 
 
 @hypothesis_settings(60)

@@ -280,7 +280,8 @@ async def test_syntax_error_is_reported_and_server_survives(
     path = tmp_path / "bad.py"
     diagnostics = await open_document(client, path, "def f(:\n    x in [1, 2]\n")
     assert len(diagnostics) == 1
-    assert diagnostics[0].code == "syntax-error"
+    assert diagnostics[0].code == "E902"
+    assert diagnostics[0].message.startswith("SyntaxError")
     assert diagnostics[0].severity == types.DiagnosticSeverity.Error
     assert diagnostics[0].range.start.line == 0
     # Code actions and hover on a broken file answer, and nothing dies.

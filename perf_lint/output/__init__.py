@@ -8,17 +8,23 @@ import importlib
 import os
 from typing import Any, Callable, Counter, Dict, List, Optional, TextIO
 
-from perf_lint.diagnostic import Diagnostic
+from perf_lint.diagnostic import FILE_PROBLEM, Diagnostic
 from perf_lint.source import FixMode
 
 FORMATS = ("text", "json", "json-lines", "sarif", "github", "junit", "grouped")
 DOCS_URL = "https://github.com/perf-lint/perf-lint/blob/main/docs/rules.md"
 
 
+#: The name of the ``E902`` row of ``--statistics`` and of its documentation.
+FILE_PROBLEM_NAME = "file-problem"
+
+
 def rule_url(code: Optional[str], name: str) -> Optional[str]:
-    """Where a rule's documentation lives (``None`` for file problems)."""
+    """Where a rule's documentation lives (file problems: one section)."""
     if code is None:
         return None
+    if code == FILE_PROBLEM:
+        name = FILE_PROBLEM_NAME
     return f"{DOCS_URL}#{code.lower()}-{name}"
 
 

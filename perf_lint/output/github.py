@@ -22,7 +22,7 @@ def escape_property(text: str) -> str:
 def annotation(summary: RunSummary, diagnostic: Diagnostic) -> str:
     start, end = diagnostic.location, diagnostic.end_location
     properties = {
-        "title": f"perf-lint ({diagnostic.code or diagnostic.name})",
+        "title": f"perf-lint ({diagnostic.code})",
         "file": diagnostic.path,
         "line": str(start.row),
         "col": str(start.column),
@@ -31,11 +31,8 @@ def annotation(summary: RunSummary, diagnostic: Diagnostic) -> str:
     }
     joined = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
     where = f"{diagnostic.path}:{start.row}:{start.column}:"
-    if diagnostic.code is None:
-        text = f"{where} {diagnostic.message}"
-    else:
-        mark = "[*] " if summary.fixable(diagnostic) else ""
-        text = f"{where} {diagnostic.code} {mark}{diagnostic.message}{summary.suffix(diagnostic)}"
+    mark = "[*] " if summary.fixable(diagnostic) else ""
+    text = f"{where} {diagnostic.code} {mark}{diagnostic.message}{summary.suffix(diagnostic)}"
     return f"::error {joined}::{escape_data(text)}\n"
 
 

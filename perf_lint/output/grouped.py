@@ -75,12 +75,9 @@ def render(summary: RunSummary) -> str:
             source = summary.sources.get(path, "")
             for diagnostic in group:
                 where = f"{diagnostic.location.row}:{diagnostic.location.column}"
-                if diagnostic.code is None:
-                    rows.append(f"  {where} {diagnostic.message}")
-                else:
-                    mark = "[*] " if summary.fixable(diagnostic) else ""
-                    message = diagnostic.message + summary.suffix(diagnostic)
-                    rows.append(f"  {where} {diagnostic.code} {mark}{message}")
+                mark = "[*] " if summary.fixable(diagnostic) else ""
+                message = diagnostic.message + summary.suffix(diagnostic)
+                rows.append(f"  {where} {diagnostic.code} {mark}{message}")
                 rows.extend("    " + row for row in snippet(source, diagnostic))
                 fix = diagnostic.fix
                 if fix is not None and fix.message:

@@ -35,7 +35,7 @@ def render(summary: RunSummary) -> str:
             case = ET.SubElement(
                 suite,
                 "testcase",
-                name=f"perf-lint.{diagnostic.code or diagnostic.name}",
+                name=f"perf-lint.{diagnostic.code}",
                 classname=path,
                 file=path,
                 line=str(start.row),
@@ -45,7 +45,7 @@ def render(summary: RunSummary) -> str:
                 case,
                 "failure",
                 message=diagnostic.message,
-                type=diagnostic.code or diagnostic.name,
+                type=diagnostic.code or "",
             )
             failure.text = f"line {start.row}, col {start.column}, {diagnostic.message}"
     ET.indent(root)

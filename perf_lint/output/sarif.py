@@ -4,9 +4,9 @@ Every registered rule is described in ``tool.driver.rules`` (help text from
 its documentation, ``helpUri`` the same address as the JSON ``url``); every
 diagnostic is a result pointing at its rule by id and index, with a region
 in 1-based lines and Unicode code point columns, and its fix where one
-exists. Problems with a file (syntax errors, unreadable files) have no rule
-code: they are results with ``level: error`` and the problem's name as
-``ruleId`` (``syntax-error``, ``io-error``, ...)."""
+exists. Problems with a file (syntax errors, unreadable files) are results
+of the rule ``E902`` (described after the PRF rules) with ``level:
+error``."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from typing import Any, Dict, Type
 from urllib.parse import quote
 
 from perf_lint import __version__
-from perf_lint.output import RunSummary, rule_url
+from perf_lint.diagnostic import FILE_PROBLEM
+from perf_lint.output import FILE_PROBLEM_NAME, RunSummary, rule_url
 from perf_lint.rule import Diagnostic, FixRecord, Location, Rule
 
 SCHEMA = (
@@ -48,6 +49,20 @@ def _rule(rule: Type[Rule]) -> Dict[str, Any]:
         "helpUri": rule_url(rule.CODE, rule.NAME),
         "defaultConfiguration": {"level": "warning"},
         "properties": {"fix": rule.FIX.value},
+    }
+
+
+def _file_problem_rule() -> Dict[str, Any]:
+    from perf_lint.docs import FILE_PROBLEM_TEXT
+
+    return {
+        "id": FILE_PROBLEM,
+        "name": FILE_PROBLEM_NAME,
+        "shortDescription": {"text": "The file cannot be read, decoded or parsed"},
+        "fullDescription": {"text": " ".join(FILE_PROBLEM_TEXT.split())},
+        "help": {"text": FILE_PROBLEM_TEXT, "markdown": FILE_PROBLEM_TEXT},
+        "helpUri": rule_url(FILE_PROBLEM, FILE_PROBLEM_NAME),
+        "defaultConfiguration": {"level": "error"},
     }
 
 
@@ -103,8 +118,8 @@ def _result(
 ) -> Dict[str, Any]:
     artifact = _artifact(diagnostic.path, base)
     result: Dict[str, Any] = {
-        "ruleId": diagnostic.code or diagnostic.name,
-        "level": "warning" if diagnostic.code else "error",
+        "ruleId": diagnostic.code,
+        "level": "error" if diagnostic.is_file_problem else "warning",
         "message": {"text": diagnostic.message},
         "locations": [
             {
@@ -119,7 +134,7 @@ def _result(
         result["ruleIndex"] = index[diagnostic.code]
     if diagnostic.fix is not None:
         result["fixes"] = [_fix(diagnostic.fix, artifact)]
-    if profile is not None and diagnostic.code is not None:
+    if profile is not None and not diagnostic.is_file_problem:
         rank = profile.rank(diagnostic)
         if rank is not None:
             result["rank"] = rank
@@ -132,6 +147,7 @@ def document(summary: RunSummary, base: Path) -> Dict[str, Any]:
     from perf_lint.registry import RULES
 
     index = {rule.CODE: position for position, rule in enumerate(RULES)}
+    index[FILE_PROBLEM] = len(RULES)
     results = [_result(d, index, base, summary.profile) for d in summary.diagnostics]
     run: Dict[str, Any] = {
         "tool": {
@@ -140,7 +156,7 @@ def document(summary: RunSummary, base: Path) -> Dict[str, Any]:
                 "version": __version__,
                 "semanticVersion": __version__,
                 "informationUri": INFORMATION_URI,
-                "rules": [_rule(rule) for rule in RULES],
+                "rules": [*(_rule(rule) for rule in RULES), _file_problem_rule()],
             }
         },
         "originalUriBaseIds": {"%SRCROOT%": {"uri": _directory_uri(base)}},

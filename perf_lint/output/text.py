@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import List
 
 from perf_lint.diagnostic import Diagnostic
-from perf_lint.output import RunSummary
+from perf_lint.output import FILE_PROBLEM_NAME, RunSummary
 
 
 def _plural(count: int, word: str, plural: str = "") -> str:
@@ -29,8 +29,6 @@ def line(summary: RunSummary, diagnostic: Diagnostic) -> str:
         )
     )
     where += colon
-    if diagnostic.code is None:
-        return f"{where} {_paint(summary, diagnostic.message, _RED)}"
     mark = _paint(summary, "[*]", _CYAN) + " " if summary.fixable(diagnostic) else ""
     code = _paint(summary, diagnostic.code, _BOLD, _RED)
     return f"{where} {code} {mark}{diagnostic.message}{summary.suffix(diagnostic)}"
@@ -46,8 +44,9 @@ def statistics(summary: RunSummary) -> List[str]:
     count_width = len(str(max(counts.values())))
     code_width = max(len(code or "-") for code in counts)
     for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0] or "")):
-        name = summary.names.get(code or "", "") if code else "file-problem"
         of_code = [d for d in summary.diagnostics if d.code == code]
+        problem = any(d.is_file_problem for d in of_code)
+        name = FILE_PROBLEM_NAME if problem else summary.names.get(code or "", "")
         mark = "[*]" if any(summary.fixable(d) for d in of_code) else "[ ]"
         rows.append(f"{count:>{count_width}}\t{code or '-':<{code_width}}\t{mark} {name}")
     return rows

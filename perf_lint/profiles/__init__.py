@@ -65,10 +65,10 @@ def rank(
     answers = {}
     for names, profiles, diagnostics in groups:
         headers.append(header(names, profiles))
-        paths = {d.path for d in diagnostics if d.code is not None and d.path in sources}
+        paths = {d.path for d in diagnostics if not d.is_file_problem and d.path in sources}
         found = profiles.attribute({path: sources[path] for path in paths}, roots)
         for diagnostic in diagnostics:
-            if diagnostic.code is None:
+            if diagnostic.is_file_problem:
                 continue
             answers_of_file = found.get(diagnostic.path)
             if answers_of_file is None:

@@ -87,7 +87,7 @@ class Ranking:
         self.answers = answers
 
     def answer(self, diagnostic: Diagnostic) -> Optional[Answer]:
-        if diagnostic.code is None:
+        if diagnostic.is_file_problem:
             return None
         return self.answers.get(identity(diagnostic))
 
@@ -150,7 +150,7 @@ class Ranking:
 
     def below(self, diagnostic: Diagnostic, minimum: float) -> bool:
         """Whether ``--min-share`` drops the diagnostic (never a file problem)."""
-        if diagnostic.code is None:
+        if diagnostic.is_file_problem:
             return False
         found = self.share(diagnostic)
         return found is None or found.cumulative_share * 100 < minimum

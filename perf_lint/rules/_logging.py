@@ -18,7 +18,7 @@ import dataclasses
 import fnmatch
 import re
 import warnings
-from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -131,10 +131,13 @@ class _Guards:
     test passed: inside ``if <...>.isEnabledFor(...):`` (also as an ``and``
     operand), in the ``else`` of ``if not <...>.isEnabledFor(...):``, and
     after ``if not <...>.isEnabledFor(...): return`` (or ``raise``,
-    ``continue``, ``break``) in the same block. Function bodies start
+    ``continue``, ``break``) in the same block. A cached guard counts as the
+    call: a name, or a ``self``/``cls`` attribute, that the file binds from
+    ``isEnabledFor(...)`` (``if self._does_debug:``). Function bodies start
     unguarded, since they run later."""
 
-    def __init__(self) -> None:
+    def __init__(self, loggers: Callable[[], Loggers]) -> None:
+        self._loggers = loggers
         self.depth: List[int] = [0]
         self._bodies: Dict[cst.CSTNode, int] = {}
         self._blocks: List[cst.CSTNode] = []
@@ -144,15 +147,31 @@ class _Guards:
     def active(self) -> bool:
         return self.depth[-1] > 0
 
+    def _is_enabled(self, node: cst.BaseExpression) -> bool:
+        if _is_enabled_call(node):
+            return True
+        if isinstance(node, cst.Name):
+            return node.value in self._loggers().enabled_names
+        return (
+            isinstance(node, cst.Attribute)
+            and isinstance(node.value, cst.Name)
+            and node.value.value in ("self", "cls")
+            and node.attr.value in self._loggers().enabled_attributes
+        )
+
     def visit_If(self, node: cst.If) -> None:
-        sense = _guard_sense(node.test)
+        sense = _guard_sense(node.test, self._is_enabled)
         if sense is True:
             self._bodies[node.body] = self._bodies.get(node.body, 0) + 1
         elif sense is False and isinstance(node.orelse, cst.Else):
             self._bodies[node.orelse.body] = self._bodies.get(node.orelse.body, 0) + 1
 
     def leave_If(self, node: cst.If) -> None:
-        if _guard_sense(node.test) is False and _exits(node.body) and self._blocks:
+        if (
+            _guard_sense(node.test, self._is_enabled) is False
+            and _exits(node.body)
+            and self._blocks
+        ):
             block = self._blocks[-1]
             self._after[block] = self._after.get(block, 0) + 1
             self.depth[-1] += 1
@@ -181,21 +200,27 @@ def _is_enabled_call(node: cst.BaseExpression) -> bool:
     )
 
 
-def _guard_sense(test: cst.BaseExpression) -> Optional[bool]:
-    """``True`` when ``test`` passing implies an ``isEnabledFor`` call
-    returned true, ``False`` when ``test`` failing does (``not ...``)."""
-    if _is_enabled_call(test):
+def _guard_sense(
+    test: cst.BaseExpression, is_enabled: Callable[[cst.BaseExpression], bool]
+) -> Optional[bool]:
+    """``True`` when ``test`` passing implies an ``isEnabledFor`` test
+    (``is_enabled``) passed, ``False`` when ``test`` failing does
+    (``not ...``)."""
+    if is_enabled(test):
         return True
     if (
         isinstance(test, cst.BooleanOperation)
         and isinstance(test.operator, cst.And)
-        and (_guard_sense(test.left) is True or _guard_sense(test.right) is True)
+        and (
+            _guard_sense(test.left, is_enabled) is True
+            or _guard_sense(test.right, is_enabled) is True
+        )
     ):
         return True
     if (
         isinstance(test, cst.UnaryOperation)
         and isinstance(test.operator, cst.Not)
-        and _guard_sense(test.expression) is True
+        and _guard_sense(test.expression, is_enabled) is True
     ):
         return False
     return None
@@ -237,7 +262,7 @@ class LoggingRule(Rule):
     def __init__(self, context: FileContext, options: object = None) -> None:
         super().__init__(context, options)
         self.types = TypeInference.of(context)
-        self.guards = _Guards()
+        self.guards = _Guards(lambda: context.facts.loggers)
         self._patterns = [
             re.compile(fnmatch.translate(pattern)) for pattern in self.options.logger_names
         ]
@@ -248,18 +273,28 @@ class LoggingRule(Rule):
         raise NotImplementedError
 
     def report_lazy(
-        self, node: cst.BaseExpression, lazy: Optional[Lazy], safe: Optional[bool] = None
+        self,
+        node: cst.BaseExpression,
+        lazy: Optional[Lazy],
+        safe: Optional[bool] = None,
+        removals: Sequence[cst.CSTNode] = (),
     ) -> None:
         """Report the message ``node``, with the rewrite to ``lazy``'s
         arguments as its fix when there is one that keeps every comment;
-        ``safe`` overrides ``lazy.safe``."""
+        ``safe`` overrides ``lazy.safe``; ``removals`` are statements the fix
+        deletes."""
         replacement = None
         if lazy is not None:
             replacement = lazy_arguments(node, lazy.message, lazy.arguments)
         if lazy is None or replacement is None:
             self.report(node)
             return
-        self.report(node, replacement=replacement, safe=lazy.safe if safe is None else safe)
+        self.report(
+            node,
+            replacement=replacement,
+            safe=lazy.safe if safe is None else safe,
+            removals=removals,
+        )
 
     # -- guards -----------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
-from typing import ClassVar, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
+from typing import ClassVar, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -215,11 +215,18 @@ def is_empty(value: cst.BaseExpression, kind: str, builtin: bool) -> bool:
 
 @dataclasses.dataclass(frozen=True)
 class Site:
-    """Where a ``for`` statement is: its scope, and the statement just
-    before it in the same block (``None`` when it is the first)."""
+    """Where a ``for`` statement is: its scope, and the statements of its
+    block (``block``), of which it is the one at ``index``."""
 
     scope: Scope
-    previous: Optional[cst.CSTNode]
+    block: Sequence[cst.CSTNode]
+    index: int
+
+    @property
+    def previous(self) -> Optional[cst.CSTNode]:
+        """The statement just before the loop in its block (``None`` when
+        it is the first)."""
+        return self.block[self.index - 1] if self.index else None
 
 
 _CLAUSES = (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase, cst.If)
@@ -237,16 +244,54 @@ def _suites(node: cst.CSTNode) -> Iterator[cst.IndentedBlock]:
 
 def _collect_sites(body: Sequence[cst.CSTNode], scope: Scope, sites: Dict[cst.For, Site]) -> None:
     """Visit statements only (never expressions): cheap next to a full walk."""
-    previous = None
-    for statement in body:
+    for index, statement in enumerate(body):
         if isinstance(statement, cst.For):
-            sites[statement] = Site(scope, previous)
-        previous = statement
+            sites[statement] = Site(scope, body, index)
         if isinstance(statement, cst.SimpleStatementLine):
             continue
         inner = statement if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) else scope
         for block in _suites(statement):
             _collect_sites(block.body, inner, sites)  # type: ignore[arg-type]
+
+
+class _Exits(cst.CSTVisitor):
+    """Finds a ``break`` or ``continue`` that leaves the statement visited
+    (one inside a nested loop, function or class ends there)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def visit_Break(self, node: cst.Break) -> None:
+        self.found = True
+
+    def visit_Continue(self, node: cst.Continue) -> None:
+        self.found = True
+
+    def _loop(self, node: Union[cst.For, cst.While]) -> bool:
+        # A loop's own body ends its breaks; its ``else`` clause does not.
+        if node.orelse is not None:
+            traversal.visit(node.orelse, self)
+        return False
+
+    def visit_For(self, node: cst.For) -> bool:
+        return self._loop(node)
+
+    def visit_While(self, node: cst.While) -> bool:
+        return self._loop(node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+
+def _leaves_the_block(statement: cst.CSTNode) -> bool:
+    """``statement`` holds a ``break`` or ``continue`` of an enclosing loop."""
+    finder = _Exits()
+    traversal.visit(statement, finder)
+    return finder.found
 
 
 class LoopFacts:
@@ -261,6 +306,7 @@ class LoopFacts:
         #: Nested ``for`` levels of a filling loop: part of that loop's
         #: comprehension, never reported on their own.
         self.inner: Set[cst.CSTNode] = set()
+        self._statements: Dict[cst.CSTNode, Tuple[FrozenSet[str], bool]] = {}
         for loop in self.sites:
             filling = self.fillings[loop] = match_filling(loop)
             if filling is not None:
@@ -271,6 +317,36 @@ class LoopFacts:
         if loop not in self.fillings:
             self.fillings[loop] = match_filling(loop)
         return self.fillings[loop]
+
+    def fresh_init(self, site: Site, name: str) -> Optional[cst.CSTNode]:
+        """The statement ``name = ...`` (alone on its line) that the fixes of
+        the loop at ``site`` start from: the one just before the loop, or an
+        earlier one of the same block when the statements in between cannot
+        see what ``name`` holds: none of them names it (in nested functions
+        and comprehensions too), and none has a ``break`` or ``continue``
+        that could skip the loop and run code that reads ``name`` before its
+        next binding. ``None`` when there is no such statement."""
+        for position in range(site.index - 1, -1, -1):
+            statement = site.block[position]
+            if init_value(statement, name) is not None:
+                return statement
+            names, leaves = self._statement_facts(statement)
+            if name in names or leaves:
+                return None
+        return None
+
+    def _statement_facts(self, statement: cst.CSTNode) -> Tuple[FrozenSet[str], bool]:
+        """The names a statement uses and whether it breaks or continues an
+        enclosing loop (read once per statement)."""
+        found = self._statements.get(statement)
+        if found is None:
+            finder = _Names()
+            traversal.visit(statement, finder)
+            found = self._statements[statement] = (
+                frozenset(finder.names),
+                _leaves_the_block(statement),
+            )
+        return found
 
     @classmethod
     def of(cls, context: FileContext) -> LoopFacts:
@@ -404,6 +480,26 @@ def references_inside(filling: Filling, name: str) -> bool:
     finder = _Counter(name)
     traversal.visit(filling.loop, finder)
     return finder.count > 1
+
+
+class _Names(cst.CSTVisitor):
+    """The variable names in a node (as ``_Counter`` counts them: not
+    attribute names, nor keyword argument names)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: Set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        traversal.visit(node.value, self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        traversal.visit(node.value, self)
+        return False
 
 
 class _Counter(cst.CSTVisitor):
@@ -549,12 +645,13 @@ class FreshContainerLoop(Rule):
         facts = LoopFacts.of(self.context)
         site = facts.sites.get(node)
         filling = facts.filling(node)
-        if site is None or site.previous is None or filling is None or node in facts.inner:
+        if site is None or filling is None or node in facts.inner:
             return
         name = filling.receiver_name
         if filling.method != self.METHOD or name is None:
             return
-        value = init_value(site.previous, name)
+        init = facts.fresh_init(site, name)
+        value = init_value(init, name) if init is not None else None
         if value is None or not is_empty(value, self.KIND, facts.builtin(self.KIND)):
             return
         if references_inside(filling, name):
@@ -565,14 +662,14 @@ class FreshContainerLoop(Rule):
             # `d[k] = v` evaluates v first, `{k: v ...}` k first.
             targets = loop_targets(filling)
             safe = inert(filling.key, targets) or inert(filling.element, targets)
-        replacement = self._statement(filling, site.previous) if safety.fixable else None
+        replacement = self._statement(filling, init) if safety.fixable else None
         if replacement is not None and not parses(replacement):
             replacement = None
         self.report(
             node,
             replacement=replacement,
             safe=safe,
-            removals=(site.previous,),
+            removals=(init,),
             name=name,
         )
 

@@ -354,9 +354,12 @@ def _bound_names(statement: ast.stmt) -> Tuple[Set[str], bool]:
 def _used_names(statement: ast.stmt) -> Set[str]:
     """The module-level names ``statement`` reads: names it loads that no
     enclosing function, lambda or comprehension binds (a local ``Point``
-    in a test method is not the module's ``Point``). Class bodies see their
-    own names; their methods do not."""
-    return _region([statement])[0]
+    in a test method is not the module's ``Point``). A class body sees the
+    names its earlier statements bound, and reads any other name from the
+    module (``class State: Worker = Worker`` reads the module's
+    ``Worker``); its methods do not see its names."""
+    direct, deep, _, _, module = _region([statement])
+    return direct | deep | module
 
 
 def _arguments(args: ast.arguments) -> Set[str]:
@@ -368,55 +371,57 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
-def _region(nodes: List[ast.AST]) -> Tuple[Set[str], Set[str], Set[str]]:
+Names = Set[str]
+
+
+Region = Tuple[Names, Names, Names, Names, Names]
+
+
+def _region(nodes: List[ast.AST]) -> Region:
     """One walk of the code of one scope (``nodes``, nested scopes apart):
-    the names it reads that its nested scopes do not bind themselves, the
-    names it binds (stores, deletions, definitions, imports and ``except``
-    names) and those it declares ``global``. The caller takes
-    its own bindings off the names read: what is left is read from further
-    out. Parts of a definition that run in the enclosing scope (decorators,
-    defaults, annotations, bases) are read there but bind nothing there."""
-    loads: Set[str] = set()
-    bound: Set[str] = set()
-    declared: Set[str] = set()
+    the names its own code reads (``direct``), those its nested scopes
+    (functions, lambdas, classes, comprehensions past their first iterable)
+    read from further out than themselves (``deep``), the names it binds
+    (stores, deletions, definitions, imports and ``except`` names), those
+    it declares ``global``, and the names nested class bodies read from the
+    module itself whatever the scopes around them bind (``module``: a class
+    body reads a name it binds itself, before binding it, from the module).
+    The caller takes its own bindings off ``direct`` and ``deep`` (a class
+    body off ``direct`` only: its nested scopes do not see its names): what
+    is left is read from further out. Parts of a definition that run in the
+    enclosing scope (decorators, defaults, annotations, bases) are read
+    there but bind nothing there."""
+    direct: Names = set()
+    deep: Names = set()
+    bound: Names = set()
+    declared: Names = set()
+    module: Names = set()
     pending = list(nodes)
     while pending:
         node = pending.pop()
         kind = type(node)
         if kind is ast.Name:
             if type(node.ctx) is ast.Load:  # type: ignore[attr-defined]
-                loads.add(node.id)  # type: ignore[attr-defined]
+                direct.add(node.id)  # type: ignore[attr-defined]
             else:
                 bound.add(node.id)  # type: ignore[attr-defined]
-        elif kind in _FUNCTIONS or kind is ast.Lambda:
-            args = node.args  # type: ignore[attr-defined]
-            outer: List[ast.AST] = [*args.defaults, *(d for d in args.kw_defaults if d)]
-            if kind is ast.Lambda:
-                body = [node.body]  # type: ignore[attr-defined]
-            else:
+        elif kind in _FUNCTIONS or kind is ast.Lambda or kind is ast.ClassDef:
+            if kind is not ast.Lambda:
                 bound.add(node.name)  # type: ignore[attr-defined]
-                body = node.body  # type: ignore[attr-defined]
-                outer.extend(node.decorator_list)  # type: ignore[attr-defined]
-                outer.extend(a.annotation for a in _annotated(args) if a.annotation)
-                if node.returns is not None:  # type: ignore[attr-defined]
-                    outer.append(node.returns)  # type: ignore[attr-defined]
-            loads |= _region(outer)[0]
-            inner, own, declared_inside = _region(body)
-            loads |= inner - (own - declared_inside) - _arguments(args)
-        elif kind is ast.ClassDef:
-            bound.add(node.name)  # type: ignore[attr-defined]
-            outer = [*node.decorator_list, *node.bases, *node.keywords]  # type: ignore[attr-defined]
-            loads |= _region(outer)[0]
-            body = node.body  # type: ignore[attr-defined]
-            methods = [statement for statement in body if type(statement) in _FUNCTIONS]
-            rest = [statement for statement in body if type(statement) not in _FUNCTIONS]
-            from_methods, method_names, _ = _region(methods)
-            inner, own, declared_inside = _region(rest)
-            loads |= from_methods | (inner - ((own | method_names) - declared_inside))
+            outer_direct, outer_deep, inner, inner_module = _definition(node)
+            direct |= outer_direct
+            deep |= outer_deep | inner
+            module |= inner_module
         elif kind in _COMPREHENSIONS:
             generators = node.generators  # type: ignore[attr-defined]
-            targets = _region([generator.target for generator in generators])[1]
-            loads |= _region(syntax.children(node))[0] - targets
+            first = generators[0].iter
+            targets = _region([generator.target for generator in generators])[2]
+            first_direct, first_deep, _, _, first_module = _region([first])
+            rest = [child for child in _comprehension_parts(node) if child is not first]
+            rest_direct, rest_deep, _, _, rest_module = _region(rest)
+            direct |= first_direct
+            deep |= first_deep | ((rest_direct | rest_deep) - targets)
+            module |= first_module | rest_module
         else:
             if kind is ast.Import or kind is ast.ImportFrom:
                 bound.update((a.asname or a.name).split(".")[0] for a in node.names)  # type: ignore[attr-defined]
@@ -426,7 +431,91 @@ def _region(nodes: List[ast.AST]) -> Tuple[Set[str], Set[str], Set[str]]:
             elif kind is ast.Global:
                 declared.update(node.names)  # type: ignore[attr-defined]
             pending.extend(syntax.children(node))
-    return loads, bound, declared
+    return direct, deep, bound, declared, module
+
+
+def _comprehension_parts(node: ast.AST) -> List[ast.AST]:
+    """The element(s), targets, conditions and iterables of a comprehension."""
+    parts: List[ast.AST] = []
+    if type(node) is ast.DictComp:
+        parts += [node.key, node.value]  # type: ignore[attr-defined]
+    else:
+        parts.append(node.elt)  # type: ignore[attr-defined]
+    for generator in node.generators:  # type: ignore[attr-defined]
+        parts += [generator.target, generator.iter, *generator.ifs]
+    return parts
+
+
+def _definition(node: ast.AST) -> Tuple[Names, Names, Names, Names]:
+    """What a function, lambda or class reads from further out: the names
+    its parts that run in the enclosing scope read, directly and through
+    nested scopes (decorators, defaults, annotations, bases), those its
+    body reads that it does not bind, and those class bodies in it read
+    from the module itself (``_region``'s ``module``)."""
+    if type(node) is ast.ClassDef:
+        outer = [*node.decorator_list, *node.bases, *node.keywords]  # type: ignore[attr-defined]
+        direct, deep, _, _, module = _region(outer)
+        inner, from_module = _class_body(node.body)  # type: ignore[attr-defined]
+        return direct, deep, inner, module | from_module
+    args = node.args  # type: ignore[attr-defined]
+    outer = [*args.defaults, *(d for d in args.kw_defaults if d)]
+    if type(node) is ast.Lambda:
+        body = [node.body]  # type: ignore[attr-defined]
+    else:
+        body = node.body  # type: ignore[attr-defined]
+        outer.extend(node.decorator_list)  # type: ignore[attr-defined]
+        outer.extend(a.annotation for a in _annotated(args) if a.annotation)
+        if node.returns is not None:  # type: ignore[attr-defined]
+            outer.append(node.returns)  # type: ignore[attr-defined]
+    direct, deep, _, _, module = _region(outer)
+    inner_direct, inner_deep, own, declared_inside, inner_module = _region(body)
+    inner = (inner_direct | inner_deep) - (own - declared_inside) - _arguments(args)
+    return direct, deep, inner, module | inner_module
+
+
+#: Statements whose bindings surely hold once they complete (a compound
+#: statement's may not: an ``if`` branch not taken, an empty ``for``).
+_SIMPLE_BINDERS = (ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom, *_FUNCTIONS, ast.ClassDef)
+
+
+def _class_body(body: List[ast.stmt]) -> Tuple[Names, Names]:
+    """The names a class body reads from further out, and those it reads
+    from the module itself. It runs in order and looks a name up in the
+    class namespace first: a name read before a statement of the body
+    surely bound it is read from further out (``Worker = Worker`` too), and
+    from the module itself when the body binds it somewhere (Python reads
+    such a name with ``LOAD_NAME``, past the functions around the class) or
+    declares it ``global``. Methods and nested classes read from further
+    out whatever the class binds; their decorators, defaults, annotations
+    and bases run in the class body."""
+    declared: Names = set()
+    for statement in body:
+        if type(statement) is ast.Global:
+            declared.update(statement.names)  # type: ignore[attr-defined]
+    parts = []
+    local: Names = set()
+    for statement in body:
+        kind = type(statement)
+        if kind in _FUNCTIONS or kind is ast.ClassDef:
+            direct, deep, inner, module = _definition(statement)
+            own = {statement.name}  # type: ignore[attr-defined]
+        else:
+            direct, deep, own, _, module = _region([statement])
+            inner = set()
+        parts.append((statement, direct, deep | inner, own, module))
+        local |= own
+    local -= declared
+    further: Names = set()
+    from_module: Names = set()
+    bound: Names = set()
+    for statement, direct, deep, own, module in parts:
+        early = direct - bound
+        from_module |= (early & (local | declared)) | module
+        further |= (early - local - declared) | deep
+        kind = type(statement)
+        if kind in _SIMPLE_BINDERS and not (kind is ast.AnnAssign and statement.value is None):  # type: ignore[attr-defined]
+            bound |= own - declared
+    return further, from_module
 
 
 def _annotated(args: ast.arguments) -> List[ast.arg]:
@@ -474,6 +563,7 @@ def split_plan(tree: ast.Module) -> SplitPlan:
         if is_import:
             for name in movable:
                 imports.setdefault(name, []).append(unit.index)
+    units = _merged(units)
     definers: Dict[str, List[int]] = {}
     for unit in units:
         if not unit.is_import:
@@ -517,6 +607,45 @@ def split_plan(tree: ast.Module) -> SplitPlan:
         for name in sorted(unit.names)
     )  # fmt: skip
     return SplitPlan(tuple(groups), shared_names, stays)
+
+
+def _merged(units: List[_Unit]) -> List[_Unit]:
+    """The units with every set of definitions that bind a name in common
+    (overloads, ``try``/``except`` fallbacks, a redefinition) made one unit:
+    a name must never land in two groups, nor in a group and in shared."""
+    parent = list(range(len(units)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    first: Dict[str, int] = {}
+    for unit in units:
+        if unit.is_import:
+            continue
+        for name in unit.names:
+            if name in first:
+                parent[root(unit.index)] = root(first[name])
+            else:
+                first[name] = unit.index
+    members: Dict[int, List[_Unit]] = {}
+    for unit in units:
+        members.setdefault(root(unit.index), []).append(unit)
+    merged: List[_Unit] = []
+    for group in members.values():
+        merged.append(
+            _Unit(
+                index=len(merged),
+                names=frozenset().union(*(u.names for u in group)),
+                uses=set().union(*(u.uses for u in group)),
+                first_line=min(u.first_line for u in group),
+                lines=sum(u.lines for u in group),
+                is_import=group[0].is_import,
+            )
+        )
+    return merged
 
 
 def _unique(names: Iterable[str]) -> Tuple[str, ...]:

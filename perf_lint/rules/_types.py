@@ -5,24 +5,32 @@ own annotations.
 ``infer`` returns a frozenset of type tags, or ``None`` when nothing can be
 proven. Every tag names a hashable type (a ``tuple`` tag means a tuple whose
 items are proven hashable), so "proven" and "hashable" go together. A name
-is trusted only when every binding of it in its scope is an annotation with
-such a type; a builtin (``str``, ``len``) or ``typing`` name is trusted only
-when the file never rebinds it."""
+is trusted only when every binding of it in its scope is proven: an
+annotation with such a type, or a plain assignment (``name = value``) whose
+value is proven in the scope that binds it (a literal, a builtin call, a
+string method on a proven string, another proven name); a builtin (``str``,
+``len``) or ``typing`` name is trusted only when the file never rebinds it.
+An annotation may name a module-level alias that the file binds once, by a
+plain assignment (``Align = Literal["left", "right"]``)."""
 
 from __future__ import annotations
 
 from typing import (
     TYPE_CHECKING,
+    Dict,
     FrozenSet,
     Iterable,
+    List,
     Optional,
     Sequence,
     Set,
+    Tuple,
     Union,
 )
 
 import libcst as cst
 
+from perf_lint import traversal
 from perf_lint.scopes import COMPREHENSIONS, Binding, all_params, target_names
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -153,6 +161,13 @@ class TypeInference:
     def __init__(self, context: FileContext) -> None:
         self.scopes = context.scopes
         self.facts = context.facts
+        #: The scope chain a binding's value is read in, while it is read
+        #: (``None``: the chain of the node being visited).
+        self._chain: Optional[Sequence[cst.CSTNode]] = None
+        #: The (scope, name) pairs being resolved: a binding that refers to
+        #: itself (``n = n + 1``) proves nothing.
+        self._resolving: Set[Tuple[int, str]] = set()
+        self._values: Dict[int, Tuple[cst.CSTNode, Dict[str, List[cst.BaseExpression]]]] = {}
 
     @property
     def file(self) -> Bindings:
@@ -185,12 +200,90 @@ class TypeInference:
         return None
 
     # inference --------------------------------------------------------------
+    def _stack(self) -> Sequence[cst.CSTNode]:
+        return self.scopes.stack if self._chain is None else self._chain
+
+    def plain_values(self, scope: cst.CSTNode) -> Dict[str, List[cst.BaseExpression]]:
+        """The value of each plain assignment to a name (``name = value``,
+        ``a = b = value``) made directly in ``scope``."""
+        found = self._values.get(id(scope))
+        if found is None:
+            collector = _PlainAssignments()
+            if isinstance(scope, cst.Module):
+                for statement in scope.body:
+                    traversal.visit(statement, collector)
+            else:
+                traversal.visit(scope.body, collector)  # type: ignore[attr-defined]
+            found = self._values[id(scope)] = (scope, collector.values)
+        return found[1]
+
+    def binding_values(self, name: str) -> Optional[Tuple[cst.CSTNode, List[cst.BaseExpression]]]:
+        """The scope that binds ``name`` where the node being visited reads
+        it (a function or the module) and the value of each of its bindings
+        there, when every binding is an assignment with a value (plain or
+        annotated); ``None`` otherwise (a parameter, a loop variable, an
+        import, a class-level name, a comprehension or lambda variable, a
+        name declared ``global``/``nonlocal`` anywhere in the file...)."""
+        if name in self.file.declared:
+            return None
+        for scope in reversed(self._stack()):
+            if type(scope) in COMPREHENSIONS:
+                if name in _comprehension_targets(scope):
+                    return None
+            elif isinstance(scope, cst.Lambda):
+                if name in _lambda_params(scope):
+                    return None
+            else:
+                bindings = self.scopes.bindings(scope)
+                if isinstance(scope, cst.ClassDef):
+                    if name in bindings or "*" in bindings:
+                        return None
+                    continue
+                if name in bindings:
+                    values = self._values_of(scope, name, bindings[name])
+                    return None if values is None else (scope, values)
+                if "*" in bindings:
+                    return None
+        return None
+
+    def _values_of(
+        self, scope: cst.CSTNode, name: str, bindings: Sequence[Binding]
+    ) -> Optional[List[cst.BaseExpression]]:
+        """The values of ``bindings`` (of ``name`` in ``scope``), when each
+        has one: a plain assignment, or an annotation with a value."""
+        plain = self.plain_values(scope).get(name, [])
+        if sum(binding is None for binding in bindings) != len(plain):
+            return None  # a binding other than an assignment
+        values = list(plain)
+        for binding in bindings:
+            if binding is not None:
+                if binding[1] is None:
+                    return None
+                values.append(binding[1])
+        return values
+
+    def _value_types(self, scope: cst.CSTNode, name: str, value: cst.BaseExpression) -> Types:
+        """The types of a binding's ``value``, read in the scope that binds it."""
+        key = (id(scope), name)
+        stack = self._stack()
+        index = next((i for i, s in enumerate(stack) if s is scope), None)
+        if key in self._resolving or index is None:
+            return None
+        saved = self._chain
+        self._chain = stack[: index + 1]
+        self._resolving.add(key)
+        try:
+            return self.infer(value)
+        finally:
+            self._chain = saved
+            self._resolving.discard(key)
+
     def name_types(self, name: str) -> Types:
         if name in self.file.declared:
             return None
         innermost = True
         class_types: Optional[Types] = None
-        for scope in reversed(self.scopes.stack):
+        for scope in reversed(self._stack()):
             if type(scope) in COMPREHENSIONS:
                 if name in _comprehension_targets(scope):
                     return None
@@ -207,24 +300,35 @@ class TypeInference:
                         return None
                     # A class body reads the enclosing binding until its own
                     # runs: both must be proven.
-                    class_types = self._from_bindings(bindings.get(name, [None]))
+                    class_types = self._from_bindings(scope, name, bindings.get(name, [None]))
                     if class_types is None:
                         return None
             else:
                 bindings = self.scopes.bindings(scope)
                 if name in bindings:
-                    found = self._from_bindings(bindings[name])
+                    found = self._from_bindings(scope, name, bindings[name])
                     return found if class_types is None else _union(found, class_types)
                 if "*" in bindings:
                     return None
             innermost = False
         return class_types
 
-    def _from_bindings(self, bindings: Sequence[Binding]) -> Types:
+    def _from_bindings(self, scope: cst.CSTNode, name: str, bindings: Sequence[Binding]) -> Types:
+        """The types of ``name``'s ``bindings`` in ``scope``: each must be an
+        annotation with proven types, or a plain assignment of a value
+        proven in ``scope``."""
         found: Set[str] = set()
+        plain = self.plain_values(scope).get(name, [])
+        if sum(binding is None for binding in bindings) != len(plain):
+            return None  # a binding other than an assignment
+        for value in plain:
+            types = self._value_types(scope, name, value)
+            if types is None:
+                return None
+            found |= types
         for binding in bindings:
             if binding is None:
-                return None
+                continue
             annotation, value = binding
             if value is not None and is_unhashable_display(value):
                 return None
@@ -250,7 +354,7 @@ class TypeInference:
                 return frozenset({_BUILTIN_ANNOTATIONS[node.value]})
             if self.typing_name(node) == "Text":
                 return frozenset({"str"})
-            return None
+            return self._alias_types(node.value)
         if isinstance(node, cst.Attribute):
             return frozenset({"str"}) if self.typing_name(node) == "Text" else None
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
@@ -258,6 +362,23 @@ class TypeInference:
         if isinstance(node, cst.Subscript):
             return self._generic_types(node)
         return None
+
+    def _alias_types(self, name: str) -> Types:
+        """The types a module-level type alias allows: a name the file binds
+        once, by a plain assignment at module level (``Align =
+        Literal["left", "right"]``)."""
+        if self.file.counts.get(name) != 1 or name in self.file.declared:
+            return None
+        module = self._stack()[0]
+        values = self.plain_values(module).get(name, [])
+        key = (id(module), "type alias " + name)
+        if len(values) != 1 or key in self._resolving:
+            return None
+        self._resolving.add(key)
+        try:
+            return self.annotation_types(values[0])
+        finally:
+            self._resolving.discard(key)
 
     def _generic_types(self, node: cst.Subscript) -> Types:
         origin = self.typing_name(node.value)
@@ -411,6 +532,29 @@ def literal_types(node: cst.BaseExpression) -> Types:
     if isinstance(node, cst.Tuple):
         return frozenset({"tuple"})
     return frozenset({"hashable"})
+
+
+class _PlainAssignments(cst.CSTVisitor):
+    """The values of plain assignments to names in one scope's body (nested
+    functions, classes and lambdas are other scopes)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: Dict[str, List[cst.BaseExpression]] = {}
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                self.values.setdefault(target.target.value, []).append(node.value)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
 
 
 def _comprehension_targets(node: cst.CSTNode) -> Set[str]:

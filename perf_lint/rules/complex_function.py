@@ -71,6 +71,7 @@ class ComplexFunction(Rule):
     INVALID = (Invalid(_branches(15)),)
 
     SOURCE_ONLY = True
+    OPT_IN = True
 
     @classmethod
     def admits(cls, source: str, options: ComplexFunctionOptions) -> bool:

@@ -13,6 +13,9 @@ from perf_lint.rules._loops import DUMMY, FOR, LOOP_NODES, LoopFacts, comments_o
 from perf_lint.scopes import ScopeNames
 
 Loop = Union[cst.For, cst.CompFor]
+#: The methods in which a mapping class defines its own iteration: iterating
+#: over ``self`` or calling ``self.values()`` there would recurse.
+_ITERATION_METHODS = frozenset({"keys", "values", "__iter__"})
 
 
 class DictItemsUnusedPart(Rule):
@@ -51,6 +54,11 @@ class DictItemsUnusedPart(Rule):
     own iteration, or that has no `values()` method), and the dummy name is
     no longer bound after the loop. No fix is offered when a comment in the
     target or the call would be lost.
+
+    Nothing is reported on `self.items()` (the method's first parameter)
+    inside a method named `keys`, `values` or `__iter__`: that is where a
+    mapping class defines its own iteration from `items()`, and iterating
+    over `self` or calling `self.values()` there would recurse forever.
     """
 
     CODE = "PRF406"
@@ -135,6 +143,8 @@ class DictItemsUnusedPart(Rule):
             return
         if not isinstance(call.func, cst.Attribute) or call.func.attr.value != "items":
             return
+        if self._defines_iteration(call.func.value):
+            return
         first, second = (e.value for e in target.elements)
         assert isinstance(first, cst.Name) and isinstance(second, cst.Name)
         names = self._names(loop) if statement else None  # type: ignore[arg-type]
@@ -157,6 +167,25 @@ class DictItemsUnusedPart(Rule):
                 )
             replacement = loop.with_changes(target=kept, iter=new_iter)
         self.report(loop, replacement=replacement, part=part, suggestion=suggestion)
+
+    def _defines_iteration(self, receiver: cst.BaseExpression) -> bool:
+        """``receiver`` is the first parameter of an enclosing method named
+        ``keys``, ``values`` or ``__iter__``, whose own iteration the fix
+        would call."""
+        if not isinstance(receiver, cst.Name):
+            return False
+        stack = self.context.scopes.stack
+        for index in range(len(stack) - 1, 0, -1):
+            scope = stack[index]
+            if (
+                isinstance(scope, cst.FunctionDef)
+                and scope.name.value in _ITERATION_METHODS
+                and isinstance(stack[index - 1], cst.ClassDef)
+            ):
+                params = [*scope.params.posonly_params, *scope.params.params]
+                if params and params[0].name.value == receiver.value:
+                    return True
+        return False
 
     @staticmethod
     def _unused(name: str, scope: cst.CSTNode, names: Optional[ScopeNames]) -> bool:

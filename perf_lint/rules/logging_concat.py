@@ -109,15 +109,23 @@ class LoggingConcat(LoggingRule):
     a string, and a `str` subclass may print differently through `%s`, so
     the message only matches for plain strings. Each literal operand becomes
     text (`%` doubled), each other operand a `%s` with the operand as the
-    argument (`str(x)` passes `x`, since `%s` calls `str`). Concatenations
-    with an f-string operand, whose comments cannot be kept, or in which
-    neither of the first two operands is a string literal (the first `+`
-    could add numbers) get no fix.
+    argument (`str(x)` passes `x`, since `%s` calls `str`), for any
+    logging method, `log(level, ...)` included. Concatenations with an
+    f-string operand, whose comments cannot be kept, or in which neither of
+    the first two operands is a string literal (the first `+` could add
+    numbers) get no fix; neither does a message passed by keyword or
+    followed by other positional or starred arguments, as in
+    `log(level, "[chan " + name + "] " + msg, *args)`: the joined text is
+    then itself the template those arguments are formatted into, and no
+    `%s` rewrite of its parts keeps that.
     """
 
     CODE = "PRF304"
     NAME = "logging-concat"
-    SUMMARY = '`"a " + x` as a logging message → `"a %s", x`, unsafe'
+    SUMMARY = (
+        '`"a " + x` as a logging message → `"a %s", x`, unsafe (none when arguments '
+        "follow the message)"
+    )
     MESSAGE = "Logging message is built with `+`; pass the values as arguments"
     FIX_MESSAGE = "Convert to %-style lazy arguments"
     FIX = Fix.UNSAFE

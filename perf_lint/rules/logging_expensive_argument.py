@@ -90,7 +90,10 @@ class LoggingExpensiveArgument(LoggingRule):
     `expensive-argument-level` or below (default `debug`: only `debug`
     calls; `info` adds `info` calls, and so on) whose arguments call a
     function, outside an
-    `if <logger>.isEnabledFor(...)` guard. Calls of cheap builtins (`len`,
+    `if <logger>.isEnabledFor(...)` guard (or a cached one: `if
+    self._does_debug:` where the file binds that name or `self`/`cls`
+    attribute from `isEnabledFor(...)`). One call gets one diagnostic, at
+    its first costly argument. Calls of cheap builtins (`len`,
     `str`, `repr`, `id`, `type`, `getattr`, `isinstance`, ...) are allowed,
     as are calls inside a `lambda`; `exc_info`, `stack_info` and `stacklevel`
     are not looked at. `log(level, ...)` is checked when its level is a
@@ -160,4 +163,6 @@ class LoggingExpensiveArgument(LoggingRule):
             calls = _Calls(self)
             traversal.visit(arg.value, calls)
             if calls.found is not None:
+                # One diagnostic per call, at its first costly argument.
                 self.report(arg.value, method=found.method)
+                return

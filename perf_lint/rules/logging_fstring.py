@@ -147,7 +147,9 @@ class LoggingFstring(LoggingRule):
     """## What it does
     Checks for logging calls whose message is an f-string, outside an
     `if <logger>.isEnabledFor(...)` guard (also after
-    `if not <logger>.isEnabledFor(...): return` in the same block).
+    `if not <logger>.isEnabledFor(...): return` in the same block, and under
+    a cached guard: a name or `self`/`cls` attribute that the file binds
+    from `isEnabledFor(...)`, as in `if self._does_debug:`).
 
     A logging call, for all the PRF30x rules, is a call of `debug`, `info`,
     `warning`, `warn`, `error`, `exception`, `critical`, `fatal` or `log`

@@ -14,13 +14,16 @@ from perf_lint.rules._logging import Lazy, LoggingCall, LoggingRule, prefilter
 _SCALARS = frozenset({"str", "int", "float", "complex", "bool", "None", "bytes", "frozenset"})
 
 
-def is_percent_format(node: cst.BaseExpression) -> bool:
-    """``<str literal> % args``."""
-    return (
-        isinstance(node, cst.BinaryOperation)
-        and isinstance(node.operator, cst.Modulo)
-        and _is_str_literal(node.left)
-    )
+def is_percent_format(rule: LoggingRule, node: cst.BaseExpression) -> bool:
+    """``<str literal> % args``, or ``msg % args`` where ``msg`` is a name
+    proven to hold a ``str`` (a constant string bound in the function or
+    module, an annotated ``str``...)."""
+    if not (isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo)):
+        return False
+    left = node.left
+    if isinstance(left, cst.Name):
+        return rule.infer(left) == frozenset({"str"})
+    return _is_str_literal(left)
 
 
 def _is_str_literal(node: cst.BaseExpression) -> bool:
@@ -66,6 +69,11 @@ class LoggingPercentFormat(LoggingRule):
     Like PRF302, and unlike PRF301, this rule also reports calls under an
     `isEnabledFor` guard.
 
+    The message may also be a name proven to hold a `str`: a constant
+    string bound in the function or the module (`msg = "%s items"`), or a
+    name annotated `str`. Other names (parameters, attributes) are not
+    reported, since `%` may be arithmetic.
+
     ## Example
     ```python
     logger.info("%s items in %.1fs" % (count, elapsed))
@@ -87,8 +95,11 @@ class LoggingPercentFormat(LoggingRule):
     which `msg % x` equals `msg % (x,)`. Any other single value gets an
     unsafe fix: a tuple would be formatted differently. An empty tuple gets
     no fix, since a call without arguments is not formatted at all (`%%`
-    would stay doubled). As with PRF301, an error in formatting is reported
-    by the handler instead of raised by the call.
+    would stay doubled). A named message keeps its name. As with PRF301, an
+    error in formatting is reported by the handler instead of raised by the
+    call. No fix is offered when the message is passed by keyword or other
+    positional or starred arguments follow it (the formatted text is then
+    itself a template for them).
     """
 
     CODE = "PRF303"
@@ -101,17 +112,22 @@ class LoggingPercentFormat(LoggingRule):
     VALID = (
         Valid('logger.info("%s", x)\n'),
         Valid("logger.info(n % 2)\n"),
+        Valid("def f(msg):\n    logger.info(msg % 2)\n"),
         Valid('printer.info("%s" % x)\n'),
     )
     INVALID = (
         Invalid('logger.info("%s %r" % (a, b))\n', fixed='logger.info("%s %r", a, b)\n'),
         Invalid('logger.info("%s" % x)\n', unsafe_fixed='logger.info("%s", x)\n'),
         Invalid('logger.info("%d%%" % len(x))\n', fixed='logger.info("%d%%", len(x))\n'),
+        Invalid(
+            'MSG = "%s done"\nlogger.info(MSG % len(x))\n',
+            fixed='MSG = "%s done"\nlogger.info(MSG, len(x))\n',
+        ),
     )
 
     def check(self, found: LoggingCall) -> None:
         arg = found.message_arg
-        if arg is None or not is_percent_format(arg.value):
+        if arg is None or not is_percent_format(self, arg.value):
             return
         node = arg.value
         assert isinstance(node, cst.BinaryOperation)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
@@ -13,6 +13,7 @@ from perf_lint.rules._logging import (
     Lazy,
     LoggingCall,
     LoggingRule,
+    comments,
     first_string,
     prefilter,
     string_literal,
@@ -21,12 +22,12 @@ from perf_lint.rules._logging import (
 
 
 def is_format_call(node: cst.BaseExpression) -> bool:
-    """``<str literal>.format(...)``."""
+    """``<str literal>.format(...)`` or ``<name>.format(...)``."""
     return (
         isinstance(node, cst.Call)
         and isinstance(node.func, cst.Attribute)
         and node.func.attr.value == "format"
-        and string_value(node.func.value) is not None
+        and (string_value(node.func.value) is not None or isinstance(node.func.value, cst.Name))
     )
 
 
@@ -38,11 +39,16 @@ def is_pure(node: cst.BaseExpression) -> bool:
     ) or (isinstance(node, cst.ConcatenatedString) and string_value(node) is not None)
 
 
-def format_to_lazy(rule: LoggingRule, node: cst.Call) -> Optional[Lazy]:
-    """The lazy form of ``"...".format(...)``, or ``None``."""
+def format_to_lazy(
+    rule: LoggingRule, node: cst.Call, bound: Optional[cst.BaseExpression] = None
+) -> Optional[Lazy]:
+    """The lazy form of ``"...".format(...)``, or ``None``; ``bound`` is
+    the template's literal when the receiver is a name bound to it."""
     assert isinstance(node.func, cst.Attribute)
-    template = string_value(node.func.value)
-    assert template is not None
+    source = node.func.value if bound is None else bound
+    template = string_value(source)
+    if template is None:
+        return None
     positional: List[cst.BaseExpression] = []
     keywords: Dict[str, cst.BaseExpression] = {}
     order: List[cst.BaseExpression] = []
@@ -100,7 +106,7 @@ def format_to_lazy(rule: LoggingRule, node: cst.Call) -> Optional[Lazy]:
         return None
     if not _same_evaluation(order, used):
         safe = False
-    message = string_literal("".join(out), first_string(node.func.value))
+    message = string_literal("".join(out), first_string(source))
     return Lazy(message, used, safe)
 
 
@@ -146,6 +152,17 @@ class LoggingStrFormat(LoggingRule):
     another order than they are written, twice, or not at all, the fix is
     safe only if every argument is a name or a literal; otherwise the
     evaluation of the arguments would change, and the fix is unsafe.
+    No fix is offered when the message is passed by keyword or other
+    positional or starred arguments follow it (the formatted text is then
+    itself a template for them).
+
+    A template held by a name (`msg.format(a, b)`) is reported too. It is
+    fixed only where its text is proven and nothing else can need the name:
+    a local variable bound once, by `msg = "..."` alone on its line and
+    without comments, in a block around the call and before it, and used
+    nowhere else; the fix writes the converted text into the call and
+    deletes that assignment. A module-level constant, a parameter or an
+    attribute is reported without a fix.
     """
 
     CODE = "PRF302"
@@ -157,8 +174,8 @@ class LoggingStrFormat(LoggingRule):
     PATTERN = prefilter(r"format(?<!\wformat)(?!\w)")
     VALID = (
         Valid('logger.info("%s", x)\n'),
-        Valid("logger.info(template.format(x))\n"),
         Valid('printer.info("{}".format(x))\n'),
+        Valid("logger.info(self.template.format(x))\n"),
     )
     INVALID = (
         Invalid(
@@ -169,6 +186,11 @@ class LoggingStrFormat(LoggingRule):
             'logger.info("{0!r} and {0!r}".format(x))\n',
             fixed='logger.info("%r and %r", x, x)\n',
         ),
+        Invalid("logger.info(template.format(x))\n"),
+        Invalid(
+            'def f(x):\n    msg = "got {!r}"\n    logger.info(msg.format(x))\n',
+            fixed='def f(x):\n    logger.info("got %r", x)\n',
+        ),
     )
 
     def check(self, found: LoggingCall) -> None:
@@ -176,6 +198,63 @@ class LoggingStrFormat(LoggingRule):
         if arg is None or not is_format_call(arg.value):
             return
         call = arg.value
-        assert isinstance(call, cst.Call)
-        lazy = format_to_lazy(self, call) if found.can_add_arguments() else None
-        self.report_lazy(call, lazy)
+        assert isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+        receiver = call.func.value
+        if not found.can_add_arguments():
+            self.report(call)
+        elif isinstance(receiver, cst.Name):
+            local = self._local_template(receiver)
+            if local is None:
+                self.report(call)
+                return
+            literal, statement = local
+            self.report_lazy(call, format_to_lazy(self, call, literal), removals=(statement,))
+        else:
+            self.report_lazy(call, format_to_lazy(self, call))
+
+    def _local_template(
+        self, name: cst.Name
+    ) -> Optional[Tuple[cst.BaseExpression, cst.SimpleStatementLine]]:
+        """The literal a local variable holds and the statement that binds
+        it, when the fix can write the literal in its place and delete that
+        statement: the name is bound once in its function, by ``name = "..."``
+        alone on a line without comments, in a block around the call and
+        before it, and used nowhere else (no nested scope, no ``locals()``)."""
+        found = self.types.binding_values(name.value)
+        if found is None:
+            return None
+        scope, values = found
+        if not isinstance(scope, cst.FunctionDef) or len(values) != 1:
+            return None
+        if string_value(values[0]) is None:
+            return None
+        names = self.context.scopes.names(scope)
+        uses = names.uses.get(name.value, [])
+        if names.introspective or name.value in names.declared or len(uses) != 2:
+            return None
+        store = next((use for use in uses if use.role == "store"), None)
+        if store is None or not any(use.node is name and use.role == "load" for use in uses):
+            return None
+        target = names.parents.get(store.node)
+        assign = names.parents.get(target) if target is not None else None
+        line = names.parents.get(assign) if assign is not None else None
+        if not (
+            isinstance(target, cst.AssignTarget)
+            and isinstance(assign, cst.Assign)
+            and len(assign.targets) == 1
+            and isinstance(line, cst.SimpleStatementLine)
+            and len(line.body) == 1
+        ):
+            return None
+        if comments(line):
+            return None
+        block = names.parents.get(line)
+        for child, parent in names.ancestors(name):
+            if parent is block:
+                body = list(getattr(block, "body", ()))
+                here = next(i for i, statement in enumerate(body) if statement is child)
+                before = next((i for i, s in enumerate(body) if s is line), None)
+                if before is not None and before < here:
+                    return values[0], line
+                return None
+        return None

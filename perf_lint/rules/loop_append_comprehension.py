@@ -11,7 +11,11 @@ class LoopAppendComprehension(FreshContainerLoop):
     Checks for an empty list (`[]` or `list()`, with or without an
     annotation) created just before a `for` or `async for` loop whose body
     only appends to it, optionally under `if` statements without `else` and
-    in nested `for` loops.
+    in nested `for` loops. Other statements may stand between the list and
+    the loop (in the same block) when they cannot see it: none of them
+    names the list, and none holds a `break` or `continue` of an enclosing
+    loop; the comprehension then takes the loop's place (PRF403 and PRF404
+    find their empty dict or set the same way).
 
     ## Why is this bad?
     The loop looks `append` up and calls it once per item. A list
@@ -92,6 +96,7 @@ class LoopAppendComprehension(FreshContainerLoop):
             "    else:\n        pass\n"
         ),
         Valid("def f(xs):\n    r = []\n    for x in xs:\n        print(x)\n        r.append(x)\n"),
+        Valid("def f(xs):\n    r = []\n    print(r)\n    for x in xs:\n        r.append(x)\n"),
     )
     INVALID = (
         Invalid(
@@ -108,4 +113,9 @@ class LoopAppendComprehension(FreshContainerLoop):
             unsafe_fixed="r = [x for x in xs]\n",
         ),
         Invalid("class C:\n    r = []\n    for x in xs:\n        r.append(x)\n"),
+        Invalid(
+            "def f(xs):\n    r = []\n    n = len(xs)\n    for x in xs:\n        r.append(x * n)\n"
+            "    return r\n",
+            fixed="def f(xs):\n    n = len(xs)\n    r = [x * n for x in xs]\n    return r\n",
+        ),
     )

@@ -97,7 +97,8 @@ class LoopAppendExtend(Rule):
         name = filling.receiver_name
         if name is None or references_inside(filling, name):
             return
-        value = init_value(site.previous, name) if site.previous is not None else None
+        init = facts.fresh_init(site, name)
+        value = init_value(init, name) if init is not None else None
         if value is not None and is_empty(value, "list", facts.builtin("list")):
             return  # a fresh list: PRF401
         if not bound_to_list(facts, site.scope, name):

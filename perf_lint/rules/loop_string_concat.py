@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import ast
-from typing import List
+from typing import FrozenSet, List, Sequence, Set, Union
 
 import libcst as cst
 
+from perf_lint import traversal
 from perf_lint.context import FileContext
 from perf_lint.rule import Fix, Invalid, Rule, Valid
 from perf_lint.rules._loops import FOR_OR_WHILE
 from perf_lint.rules._types import literal_types
+from perf_lint.scopes import target_names
+
+Loop = Union[cst.For, cst.While]
 
 #: Methods whose result the rule takes to be a string when called on one.
 _STR_RESULTS = frozenset(
@@ -27,6 +31,12 @@ class LoopStringConcat(Rule):
     `.strip()` called on one of those, or a sum with one of those on either
     side. Names and other expressions are not taken as strings, so that
     lists and numbers are never reported.
+
+    Only a string carried from one iteration to the next is reported: not
+    the innermost loop's own variable (`for s in ...: s += "/"`), nor a name
+    that the iteration has just bound afresh before the concatenation (an
+    assignment that does not read the name, earlier in the same block or in
+    a block around it inside the loop), since neither accumulates anything.
 
     ## Why is this bad?
     Strings are immutable: each concatenation may copy everything built so
@@ -65,6 +75,8 @@ class LoopStringConcat(Rule):
         Valid("for x in xs:\n    n += 1\n"),
         Valid("for x in xs:\n    s += x\n"),
         Valid('for x in xs:\n    def f():\n        s += "a"\n'),
+        Valid('for s in xs:\n    s += "/"\n'),
+        Valid('for x in xs:\n    s = x\n    if s:\n        s += "/"\n'),
     )
     INVALID = (
         Invalid('for x in xs:\n    s += "a"\n'),
@@ -93,12 +105,17 @@ class LoopStringConcat(Rule):
         super().__init__(context, options)
         self.depth: List[int] = [0]
         self.loop_bodies: set = set()
+        #: Concatenations whose target the innermost loop around them binds
+        #: afresh in each iteration before they run (nothing is carried).
+        self.fresh: Set[cst.CSTNode] = set()
 
     def visit_For(self, node: cst.For) -> None:
         self.loop_bodies.add(node.body)
+        _mark_fresh(node.body, frozenset(target_names(node.target)), self.fresh)
 
     def visit_While(self, node: cst.While) -> None:
         self.loop_bodies.add(node.body)
+        _mark_fresh(node.body, frozenset(), self.fresh)
 
     def _enter_suite(self, node: cst.BaseSuite) -> None:
         if node in self.loop_bodies:
@@ -135,6 +152,7 @@ class LoopStringConcat(Rule):
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         if (
             self.depth[-1]
+            and node not in self.fresh
             and isinstance(node.operator, cst.AddAssign)
             and isinstance(node.target, cst.Name)
             and self._string(node.value)
@@ -145,6 +163,7 @@ class LoopStringConcat(Rule):
         value = node.value
         if (
             self.depth[-1]
+            and node not in self.fresh
             and len(node.targets) == 1
             and isinstance(node.targets[0].target, cst.Name)
             and isinstance(value, cst.BinaryOperation)
@@ -171,6 +190,101 @@ class LoopStringConcat(Rule):
             if isinstance(func, cst.Attribute) and func.attr.value in _STR_RESULTS:
                 return self._string(func.value)
         return False
+
+
+def _mark_fresh(body: cst.BaseSuite, fresh: FrozenSet[str], found: Set[cst.CSTNode]) -> None:
+    """Add to ``found`` each ``s += ...`` and ``s = s + ...`` in a loop's
+    ``body`` (not in nested loops, which are judged on their own, nor in
+    nested functions or classes) whose target is in ``fresh`` there: the
+    loop's own variables, and names bound afresh by an assignment earlier in
+    the same block or in a block around it."""
+    statements: Sequence[cst.CSTNode]
+    if isinstance(body, cst.SimpleStatementSuite):
+        statements = [body]
+    else:
+        statements = body.body  # type: ignore[assignment]
+    for statement in statements:
+        if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            for small in statement.body:
+                target = _concatenated(small)
+                if target is not None and target in fresh:
+                    found.add(small)
+                fresh = fresh | _fresh_bindings(small)
+            continue
+        if isinstance(statement, (cst.For, cst.While, cst.FunctionDef, cst.ClassDef)):
+            continue
+        for block in _blocks(statement):
+            _mark_fresh(block, fresh, found)
+
+
+def _concatenated(small: cst.CSTNode) -> Union[str, None]:
+    """The name that ``s += ...`` or ``s = s + ...`` adds to."""
+    if isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name):
+        return small.target.value
+    if (
+        isinstance(small, cst.Assign)
+        and len(small.targets) == 1
+        and isinstance(small.targets[0].target, cst.Name)
+        and isinstance(small.value, cst.BinaryOperation)
+        and isinstance(small.value.left, cst.Name)
+        and small.value.left.value == small.targets[0].target.value
+    ):
+        return small.targets[0].target.value
+    return None
+
+
+def _fresh_bindings(small: cst.CSTNode) -> FrozenSet[str]:
+    """The names an assignment binds to a value that does not read them."""
+    if isinstance(small, cst.Assign):
+        targets = [target.target for target in small.targets]
+        value: Union[cst.BaseExpression, None] = small.value
+    elif isinstance(small, cst.AnnAssign) and small.value is not None:
+        targets, value = [small.target], small.value
+    else:
+        return frozenset()
+    names = {name for target in targets for name in target_names(target)}
+    read = _names_in(value) if value is not None else set()
+    return frozenset(names - read)
+
+
+class _Names(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: Set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.found.add(node.value)
+
+
+def _names_in(node: cst.CSTNode) -> Set[str]:
+    collector = _Names()
+    traversal.visit(node, collector)
+    return collector.found
+
+
+def _blocks(statement: cst.CSTNode) -> List[cst.BaseSuite]:
+    """The blocks of a compound statement other than a loop: ``if``/``elif``/
+    ``else``, ``with``, ``try`` and its handlers, ``match`` cases."""
+    found: List[cst.BaseSuite] = []
+    pending: List[cst.CSTNode] = [statement]
+    while pending:
+        node = pending.pop()
+        for child in traversal.children(node):
+            if isinstance(child, cst.BaseSuite):
+                found.append(child)
+            elif isinstance(
+                child,
+                (
+                    cst.If,
+                    cst.Else,
+                    cst.ExceptHandler,
+                    cst.ExceptStarHandler,
+                    cst.Finally,
+                    cst.MatchCase,
+                ),
+            ):
+                pending.append(child)
+    return found  # fmt: skip
 
 
 def _maybe_string(node: ast.AST) -> bool:

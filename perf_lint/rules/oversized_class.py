@@ -62,6 +62,8 @@ class OversizedClass(Rule):
     INVALID = (Invalid(_methods(31)),)
 
     SOURCE_ONLY = True
+    OPT_IN = True
+    STUBS = False
 
     @classmethod
     def admits(cls, source: str, options: OversizedClassOptions) -> bool:

@@ -51,7 +51,13 @@ class OversizedModule(Rule):
     The message names a split plan: the module's top-level definitions
     (functions, classes, assignments) grouped by the references between them,
     largest group first. Groups do not reference each other, so each one can
-    move to a module of its own; imports follow the groups that use them. A
+    move to a module of its own; imports follow the groups that use them.
+    References are read as Python resolves names: a class body reads the
+    module's name until one of its own statements has bound it (`class
+    State: Worker = Worker` needs the module's `Worker`), its methods never
+    see its names. Definitions that bind the same name (`@overload`s, a
+    `try`/`except ImportError` fallback, a redefinition) move together: a
+    name is never in two groups. A
     definition that three or more others use (a shared helper, constant or
     base class) does not tie its users together: it is listed as shared, to
     stay or to move to a common module. Statements that bind no name (`if
@@ -87,6 +93,7 @@ class OversizedModule(Rule):
     INVALID = (Invalid("x = 1\n" * 401),)
 
     SOURCE_ONLY = True
+    OPT_IN = True
 
     @classmethod
     def admits(cls, source: str, options: OversizedModuleOptions) -> bool:

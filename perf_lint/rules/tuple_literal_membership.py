@@ -60,7 +60,8 @@ class TupleLiteralMembership(LiteralMembership):
     )
     INVALID = (
         Invalid("x in (1, 2)\n", unsafe_fixed="x in {1, 2}\n"),
-        Invalid('x = "a"\ny = x in ("a", "b")\n', unsafe_fixed='x = "a"\ny = x in {"a", "b"}\n'),
+        Invalid('x = "a"\ny = x in ("a", "b")\n', fixed='x = "a"\ny = x in {"a", "b"}\n'),
+        Invalid('x = f()\ny = x in ("a", "b")\n', unsafe_fixed='x = f()\ny = x in {"a", "b"}\n'),
         Invalid('"a" in ("a",)\n', fixed='"a" in {"a",}\n'),
         Invalid("str(x) in ((1, 2))\n", fixed="str(x) in ({1, 2})\n"),
     )
