@@ -515,12 +515,10 @@ class FileFacts:
             frozenset(bound.typing_modules),
             bound.star_import,
             frozenset(bound.declared),
-            frozenset(found.modules),
-            frozenset(found.get_logger),
-            frozenset(found.functions),
-            frozenset(found.levels.items()),
-            frozenset(found.names),
-            frozenset(found.attributes),
+            *(
+                frozenset(value.items() if isinstance(value, dict) else value)
+                for value in (getattr(found, field.name) for field in dataclasses.fields(found))
+            ),
             frozenset(self.imports.items()),
         )
 

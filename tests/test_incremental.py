@@ -227,3 +227,35 @@ def test_a_file_wide_rule_makes_every_edit_a_whole_analysis(monkeypatch: Any) ->
         snapshot = document.update(edited)
         assert snapshot.reused == reused
         assert snapshot.diagnostics == engine.check_text(edited, "m.py").diagnostics
+
+
+def test_the_signature_covers_every_logger_fact() -> None:
+    import ast
+    import dataclasses
+
+    from perf_lint.facts import FileFacts
+
+    facts = FileFacts(ast.parse("x = 1\n"))
+    before = facts.signature()
+    for field in dataclasses.fields(facts.loggers):
+        value = getattr(facts.loggers, field.name)
+        if isinstance(value, dict):
+            value["probe"] = 1
+        else:
+            value.add("probe")
+        assert facts.signature() != before, field.name
+        before = facts.signature()
+
+
+def test_a_cached_guard_set_in_another_method_is_seen() -> None:
+    source = (
+        "import logging\n\nlogger = logging.getLogger(__name__)\n\n\nclass Task:\n"
+        "    def setup(self):\n        self.ready = True\n\n"
+        "    def run(self, items):\n        if self.ready:\n"
+        "            logger.debug('%s', describe(items))\n"
+    )
+    guarded = source.replace("self.ready = True", "self.ready = logger.isEnabledFor(10)")
+    assert_incremental_is_full([source, guarded, source])
+    engine = Engine(Config())
+    assert [d.code for d in engine.check_text(source, "m.py").diagnostics] == ["PRF305"]
+    assert engine.check_text(guarded, "m.py").diagnostics == []
