@@ -50,6 +50,9 @@ PEERS = [
     "fixit",
     "libcst",
 ]
+#: ``--select`` for perf-lint (``--select PRF``: every rule, the opt-in ones
+#: too); empty: its default selection.
+SELECT: List[str] = []
 #: Lines of the generated file (the editor case).
 BIG_FILE_LINES = 2400
 
@@ -280,7 +283,7 @@ def tools_for(corpus: str, path: Path, wanted: Sequence[str], jobs: int) -> List
     cache = CACHES / corpus
     python = bin_path("python")
     found: List[Tool] = []
-    perf = [bin_path("perf-lint"), "check", "--exit-zero", "--quiet"]
+    perf = [bin_path("perf-lint"), "check", "--exit-zero", "--quiet", *SELECT]
     if "perf-lint" in wanted:
         found += [
             Tool("perf-lint cold -j1", "cold-1", [*perf, "--no-cache", "--jobs", "1", str(path)]),
@@ -369,6 +372,7 @@ def stdin_tools(path: Path, wanted: Sequence[str]) -> List[Tool]:
                 [
                     bin_path("perf-lint"),
                     "check",
+                    *SELECT,
                     "--no-cache",
                     "--exit-zero",
                     "--quiet",
@@ -581,12 +585,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "--corpora", default="django,stdlib,big", help="subset of django,stdlib,big"
     )
     parser.add_argument("--jobs", type=int, default=2, help="-j for the tools that take it (2)")
+    parser.add_argument(
+        "--select",
+        help="rule selection for perf-lint (e.g. PRF: every rule, the opt-in size rules too)",
+    )
     parser.add_argument("--python", default=sys.executable, help="interpreter for the venv")
     parser.add_argument("--django-version", default=DJANGO_VERSION)
     parser.add_argument("--no-install", action="store_true", help="reuse the venv as it is")
     parser.add_argument("--out", type=Path, default=HERE / "results.md", help="Markdown output")
     args = parser.parse_args(argv)
     JOBS = args.jobs
+    if args.select:
+        SELECT[:] = ["--select", args.select]
     runs = args.runs or (1 if args.quick else 5)
     wanted = [name.strip() for name in args.tools.split(",") if name.strip()]
     corpus_names = [name.strip() for name in args.corpora.split(",") if name.strip()]

@@ -236,29 +236,38 @@ def insertion_edit(
 def local_edit(module: cst.Module, report: Report, positions: Any) -> Optional[Edit]:
     """The edit from the statements alone: their text as the module's
     rendering holds it, against the replacement rendered at their
-    indentation. ``None`` unless they are consecutive statements of one
-    block and the node is one of them (or this libcst cannot render one
-    statement alone)."""
+    indentation in the node's place, the removed statements gone and the
+    statements between them as they are. ``None`` unless they all start
+    lines at one indentation (statements of one block) and the node is one
+    of them (or this libcst cannot render one statement alone)."""
     rendered = positions.rendered
     parts = (report.node, *report.removals)
     if not isinstance(report.replacement, cst.BaseStatement) or any(
         part not in rendered for part in parts
     ):
         return None
-    spans = sorted((rendered[part] for part in parts), key=lambda span: span.start)
+    ordered = sorted(parts, key=lambda part: rendered[part].start)
+    spans = [rendered[part] for part in ordered]
     first = spans[0]
     if first.column != 0 or any(
-        before.end != after.start or after.indent != first.indent
+        before.end > after.start or after.indent != first.indent or after.column != 0
         for before, after in zip(spans, spans[1:])
     ):
         return None
-    # At the module's end, without the newline its rendering leaves off.
-    trailing = module.has_trailing_newline or spans[-1].end < len(positions.tokens)
-    new = _compat.render(report.replacement, first.indent, module, trailing_newline=trailing)
-    if new is None:
-        return None
-    old = "".join(positions.tokens[first.start : spans[-1].end])
-    return trimmed_edit(old, new, first_row=first.line)
+    tokens = positions.tokens
+    new: List[str] = []
+    for index, (part, span) in enumerate(zip(ordered, spans)):
+        if index:
+            new.extend(tokens[spans[index - 1].end : span.start])  # statements between
+        if part is report.node:
+            # At the module's end, without the newline its rendering leaves off.
+            trailing = module.has_trailing_newline or span.end < len(tokens)
+            text = _compat.render(report.replacement, first.indent, module, trailing)
+            if text is None:
+                return None
+            new.append(text)
+    old = "".join(tokens[first.start : spans[-1].end])
+    return trimmed_edit(old, "".join(new), first_row=first.line)
 
 
 # -- the fix loop ----------------------------------------------------------------------

@@ -164,6 +164,8 @@ class Document:
         self.rules = list(rules)
         self.config = config
         self.snapshot: Optional[Snapshot] = None
+        #: Whether a ``FILE_WIDE`` rule's shape holds in a unit, by its key.
+        self._wide_units: Dict[Tuple[str, str], bool] = {}
         #: What each statement binds, by its text (see ``facts.bindings``).
         self._bindings: Dict[Tuple[str, int, int], object] = {}
 
@@ -185,7 +187,7 @@ class Document:
         incremental = (
             previous is not None
             and previous.context == context
-            and not self._file_wide(source, tree)
+            and not self._file_wide(source, tree, units)
         )
         matched: Dict[int, Tuple[Unit, List[Diagnostic]]] = {}
         if incremental:
@@ -230,12 +232,40 @@ class Document:
         )
         return self.snapshot
 
-    def _file_wide(self, source: str, tree: ast.Module) -> bool:
+    def _file_wide(self, source: str, tree: ast.Module, units: Sequence[Unit]) -> bool:
         """A rule whose findings in a definition may depend on others
         (``Rule.FILE_WIDE``) could report in ``source``: its pre-filter
-        admits the text."""
+        admits the text. Whether its shape holds in a unit is remembered by
+        the unit's text, so that only new units and the module-level code
+        are walked."""
         wide = [rule for rule in self.rules if rule.FILE_WIDE]
-        return bool(wide) and bool(prefilter.candidates(source, tree, wide, self.config).rules)
+        if not wide:
+            return False
+        textual = [
+            rule
+            for rule in wide
+            if all(pattern.search(source) for pattern in prefilter.patterns(rule))
+        ]
+        if not textual:
+            return False
+        if any(not rule.SHAPE_NODES for rule in textual):
+            return bool(prefilter.candidates(source, tree, textual, self.config).rules)
+        known = self._wide_units
+        if len(known) > 10_000:
+            known.clear()
+        settled = [(unit.first, unit.last) for unit in units if unit.key in known]
+        lines = prefilter.shape_lines(source, tree, textual, settled)
+        if lines is None:
+            return True
+        found = sorted(line for held in lines.values() for line in held)
+        for unit in units:
+            if unit.key not in known:
+                index = bisect.bisect_left(found, unit.first)
+                known[unit.key] = index < len(found) and found[index] <= unit.last
+        if found or any(known[unit.key] for unit in units):
+            # The shape holds somewhere: the rules' own last check decides.
+            return bool(prefilter.candidates(source, tree, textual, self.config).rules)
+        return False
 
     def _analyse(
         self,

@@ -66,13 +66,13 @@ def _engine(identity: str, config: Config, timed: bool) -> Any:
         from perf_lint.engine import Engine
 
         if not _ENGINES:
-            _quiet_collector()
+            quiet_collector()
         engine = _ENGINES[identity] = Engine(config)
     engine.hooks = _TIMINGS if timed and _TIMINGS is not None else QUIET
     return engine
 
 
-def _quiet_collector() -> None:
+def quiet_collector() -> None:
     """Analysis makes millions of short-lived objects (syntax trees) that
     reference counting frees; at the default thresholds the cycle collector
     still spent 1.3 s of a 19 s cold run on Django walking them and the

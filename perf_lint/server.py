@@ -16,6 +16,7 @@ client's units (UTF-16 unless it negotiated otherwise) are derived here."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import os
@@ -489,6 +490,31 @@ def hover(ls: PerfLintServer, params: types.HoverParams) -> Optional[types.Hover
     return types.Hover(
         contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n---\n".join(pages))
     )
+
+
+def _warm_up() -> None:
+    """Run every rule once on its own examples and on some of perf-lint's
+    own code, so that what an analysis does the first time (loading
+    modules, reading libcst's node classes, compiling patterns) is done
+    before the editor's first document; then keep the objects that exist
+    now out of the cycle collector's way, as the command's workers do."""
+    import perf_lint.incremental  # noqa: F401
+    from perf_lint import runner
+    from perf_lint.config import Config
+    from perf_lint.engine import Engine
+    from perf_lint.registry import RULES
+
+    engine = Engine(Config(select=("PRF",)))
+    texts = [example.code for rule in RULES for example in rule.INVALID]
+    for module in ("analysis.py", "rules/_hazards.py", "rules/_types.py"):
+        with contextlib.suppress(OSError):
+            texts.append((Path(__file__).parent / module).read_text(encoding="utf-8"))
+    for text in texts:
+        try:
+            engine.check_text(text, "warm_up.py")
+        except Exception:  # pragma: no cover - a warm-up never stops the server
+            log.exception("warm-up failed")
+    runner.quiet_collector()
 
 
 def main() -> int:

@@ -101,7 +101,6 @@ def test_removal_edits_from_the_statements_alone_equal_whole_module_ones() -> No
     from perf_lint import positions as positions_module
     from perf_lint.context import FileContext
     from perf_lint.registry import RULES
-    from perf_lint.rules._loops import LoopFacts
     from tests.conftest import FIXTURES
 
     sources = [path.read_text() for path in sorted(FIXTURES.glob("PRF40*.py"))]
@@ -135,17 +134,11 @@ def test_removal_edits_from_the_statements_alone_equal_whole_module_ones() -> No
         for report in reports:
             whole = fixing.diff_edit(module, source, report)
             assert fixing.removal_edit(module, source, report, positions) == whole
+            # From the statements alone, a container created away from its
+            # loop (statements between them) too.
             local = fixing.local_edit(module, report, positions)
-            # Only a container created away from its loop (statements
-            # between them) needs the whole module's rendering.
-            site = LoopFacts.of(context).sites.get(report.node)
-            neighbours = not report.removals or (
-                site is not None and site.previous is report.removals[0]
-            )
-            assert (local is not None) == neighbours
-            if local is not None:
-                assert local == whole
-                checked += 1
+            assert local is not None and local == whole
+            checked += 1
     assert checked >= 63
 
 
