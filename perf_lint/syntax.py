@@ -61,27 +61,10 @@ def walk(tree: ast.AST) -> Iterator[ast.AST]:
     """Every node under ``tree`` (itself included) but expression contexts
     and operators, depth first in source order: ``ast.walk`` with a third
     fewer nodes."""
-    pending = [tree]
-    pop, push = pending.pop, pending.append
-    reversed_fields = _REVERSED_FIELDS
-    node_class = ast.AST
-    while pending:
-        node = pop()
-        yield node
-        kind = type(node)
-        fields = reversed_fields.get(kind)
-        if fields is None:
-            _fields(kind)
-            fields = reversed_fields[kind]
-        for name in fields:
-            value = getattr(node, name, None)
-            if type(value) is list:
-                for index in range(len(value) - 1, -1, -1):
-                    item = value[index]
-                    if isinstance(item, node_class):
-                        push(item)
-            elif isinstance(value, node_class):
-                push(value)
+    return walk_except(tree, _NOTHING)
+
+
+_NOTHING: FrozenSet[int] = frozenset()
 
 
 def walk_except(tree: ast.AST, skipped: FrozenSet[int]) -> Iterator[ast.AST]:
@@ -89,17 +72,18 @@ def walk_except(tree: ast.AST, skipped: FrozenSet[int]) -> Iterator[ast.AST]:
     yielding them)."""
     pending = [tree]
     pop, push = pending.pop, pending.append
+    reversed_fields = _REVERSED_FIELDS
     node_class = ast.AST
     while pending:
         node = pop()
-        if id(node) in skipped:
+        if skipped and id(node) in skipped:
             continue
         yield node
         kind = type(node)
-        fields = _REVERSED_FIELDS.get(kind)
+        fields = reversed_fields.get(kind)
         if fields is None:
             _fields(kind)
-            fields = _REVERSED_FIELDS[kind]
+            fields = reversed_fields[kind]
         for name in fields:
             value = getattr(node, name, None)
             if type(value) is list:

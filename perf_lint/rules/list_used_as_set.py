@@ -120,7 +120,9 @@ class ListUsedAsSet(LoopRule):
         comprehension, a ``list(...)`` call) and tests membership in that
         name inside a loop, both in its own body (not in a nested function,
         lambda or class)."""
-        lists: Set[str] = set()
+        lists = _list_names(node.body)  # type: ignore[attr-defined]
+        if not lists:  # most functions: no expression needs reading
+            return False
         tested: Set[str] = set()
         pending: List[Tuple[ast.AST, bool]] = [(statement, False) for statement in node.body]  # type: ignore[attr-defined]
         while pending:
@@ -128,11 +130,7 @@ class ListUsedAsSet(LoopRule):
             kind = type(current)
             if kind in AST_SCOPES:
                 continue
-            if kind is ast.Assign or kind is ast.AnnAssign:
-                targets = current.targets if kind is ast.Assign else [current.target]  # type: ignore[attr-defined]
-                if _list_value(current.value):  # type: ignore[attr-defined]
-                    lists.update(t.id for t in targets if type(t) is ast.Name)
-            elif kind is ast.Compare and looped:
+            if kind is ast.Compare and looped:
                 for operator, right in zip(current.ops, current.comparators):  # type: ignore[attr-defined]
                     if type(right) is ast.Name and type(operator) in (ast.In, ast.NotIn):
                         tested.add(right.id)
@@ -291,3 +289,32 @@ def _tested(names: ScopeNames, node: cst.Name) -> Optional[cst.BaseExpression]:
             return left
         left = other.comparator
     return None
+
+
+_BLOCKS = ("body", "orelse", "finalbody")
+
+
+def _list_names(statements: List[ast.stmt]) -> Set[str]:
+    """The names ``statements`` (and the blocks inside them, but not nested
+    functions and classes) bind to a list: reading statements alone."""
+    found: Set[str] = set()
+    pending = list(statements)
+    while pending:
+        current = pending.pop()
+        kind = type(current)
+        if kind in AST_SCOPES:
+            continue
+        if kind is ast.Assign or kind is ast.AnnAssign:
+            targets = current.targets if kind is ast.Assign else [current.target]  # type: ignore[attr-defined]
+            if _list_value(current.value):  # type: ignore[attr-defined]
+                found.update(t.id for t in targets if type(t) is ast.Name)
+            continue
+        for field in _BLOCKS:
+            block = getattr(current, field, None)
+            if type(block) is list:
+                pending.extend(block)
+        for part in getattr(current, "handlers", ()):
+            pending.extend(part.body)
+        for part in getattr(current, "cases", ()):
+            pending.extend(part.body)
+    return found
