@@ -24,6 +24,7 @@ import libcst as cst
 
 # The records the fronts use live in a module that does not import libcst (a
 # warm run never loads it); they are re-exported here.
+from perf_lint import traversal
 from perf_lint.diagnostic import (  # noqa: F401
     Applicability,
     Diagnostic,
@@ -111,10 +112,6 @@ class SourceReport:
     end: Tuple[int, int]
     message: str
     data: Optional[Mapping[str, Any]] = None
-
-
-#: The visitor method names of each rule class (see ``Rule.get_visitors``).
-_VISITOR_NAMES: Dict[type, Tuple[str, ...]] = {}
 
 
 class Rule(cst.BatchableCSTVisitor):
@@ -219,13 +216,9 @@ class Rule(cst.BatchableCSTVisitor):
         )
 
     def get_visitors(self) -> Dict[str, Callable[..., Any]]:
-        """libcst's ``get_visitors`` with the method names found once per class:
-        libcst inspects every attribute of every instance, a few milliseconds
-        per rule per file."""
-        names = _VISITOR_NAMES.get(type(self))
-        if names is None:
-            names = _VISITOR_NAMES[type(self)] = tuple(super().get_visitors())
-        return {name: getattr(self, name) for name in names}
+        """libcst's ``get_visitors`` without its per-instance inspection
+        (see ``traversal.visitor_methods``)."""
+        return traversal.visitor_methods(self)
 
     @classmethod
     def admits(cls, source: str, options: Any) -> bool:

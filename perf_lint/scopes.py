@@ -97,9 +97,9 @@ class Scopes(cst.BatchableCSTVisitor):
         return self.stack[-1]
 
     def get_visitors(self) -> Dict[str, Any]:
-        """libcst's ``get_visitors`` with the method names found once:
-        libcst inspects every attribute of the instance on each call."""
-        return {name: getattr(self, name) for name in _VISITORS}
+        """libcst's ``get_visitors`` without its per-instance inspection
+        (see ``traversal.visitor_methods``)."""
+        return traversal.visitor_methods(self)
 
     # -- kept up to date by the traversal ---------------------------------------
     def _header(self, node: Union[cst.FunctionDef, cst.ClassDef]) -> None:
@@ -185,14 +185,6 @@ class Scopes(cst.BatchableCSTVisitor):
         if found is None:
             found = self._names[id(scope)] = (scope, ScopeNames(scope))
         return found[1]
-
-
-#: The visitor methods of ``Scopes`` (see ``Scopes.get_visitors``).
-_VISITORS = tuple(
-    name
-    for name in vars(Scopes)
-    if name.startswith(("visit_", "leave_")) and callable(vars(Scopes)[name])
-)
 
 
 # -- what one scope binds ---------------------------------------------------------

@@ -248,6 +248,7 @@ def test_reduction_property(source: str) -> None:
 def test_rule_visitors_are_libcsts() -> None:
     from perf_lint.context import FileContext
     from perf_lint.registry import RULES
+    from perf_lint.scopes import Scopes
 
     module = cst.parse_module("x = 1\n")
     traversing = [rule for rule in RULES if not rule.SOURCE_ONLY]
@@ -258,3 +259,7 @@ def test_rule_visitors_are_libcsts() -> None:
         for _ in range(2):  # computed, then remembered
             found = instance.get_visitors()
             assert found == expected and found
+    scopes = Scopes(module)
+    for _ in range(2):
+        found = scopes.get_visitors()
+        assert found == cst.BatchableCSTVisitor.get_visitors(scopes) and found
