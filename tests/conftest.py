@@ -4,11 +4,13 @@ import ast
 import os
 import re
 import warnings
+from functools import cache
 from pathlib import Path
 from typing import Any, Dict, List, Union
 
 import pytest
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -70,6 +72,37 @@ def hypothesis_settings(default: int) -> settings:
         deadline=None,
         suppress_health_check=list(HealthCheck),
     )
+
+
+@cache
+def _from_grammar() -> st.SearchStrategy[str]:
+    import hypothesmith
+
+    return hypothesmith.from_grammar()
+
+
+def grammar_programs() -> st.SearchStrategy[str]:
+    """``hypothesmith.from_grammar()``, built once per process and only when
+    a test draws from it: building it compiles Python's grammar with lark
+    (about 0.7 s), which twelve module-level calls made a 10 s collection."""
+    return st.deferred(lambda: _from_grammar())
+
+
+def python_programs() -> st.SearchStrategy[str]:
+    """Programs from the grammar or from libcst's node types (hypothesmith)."""
+    return st.one_of(grammar_programs(), node_programs())
+
+
+def node_programs() -> st.SearchStrategy[str]:
+    """``hypothesmith.from_node()``, imported when first drawn from."""
+    return st.deferred(lambda: _from_node())
+
+
+@cache
+def _from_node() -> st.SearchStrategy[str]:
+    import hypothesmith
+
+    return hypothesmith.from_node()
 
 
 def python_accepts(source: Union[str, bytes]) -> bool:

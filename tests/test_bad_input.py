@@ -120,6 +120,7 @@ def test_empty_and_blank_files_are_clean(tmp_path: Path, data: bytes) -> None:
     assert path.read_bytes() == data
 
 
+@pytest.mark.slow
 def test_a_large_file_is_linted(tmp_path: Path) -> None:
     # 20,000 definitions (about a megabyte), one finding in the last line.
     body = "".join(f"def f{i}(x):\n    return x + {i}\n" for i in range(10_000))
@@ -213,6 +214,7 @@ def test_unreadable_files_and_directories_are_named(shared_tree: Path) -> None:
     ), done.stdout
 
 
+@pytest.mark.slow
 def test_interrupted_fix_leaves_every_file_old_or_new(tmp_path: Path) -> None:
     """A real SIGINT in the middle of ``--fix`` on many files: each file
     holds either its old or its new text, and no temporary file is left."""

@@ -90,6 +90,7 @@ def test_fixing_a_file_libcst_cannot_take_whole_applies_nothing_and_says_why(col
     ]
 
 
+@pytest.mark.slow
 def test_removal_edits_from_the_statements_alone_equal_whole_module_ones() -> None:
     """A fix that removes statements gets its JSON edit from the statements
     it changes (their rendering against the replacement's); it is the edit

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Set, Tuple
 
+import pytest
+
 from tests.conftest import FIXTURES, fixture_sources
 
 Finding = Tuple[str, int, int, str]
@@ -61,6 +63,7 @@ def _perf_lint(paths: list, cwd: Path, *extra: str) -> Set[Finding]:
     }
 
 
+@pytest.mark.slow
 def test_flake8_agrees_on_every_fixture() -> None:
     sources = fixture_sources()
     ours = _perf_lint(sources, FIXTURES, "--select", "PRF")

@@ -105,6 +105,7 @@ def _program(blocks: List[List[str]]) -> str:
     return head + "\n".join(_indent(body)) + "\n"
 
 
+@pytest.mark.slow
 @hypothesis_settings(150)
 @given(st.lists(_BLOCKS, min_size=1, max_size=3))
 # Each part of a loop that the region walk treats on its own (a nested

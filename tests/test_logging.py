@@ -75,6 +75,7 @@ ANY_VALUE = st.recursive(
 )
 
 
+@pytest.mark.slow
 @hypothesis_settings(200)
 @given(SPEC_PARTS, st.sampled_from([None, "r", "s", "a"]), st.data())
 def test_accepted_specs_render_like_percent(parts: Tuple[str, ...], conversion, data) -> None:

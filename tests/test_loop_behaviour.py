@@ -404,6 +404,7 @@ def _loop_outcomes(source: str) -> Set[str]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("outcome", ["safe", "unsafe", "none"])
 def test_generator_reaches_every_outcome(outcome: str) -> None:
     """The generated programs get safe fixes, unsafe-only fixes and none:

@@ -17,14 +17,13 @@ import tempfile
 from pathlib import Path
 from typing import List, Tuple
 
-import hypothesmith
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from perf_lint import cli
 from perf_lint.output import FORMATS
-from tests.conftest import hypothesis_settings, python_accepts
+from tests.conftest import hypothesis_settings, python_accepts, python_programs
 
 pytestmark = [
     pytest.mark.slow,
@@ -81,7 +80,7 @@ MEMBERSHIP_SNIPPETS = st.sampled_from(
 
 @st.composite
 def damaged_files(draw: st.DrawFn) -> bytes:
-    program = draw(st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node()))
+    program = draw(python_programs())
     extra = draw(st.lists(MEMBERSHIP_SNIPPETS, max_size=3))
     return _damage(draw, program + "".join(extra))
 

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Set, Tuple
 
-import hypothesmith
 import pytest
 from hypothesis import assume, given
 
@@ -24,6 +23,7 @@ from tests.conftest import (
     fixture_code,
     fixture_options,
     fixture_sources,
+    grammar_programs,
     hypothesis_settings,
     python_accepts,
     without_shortcuts,
@@ -203,6 +203,7 @@ def test_file_bindings_are_the_symbol_tables(source: str) -> None:
     _check_bindings(source)
 
 
+@pytest.mark.slow
 def test_file_bindings_are_the_symbol_tables_on_the_stdlib() -> None:
     sources = _stdlib_sources(40, skip=("site-packages",))
     assert len(sources) > 30
@@ -212,7 +213,7 @@ def test_file_bindings_are_the_symbol_tables_on_the_stdlib() -> None:
 
 @pytest.mark.slow
 @hypothesis_settings(60)
-@given(hypothesmith.from_grammar())
+@given(grammar_programs())
 def test_file_bindings_are_the_symbol_tables_on_generated_programs(source: str) -> None:
     assume(python_accepts(source))
     try:
@@ -447,6 +448,7 @@ def test_imports_resolve_only_names_bound_once() -> None:
     assert facts.FileFacts(None).imports == {}
 
 
+@pytest.mark.slow
 def test_file_bindings_remembered_by_statement_are_the_whole_walks() -> None:
     memo: Dict[Any, Any] = {}
     for source in [*BINDING_SHAPES, *_stdlib_sources(10), *(s for s, _ in LOGGER_SHAPES)]:

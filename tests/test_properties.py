@@ -24,7 +24,6 @@ import re
 import tokenize
 from typing import Any, Callable, Counter, Dict, List, Optional, Sequence, Tuple
 
-import hypothesmith
 import libcst as cst
 import pytest
 from hypothesis import assume, example, given
@@ -33,7 +32,13 @@ from hypothesis import strategies as st
 from perf_lint import fix, lint
 from perf_lint.engine import Engine, FileResult, FixMode
 from perf_lint.rule import Applicability, Diagnostic, Edit
-from tests.conftest import hypothesis_settings, python_accepts
+from tests.conftest import (
+    grammar_programs,
+    hypothesis_settings,
+    node_programs,
+    python_accepts,
+    python_programs,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")
 
@@ -168,20 +173,21 @@ def _inside(inner: Diagnostic, outer: Diagnostic) -> bool:
 # -- 1, 2: hypothesmith programs ------------------------------------------------------
 
 
+@pytest.mark.slow
 @hypothesis_settings(50)
-@given(hypothesmith.from_grammar())
+@given(grammar_programs())
 def test_engine_on_grammar_programs(source: str) -> None:
     assert_engine_properties(source, api=True)
 
 
 @pytest.mark.slow
 @hypothesis_settings(20)
-@given(hypothesmith.from_node())
+@given(node_programs())
 def test_engine_on_node_programs(source: str) -> None:
     assert_engine_properties(source)
 
 
-_PROGRAMS = st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node())
+_PROGRAMS = python_programs()
 
 
 class _Expressions(cst.CSTVisitor):

@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 from typing import Any, List, Tuple
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -183,6 +184,7 @@ def _run(source: str) -> Any:
     return namespace["RESULT"]
 
 
+@pytest.mark.slow
 @hypothesis_settings(80)
 @given(programs())
 @example(

@@ -12,7 +12,6 @@ import warnings
 from pathlib import Path
 from typing import Any, List
 
-import hypothesmith
 import libcst as cst
 import pytest
 from hypothesis import assume, example, given
@@ -24,7 +23,7 @@ from perf_lint import prefilter
 from perf_lint.config import Config
 from perf_lint.engine import Engine, FixMode
 from perf_lint.prefilter import Shortcuts
-from tests.conftest import fixture_sources, hypothesis_settings
+from tests.conftest import fixture_sources, hypothesis_settings, python_programs
 
 pytestmark = [
     pytest.mark.slow,
@@ -150,7 +149,7 @@ def test_node_positions_match_position_provider() -> None:
 
 @st.composite
 def program_and_nodes(draw: Any) -> tuple:
-    source = draw(st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node()))
+    source = draw(python_programs())
     try:
         module = cst.parse_module(source)
     except (cst.ParserSyntaxError, RecursionError):
@@ -169,7 +168,7 @@ def test_node_positions_property(case: tuple) -> None:
 
 @st.composite
 def memberships(draw: Any) -> str:
-    program = draw(st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node()))
+    program = draw(python_programs())
     if program and not program.endswith(("\n", "\r")):
         program += "\n"
     kind = draw(st.sampled_from(["[{}, 1]", "({}, 1)", "({},)", "[{}]", "((\n{}, 1))"]))
@@ -221,7 +220,7 @@ def reducible(draw: Any) -> str:
     """Generated programs with definitions that hold shapes placed among
     their statements (which libcst is then not given), at the module level
     or inside a class."""
-    program = draw(st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node()))
+    program = draw(python_programs())
     if program and not program.endswith(("\n", "\r")):
         program += "\n"
     lines = program.splitlines(keepends=True)

@@ -15,7 +15,6 @@ import tokenize
 from pathlib import Path
 from typing import Any, Dict, List
 
-import hypothesmith
 import libcst as cst
 import pytest
 from hypothesis import assume, example, given
@@ -37,7 +36,14 @@ from perf_lint.rules._size import (
     size_bound,
     split_plan,
 )
-from tests.conftest import candidate_codes, hypothesis_settings, python_accepts, without_shortcuts
+from tests.conftest import (
+    candidate_codes,
+    grammar_programs,
+    hypothesis_settings,
+    python_accepts,
+    python_programs,
+    without_shortcuts,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")
 
@@ -84,7 +90,7 @@ def test_module_size_counts() -> None:
 
 @pytest.mark.slow
 @hypothesis_settings(60)
-@given(hypothesmith.from_grammar())
+@given(grammar_programs())
 @example("x = '\x1c'\n")
 @example("a = 1; b = 2; c = 3\n")
 @example('"""a\n\nb"""\n')
@@ -294,7 +300,7 @@ def test_split_plan_compound_statements_and_decorators() -> None:
 
 
 @hypothesis_settings(60)
-@given(hypothesmith.from_grammar())
+@given(grammar_programs())
 def test_split_plan_partitions_the_definitions(source: str) -> None:
     """Every movable name is in exactly one group or shared, and the lines
     of groups and shared definitions fit in the module."""
@@ -350,7 +356,7 @@ SIZE_CODES = ("PRF201", "PRF202", "PRF203")
 
 @hypothesis_settings(80)
 @given(
-    hypothesmith.from_grammar(),
+    grammar_programs(),
     st.integers(min_value=1, max_value=6),
     st.sampled_from(METRICS),
 )
@@ -474,7 +480,7 @@ def test_name_spans_are_libcsts_on_awkward_headers(source: str) -> None:
 
 @pytest.mark.slow
 @hypothesis_settings(60)
-@given(hypothesmith.from_grammar())
+@given(grammar_programs())
 def test_name_spans_are_libcsts_on_generated_programs(source: str) -> None:
     assume(python_accepts(source))
     try:
@@ -753,8 +759,9 @@ def _parsed(path: Path) -> Any:
     return syntax.parse(path.read_text(encoding="utf-8", errors="replace"))
 
 
+@pytest.mark.slow
 @hypothesis_settings(20)
-@given(st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node()))
+@given(python_programs())
 def test_used_names_property(source: str) -> None:
     from perf_lint import syntax
     from perf_lint.rules import _size
@@ -848,8 +855,9 @@ def test_used_names_see_every_reference_the_symbol_table_sees() -> None:
     assert compared > 1000
 
 
+@pytest.mark.slow
 @hypothesis_settings(20)
-@given(st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node()))
+@given(python_programs())
 def test_used_names_see_every_reference_the_symbol_table_sees_property(source: str) -> None:
     from perf_lint.rules import _size
 

@@ -9,13 +9,12 @@ import sysconfig
 from pathlib import Path
 from typing import List, Tuple
 
-import hypothesmith
 import libcst as cst
 import pytest
 from hypothesis import given
 
 from perf_lint import traversal
-from tests.conftest import fixture_sources, hypothesis_settings
+from tests.conftest import fixture_sources, grammar_programs, hypothesis_settings
 
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")
 
@@ -276,8 +275,9 @@ def test_stdlib(path: Path) -> None:
     assert_same_children(module)
 
 
+@pytest.mark.slow
 @hypothesis_settings(40)
-@given(hypothesmith.from_grammar())
+@given(grammar_programs())
 def test_grammar_programs(source: str) -> None:
     try:
         module = cst.parse_module(source)
