@@ -212,6 +212,8 @@ def test_file_bindings_are_the_symbol_tables_on_the_stdlib() -> None:
 
 
 @pytest.mark.slow
+# Generated calls such as ``1()`` compile with a SyntaxWarning.
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")
 @hypothesis_settings(60)
 @given(grammar_programs())
 def test_file_bindings_are_the_symbol_tables_on_generated_programs(source: str) -> None:
