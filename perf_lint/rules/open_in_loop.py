@@ -49,7 +49,9 @@ class OpenInLoop(LoopRule):
     `open(path)`, `io.open(path)`, `codecs.open(path)`, `Path(...).open()`
     (a `pathlib.Path` built in the call, or a name bound only to one), and
     `.read_text()`, `.read_bytes()`, `.write_text(data)`,
-    `.write_bytes(data)` on any path. "Inside a loop" means a `for`,
+    `.write_bytes(data)` on any receiver, when the arguments fit
+    `pathlib.Path`'s (`stream.read_bytes(size)` is another class's method,
+    and is not reported). "Inside a loop" means a `for`,
     `async for` or `while` body, a `while` test, or a comprehension's
     element, conditions and inner iterables, in the same function; the
     iterable of a nested `for` is in the outer loop.
@@ -177,7 +179,7 @@ class OpenInLoop(LoopRule):
         if qualified in _OPEN_FUNCTIONS:
             return f"{qualified}()", _path_argument(node)
         if method in PATH_IO_METHODS:
-            return f".{method}()", func.value
+            return (f".{method}()", func.value) if _path_io_call(method, node) else None
         if method == "open" and self._path(func.value):
             return "Path.open()", func.value
         return None
@@ -228,6 +230,35 @@ def _replaces(call: cst.Call, label: str) -> bool:
         return True
     text = mode.evaluated_value
     return not isinstance(text, str) or "w" in text or "x" in text
+
+
+#: What ``pathlib.Path``'s reading and writing methods accept: the number
+#: of positional arguments (at least, at most) and the keywords. A call
+#: outside them is another class's method of the same name, such as
+#: tornado's ``IOStream.read_bytes(num_bytes)``.
+_PATH_IO_SIGNATURES = {
+    "read_bytes": (0, 0, frozenset()),
+    "read_text": (0, 3, frozenset({"encoding", "errors", "newline"})),
+    "write_bytes": (1, 1, frozenset({"data"})),
+    "write_text": (1, 4, frozenset({"data", "encoding", "errors", "newline"})),
+}
+
+
+def _path_io_call(method: str, call: cst.Call) -> bool:
+    """``call`` of ``method`` fits ``pathlib.Path``'s signature (a call with
+    ``*args`` or ``**kwargs`` cannot be told apart, and is left out)."""
+    least, most, keywords = _PATH_IO_SIGNATURES[method]
+    given = 0
+    for arg in call.args:
+        if arg.star:
+            return False
+        if arg.keyword is None:
+            given += 1
+        elif arg.keyword.value in keywords:
+            given += 1 if arg.keyword.value == "data" else 0
+        else:
+            return False
+    return least <= given <= most and len(call.args) <= max(most, len(keywords))
 
 
 def _path_argument(call: cst.Call) -> Optional[cst.CSTNode]:
