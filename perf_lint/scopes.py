@@ -43,6 +43,21 @@ COMPREHENSIONS = frozenset({cst.ListComp, cst.SetComp, cst.DictComp, cst.Generat
 _BLOCKS = (cst.Module, cst.IndentedBlock, cst.SimpleStatementLine, cst.SimpleStatementSuite)
 
 
+class VariableVisitor(cst.CSTVisitor):
+    """A visitor of the variables a node reads: it does not visit an
+    attribute's own name (``x`` in ``a.x``) nor a keyword argument's name
+    (``k`` in ``f(k=v)``), which are not variables. Subclasses say what
+    each ``visit_Name`` does."""
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        traversal.visit(node.value, self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        traversal.visit(node.value, self)
+        return False
+
+
 def target_names(node: cst.CSTNode) -> Iterable[str]:
     """The names an assignment target binds."""
     if isinstance(node, cst.Name):

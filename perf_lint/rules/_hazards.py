@@ -50,7 +50,7 @@ import libcst as cst
 from perf_lint import syntax, traversal
 from perf_lint.context import FileContext
 from perf_lint.rule import Rule
-from perf_lint.scopes import Scope, ScopeNames, all_params, dotted, target_names
+from perf_lint.scopes import Scope, ScopeNames, VariableVisitor, all_params, dotted, target_names
 
 
 def words(text: str) -> FrozenSet[str]:
@@ -866,7 +866,7 @@ class _Carried:
         assigned |= finder.walrus
 
 
-class _Loads(cst.CSTVisitor):
+class _Loads(VariableVisitor):
     """The names an expression (or statement) reads, outside nested scopes
     and comprehensions' own variables; and the names its ``:=`` bind."""
 
@@ -877,14 +877,6 @@ class _Loads(cst.CSTVisitor):
 
     def visit_Name(self, node: cst.Name) -> None:
         self.names.add(node.value)
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        traversal.visit(node.value, self)
-        return False
-
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        traversal.visit(node.value, self)
-        return False
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> bool:
         traversal.visit(node.value, self)
@@ -967,7 +959,7 @@ def _header_parts(node: cst.CSTNode) -> List[cst.CSTNode]:
     ]
 
 
-class _Comprehension(cst.CSTVisitor):
+class _Comprehension(VariableVisitor):
     """The names a comprehension reads, binds for itself, and binds in the
     scope around it (``:=``)."""
 
@@ -986,16 +978,8 @@ class _Comprehension(cst.CSTVisitor):
     def visit_Name(self, node: cst.Name) -> None:
         self.loads.add(node.value)
 
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        traversal.visit(node.value, self)
-        return False
 
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        traversal.visit(node.value, self)
-        return False
-
-
-class _Reads(cst.CSTVisitor):
+class _Reads(VariableVisitor):
     """The names and dotted names an expression reads."""
 
     def __init__(self) -> None:
@@ -1011,10 +995,6 @@ class _Reads(cst.CSTVisitor):
         name = dotted(node)
         if name:
             self.dotted.add(name)
-        traversal.visit(node.value, self)
-        return False
-
-    def visit_Arg(self, node: cst.Arg) -> bool:
         traversal.visit(node.value, self)
         return False
 

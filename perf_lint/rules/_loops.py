@@ -21,7 +21,7 @@ import libcst as cst
 from perf_lint import syntax, traversal
 from perf_lint.context import FileContext
 from perf_lint.rule import Fix, Rule
-from perf_lint.scopes import Scope, ScopeNames, target_names
+from perf_lint.scopes import Scope, ScopeNames, VariableVisitor, target_names
 
 Level = Union[cst.For, cst.If]
 
@@ -482,7 +482,7 @@ def references_inside(filling: Filling, name: str) -> bool:
     return finder.count > 1
 
 
-class _Names(cst.CSTVisitor):
+class _Names(VariableVisitor):
     """The variable names in a node (as ``_Counter`` counts them: not
     attribute names, nor keyword argument names)."""
 
@@ -493,16 +493,8 @@ class _Names(cst.CSTVisitor):
     def visit_Name(self, node: cst.Name) -> None:
         self.names.add(node.value)
 
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        traversal.visit(node.value, self)
-        return False
 
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        traversal.visit(node.value, self)
-        return False
-
-
-class _Counter(cst.CSTVisitor):
+class _Counter(VariableVisitor):
     def __init__(self, name: str) -> None:
         super().__init__()
         self.name = name
@@ -511,14 +503,6 @@ class _Counter(cst.CSTVisitor):
     def visit_Name(self, node: cst.Name) -> None:
         if node.value == self.name:
             self.count += 1
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        traversal.visit(node.value, self)  # the attribute's own name is no variable
-        return False
-
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        traversal.visit(node.value, self)  # neither is a keyword argument's name
-        return False
 
 
 # -- building the replacement -------------------------------------------------------------

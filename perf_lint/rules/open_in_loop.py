@@ -21,7 +21,7 @@ from perf_lint.rules._hazards import (
     words,
 )
 from perf_lint.rules._loops import FOR_OR_WHILE
-from perf_lint.scopes import dotted, qualified_name
+from perf_lint.scopes import VariableVisitor, dotted, qualified_name
 
 #: Functions that open the file named by their first argument.
 _OPEN_FUNCTIONS = frozenset({"io.open", "codecs.open"})
@@ -144,9 +144,7 @@ class OpenInLoop(LoopRule):
             return
         label, path = found
         frame = self.loop()
-        if frame is None:
-            return
-        if self.fixed_count():
+        if frame is None or self.fixed_count():
             return
         scan = self.scan(frame)
         if scan.sleeps or scan.depends(path) or self._varies(path):
@@ -291,7 +289,7 @@ def _reads(rule: OpenInLoop, path: cst.CSTNode) -> Set[str]:
     return finder.names
 
 
-class _PathNames(cst.CSTVisitor):
+class _PathNames(VariableVisitor):
     def __init__(self, rule: OpenInLoop) -> None:
         super().__init__()
         self.rule = rule
@@ -316,10 +314,6 @@ class _PathNames(cst.CSTVisitor):
             self.names.add(name)
             return False
         return True
-
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        traversal.visit(node.value, self)
-        return False
 
 
 class _Calls(cst.CSTVisitor):

@@ -150,9 +150,7 @@ class QueryInLoop(LoopRule):
         if method not in DJANGO_METHODS and method not in SESSION_METHODS:
             return
         frame = self.loop()
-        if frame is None:
-            return
-        if self.fixed_count():
+        if frame is None or self.fixed_count():
             return
         scan = self.scan(frame)
         kind = self._kind(node, func, method, scan)

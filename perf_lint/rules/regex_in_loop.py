@@ -13,6 +13,7 @@ import libcst as cst
 from perf_lint import syntax, traversal
 from perf_lint.context import FileContext
 from perf_lint.rule import Fix, Invalid, Rule, Valid
+from perf_lint.rules._hazards import LOOP_SHAPE_NODES
 from perf_lint.rules._imports import is_import_line, top_level_imports
 from perf_lint.rules._loops import FOR_OR_WHILE
 from perf_lint.scopes import qualified_name
@@ -40,15 +41,6 @@ _FLAGS: Dict[str, int] = {
     if isinstance(value, re.RegexFlag) and name.isupper()
 }
 
-_LOOPS = (
-    ast.For,
-    ast.AsyncFor,
-    ast.While,
-    ast.ListComp,
-    ast.SetComp,
-    ast.DictComp,
-    ast.GeneratorExp,
-)
 _NEW_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 #: Builtins that list a module's globals (``dir``, ``vars`` and ``locals``
 #: when called without arguments at module level).
@@ -494,7 +486,7 @@ class RegexInLoop(Rule):
         # far faster than from the two letters).
         r"(?:import|from)(?:[^\n]|\\\n)*?(?<![\w.])re(?!\w)",
     )
-    SHAPE_NODES = _LOOPS
+    SHAPE_NODES = LOOP_SHAPE_NODES
     shape = staticmethod(compiles_in_loop)
     VALID = (
         Valid("import re\nP = re.compile('a')\nfor x in xs:\n    P.match(x)\n"),
