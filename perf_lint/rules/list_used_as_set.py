@@ -82,14 +82,19 @@ class ListUsedAsSet(LoopRule):
     ## Fix safety
     There is no fix: a set needs hashable elements, which cannot be proven
     for values the function receives (a tuple holding a list is not
-    hashable), and every use of the list changes with it (`append`
-    becomes `add`).
+    hashable, nor is an object whose class defines `__eq__` without
+    `__hash__`, such as Django's `Index`), and every use of the list
+    changes with it (`append` becomes `add`). The message says so: a list
+    of unhashable elements is reported, and is best left a list.
     """
 
     CODE = "PRF103"
     NAME = "list-used-as-set"
     SUMMARY = "`seen = []` only appended to and tested with `in` in a loop; no fix"
-    MESSAGE = "List `{name}` is only searched with `in` (and appended to); use a set"
+    MESSAGE = (
+        "List `{name}` is only searched with `in` (and appended to); use a set if its"
+        " elements are hashable"
+    )
     FIX = Fix.NONE
     PATTERN = (FOR_OR_WHILE, LIST_BINDING)
     SHAPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
