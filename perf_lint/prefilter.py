@@ -36,6 +36,7 @@ from typing import (
     Callable,
     Dict,
     List,
+    NamedTuple,
     Optional,
     Sequence,
     Set,
@@ -53,8 +54,7 @@ _PATTERNS: Dict[Type[Any], Tuple[re.Pattern[str], ...]] = {}
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
-@dataclasses.dataclass(frozen=True)
-class Shortcuts:
+class Shortcuts(NamedTuple):
     """Which of the engine's shortcuts an analysis takes. Each must change
     nothing but speed; switching one off is how tests prove it."""
 

@@ -14,6 +14,7 @@ from typing import (
     Dict,
     List,
     Mapping,
+    NamedTuple,
     Optional,
     Sequence,
     Tuple,
@@ -46,15 +47,13 @@ class Fix(enum.Enum):
     NONE = "none"
 
 
-@dataclasses.dataclass(frozen=True)
-class Valid:
+class Valid(NamedTuple):
     """Code the rule must leave alone."""
 
     code: str
 
 
-@dataclasses.dataclass(frozen=True)
-class Invalid:
+class Invalid(NamedTuple):
     """Code the rule must report; ``fixed`` is the output of ``--fix`` and
     ``unsafe_fixed`` the output with unsafe fixes where that differs."""
 

@@ -15,7 +15,6 @@ batch with one goes through libcst's own traversal."""
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 from typing import (
     Any,
@@ -25,6 +24,7 @@ from typing import (
     FrozenSet,
     Iterable,
     List,
+    NamedTuple,
     Optional,
     Sequence,
     Tuple,
@@ -220,8 +220,7 @@ def _overrides(cls: type, *names: str) -> bool:
     return any(getattr(cls, name) is not getattr(cst.CSTVisitor, name) for name in names)
 
 
-@dataclasses.dataclass(frozen=True)
-class _Plan:
+class _Plan(NamedTuple):
     """How to walk for one visitor class: through libcst (``fallback``),
     through its own ``on_visit``/``on_leave`` (``generic``), or with its
     ``visit_``/``leave_`` methods per node class; ``skip`` as in ``_walk``."""

@@ -27,9 +27,8 @@ have no exact ``%`` counterpart and are refused."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from typing import FrozenSet, Optional
+from typing import FrozenSet, NamedTuple, Optional
 
 STR = frozenset({"str"})
 INTEGERS = frozenset({"int", "bool"})
@@ -41,8 +40,7 @@ _SPEC = re.compile(
 )
 
 
-@dataclasses.dataclass(frozen=True)
-class Translation:
+class Translation(NamedTuple):
     """``percent`` is the ``%`` conversion (``"%-10s"``); it reproduces
     ``format()`` exactly for values whose type is among ``types`` (``None``
     meaning every value)."""

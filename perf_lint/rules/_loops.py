@@ -12,9 +12,20 @@ can be observed; ``site_safety`` computes it from the code around the loop.
 from __future__ import annotations
 
 import ast
-import dataclasses
 import re
-from typing import ClassVar, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Union
+from typing import (
+    ClassVar,
+    Dict,
+    FrozenSet,
+    Iterator,
+    List,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    Union,
+)
 
 import libcst as cst
 
@@ -87,8 +98,7 @@ def stores_items(node: ast.AST, source: str) -> bool:
 # -- the shape of a filling loop ---------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class Filling:
+class Filling(NamedTuple):
     """A ``for`` loop whose innermost body only adds to one container.
 
     ``levels`` are the loop and the nested ``for``/``if`` statements down to
@@ -213,8 +223,7 @@ def is_empty(value: cst.BaseExpression, kind: str, builtin: bool) -> bool:
 # -- where a loop is -----------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class Site:
+class Site(NamedTuple):
     """Where a ``for`` statement is: its scope, and the statements of its
     block (``block``), of which it is the one at ``index``."""
 
@@ -365,8 +374,7 @@ class LoopFacts:
 # -- safety -----------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class Safety:
+class Safety(NamedTuple):
     """Whether a comprehension can replace the loop: ``fixable`` (a fix can
     be offered at all) and ``safe`` (it never changes behaviour)."""
 

@@ -6,7 +6,7 @@ import ast
 import dataclasses
 import re
 import warnings
-from typing import Dict, List, Optional, Set, Tuple, Union
+from typing import Dict, List, NamedTuple, Optional, Set, Tuple, Union
 
 import libcst as cst
 
@@ -136,8 +136,7 @@ def _cst_iteration_parts(loop: cst.CSTNode) -> List[cst.CSTNode]:
     return parts
 
 
-@dataclasses.dataclass(frozen=True)
-class _Compile:
+class _Compile(NamedTuple):
     """A call of a function of ``re`` with a constant pattern: the function,
     the pattern's node and value, the flags' value and node (``None`` when
     absent), and the other arguments, as written."""

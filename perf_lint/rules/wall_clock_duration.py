@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import ast
-import dataclasses
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, List, NamedTuple, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -56,8 +55,7 @@ def measures(node: ast.AST, source: str) -> bool:
     return type(node.target) is ast.Name and _may_read(node.value)  # type: ignore[attr-defined]
 
 
-@dataclasses.dataclass(frozen=True)
-class _Side:
+class _Side(NamedTuple):
     """One operand of a subtraction that is a reading of a clock: the
     clock, the reading calls it stands for (the call itself, or every
     value a name is bound to) and the name (``None`` for a call)."""
