@@ -979,6 +979,13 @@ class _Comprehension(VariableVisitor):
         self.loads.add(node.value)
 
 
+def reads(node: cst.CSTNode) -> Set[str]:
+    """The plain names that ``node`` reads."""
+    finder = _Reads()
+    traversal.visit(node, finder)
+    return finder.names
+
+
 class _Reads(VariableVisitor):
     """The names and dotted names an expression reads."""
 

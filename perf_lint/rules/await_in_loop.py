@@ -17,6 +17,7 @@ from perf_lint.rules._hazards import (
     LoopScan,
     last_part,
     positional,
+    reads,
     summary,
     sync_loop,
     words,
@@ -32,6 +33,17 @@ def _up_to(
         if pair[1] is stop:
             return
         yield pair
+
+
+def _clauses(loop: cst.CSTNode) -> Iterator[Tuple[cst.BaseExpression, cst.BaseExpression]]:
+    """The target and iterable of each ``for`` of a loop or comprehension."""
+    if isinstance(loop, cst.For):
+        yield loop.target, loop.iter
+        return
+    clause = getattr(loop, "for_in", None)
+    while clause is not None:
+        yield clause.target, clause.iter
+        clause = clause.inner_for_in
 
 
 #: Calls that already run their awaitables concurrently.
@@ -90,7 +102,10 @@ class AwaitInLoop(LoopRule):
       a queue (a name containing `queue`, or `q`); a database statement
       (a method whose name contains `execute`, `sql`, `query`, `commit`,
       `rollback`, or `fetchone`/`fetchall`/`fetchrow`...), which one
-      connection runs one at a time.
+      connection runs one at a time;
+    - an argument of the awaited call reads a group of
+      `itertools.groupby(...)`, the loop's iterable: the groups share one
+      iterator and each is empty once the loop has moved on.
 
     Not reported either: an `await` under a `with` or `async with` in the
     loop body (a lock, a timeout, `pytest.raises`: a context entered on
@@ -181,6 +196,8 @@ class AwaitInLoop(LoopRule):
             return  # the same call each time, or a method called on each object
         if any(self._ordered(awaited, scan) for awaited in scan.awaited):
             return  # the loop writes to a stream, a queue... in order
+        if self._reads_group(frame.node, call):
+            return  # groupby's groups are gone once the loop moves on
         if any(
             isinstance(parent, cst.With)
             for _, parent in _up_to(self.names().ancestors(node), frame.node)
@@ -204,6 +221,22 @@ class AwaitInLoop(LoopRule):
             args = positional(node)
             return self._started(args[0]) if args else None
         return node
+
+    def _reads_group(self, loop: cst.CSTNode, call: cst.Call) -> bool:
+        """Whether an argument of ``call`` reads a name bound to a group by
+        a ``for k, group in itertools.groupby(...)`` clause of ``loop``."""
+        groups: Set[str] = set()
+        for target, iterable in _clauses(loop):
+            if not (
+                isinstance(iterable, cst.Call)
+                and qualified_name(iterable.func, self.context.facts) == "itertools.groupby"
+            ):
+                continue
+            if isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) == 2:
+                group = target.elements[1].value
+                if isinstance(group, cst.Name):
+                    groups.add(group.value)
+        return bool(groups) and any(reads(arg.value) & groups for arg in call.args)
 
     def _ordered(self, call: cst.Call, scan: LoopScan) -> bool:
         """A call on one stream, queue or lock, the same object on every
