@@ -47,7 +47,8 @@ class ListUsedAsSet(LoopRule):
     another way (`+=`, unpacking, a loop target), or used in a nested
     function other than for `append` or a membership test: its order or
     identity may matter. Nor are lists whose elements are list, dict or set
-    displays (they cannot go into a set), parameters, module-level and
+    displays, or variables of the function that any assignment binds to
+    one (they cannot go into a set), parameters, module-level and
     class-level lists, attributes, names declared `global`/`nonlocal`,
     lists in a function that uses `locals()` or similar introspection,
     and tests inside loops that only run over a display or a `range` of
@@ -224,11 +225,11 @@ class ListUsedAsSet(LoopRule):
             element = _appended(names, use.node)
             if element is not None:
                 grows = True
-                if is_unhashable_display(element):
+                if _unhashable(names, scope, element):
                     return False
                 continue
             left = _tested(names, use.node)
-            if left is None or is_unhashable_display(left):
+            if left is None or _unhashable(names, scope, left):
                 return False
         return grows
 
@@ -244,6 +245,22 @@ class ListUsedAsSet(LoopRule):
             and value.func.value == "list"
             and self.context.facts.is_builtin("list")
         )
+
+
+def _unhashable(names: ScopeNames, scope: cst.FunctionDef, node: cst.BaseExpression) -> bool:
+    """A list, dict or set display or comprehension (or a tuple holding
+    one), or a variable of the function bound to one by any assignment."""
+    if is_unhashable_display(node):
+        return True
+    if not isinstance(node, cst.Name) or not any(
+        use.node is node for use in names.uses.get(node.value, ())
+    ):
+        return False
+    bindings = binding_values(names, scope, node.value) or ()
+    return any(
+        kind == "value" and value is not None and is_unhashable_display(value)  # type: ignore[arg-type]
+        for kind, value in bindings
+    )
 
 
 def _list_value(node: Optional[ast.AST]) -> bool:
