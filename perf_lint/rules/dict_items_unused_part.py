@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ast
-from typing import Optional, Union
+from typing import List, Optional, Set, Union
 
 import libcst as cst
 
 from perf_lint import syntax
+from perf_lint.context import FileContext
 from perf_lint.rule import Fix, Invalid, Rule, Valid
 from perf_lint.rules._loops import DUMMY, FOR, LOOP_NODES, LoopFacts, comments_outside, uses_inside
 from perf_lint.scopes import ScopeNames
@@ -59,6 +60,11 @@ class DictItemsUnusedPart(Rule):
     inside a method named `keys`, `values` or `__iter__`: that is where a
     mapping class defines its own iteration from `items()`, and iterating
     over `self` or calling `self.values()` there would recurse forever.
+    Nor is a loop over `.items()` in the body of a `try` that catches
+    `AttributeError` (not in a function defined there): the call tells a
+    mapping from other values (`try: for k, v in values.items(): ...
+    except AttributeError: ...`), and iterating over a list or a string
+    instead would not raise.
     """
 
     CODE = "PRF406"
@@ -99,6 +105,45 @@ class DictItemsUnusedPart(Rule):
         if type(node) in LOOP_NODES:
             return _items_loop(node, node, source)
         return any(_items_loop(loop, node, source) for loop in node.generators)  # type: ignore[attr-defined]
+
+    def __init__(self, context: FileContext, options: object = None) -> None:
+        super().__init__(context, options)
+        #: The bodies of the ``try`` statements that catch ``AttributeError``.
+        self.probe_bodies: Set[cst.BaseSuite] = set()
+        #: How many such bodies enclose the node visited, per scope.
+        self.probing: List[int] = [0]
+
+    def visit_Try(self, node: cst.Try) -> None:
+        if any(_catches_attribute_error(handler) for handler in node.handlers):
+            self.probe_bodies.add(node.body)
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        if node in self.probe_bodies:
+            self.probing[-1] += 1
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        if original_node in self.probe_bodies:
+            self.probing[-1] -= 1
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        if node in self.probe_bodies:
+            self.probing[-1] += 1
+
+    def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
+        if original_node in self.probe_bodies:
+            self.probing[-1] -= 1
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.probing.append(0)  # its body runs after the ``try`` has ended
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.probing.pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.probing.append(0)
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self.probing.pop()
 
     def visit_For(self, node: cst.For) -> None:
         self._check(node, node, statement=True)
@@ -145,6 +190,8 @@ class DictItemsUnusedPart(Rule):
             return
         if self._defines_iteration(call.func.value):
             return
+        if self.probing[-1]:
+            return  # ``.items()`` tells a mapping from other values here
         first, second = (e.value for e in target.elements)
         assert isinstance(first, cst.Name) and isinstance(second, cst.Name)
         names = self._names(loop) if statement else None  # type: ignore[arg-type]
@@ -199,6 +246,13 @@ class DictItemsUnusedPart(Rule):
         if names is None:
             return isinstance(scope, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp))
         return len(names.uses.get(name, ())) == 1 and not names.introspective
+
+
+def _catches_attribute_error(handler: cst.ExceptHandler) -> bool:
+    """``except AttributeError`` or ``except (..., AttributeError, ...)``."""
+    kind = handler.type
+    kinds = [e.value for e in kind.elements] if isinstance(kind, cst.Tuple) else [kind]
+    return any(isinstance(k, cst.Name) and k.value == "AttributeError" for k in kinds)
 
 
 def _items_loop(loop: ast.AST, scope: ast.AST, source: str) -> bool:
