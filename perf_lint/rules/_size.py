@@ -1,5 +1,5 @@
 """Size metrics of PRF201–PRF203, the radon way: pure functions returning
-frozen records. radon is imported only when a metric needs it."""
+immutable records. radon is imported only when a metric needs it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import dataclasses
 import functools
 import itertools
 import re
-from typing import Dict, FrozenSet, Iterable, List, Set, Tuple, Union
+from typing import Dict, FrozenSet, Iterable, List, NamedTuple, Set, Tuple, Union
 
 from perf_lint import syntax
 
@@ -38,8 +38,7 @@ def line_bound(source: str) -> int:
     return source.count("\n") + source.count("\r") + 1
 
 
-@dataclasses.dataclass(frozen=True)
-class ModuleSize:
+class ModuleSize(NamedTuple):
     """radon's raw metrics of a module, plus its physical lines.
 
     Invariants (tested as properties on generated programs): radon's own
@@ -102,8 +101,7 @@ def size_bound(source: str, metric: str) -> int:
 # -- functions and classes ------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class FunctionComplexity:
+class FunctionComplexity(NamedTuple):
     """radon's cyclomatic complexity of one function: 1 plus its decision
     points (``if``/``elif``, loops and their ``else``, each ``except`` and a
     ``try``'s ``else``, each ``and``/``or``, ``assert``, comprehensions and
@@ -129,8 +127,7 @@ def function_complexity(node: FunctionNode) -> FunctionComplexity:
     return FunctionComplexity(node.name, node.lineno, node.col_offset, score, cc_rank(score))
 
 
-@dataclasses.dataclass(frozen=True)
-class ClassSize:
+class ClassSize(NamedTuple):
     """The size of one class: ``lines`` from the ``class`` keyword to the end
     of its last statement (decorators not counted), ``methods`` the
     ``def``/``async def`` statements directly in its body (properties,
@@ -230,8 +227,7 @@ _DECISION = re.compile(
 # -- split plan -------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class SplitGroup:
+class SplitGroup(NamedTuple):
     """Top-level definitions that reference each other and nothing else in
     the module apart from ``shared`` definitions and ``imports``; ``names``
     largest definition first, ``first_line`` where the first one starts."""
@@ -243,8 +239,7 @@ class SplitGroup:
     shared: Tuple[str, ...]
 
 
-@dataclasses.dataclass(frozen=True)
-class SplitPlan:
+class SplitPlan(NamedTuple):
     """How a module could be split.
 
     ``groups`` (largest first, by lines) are the connected components of the
