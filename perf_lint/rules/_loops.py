@@ -374,6 +374,74 @@ class LoopFacts:
 # -- safety -----------------------------------------------------------------------------
 
 
+class MarkedBodies(Rule):
+    """Counts, for the node being visited, the marked suites (``mark``: a
+    loop's body, a ``try``'s body...) around it in its own scope: entering a
+    node of ``RESTART`` (whose body runs apart from the code around it)
+    starts a count of its own. ``inside()`` is that count."""
+
+    #: The nodes whose bodies start a count of their own.
+    RESTART: Tuple[type, ...] = (cst.FunctionDef, cst.ClassDef)
+
+    def __init__(self, context: FileContext, options: object = None) -> None:
+        super().__init__(context, options)
+        self.marked: Set[cst.BaseSuite] = set()
+        self.counts: List[int] = [0]
+
+    def mark(self, body: cst.BaseSuite) -> None:
+        self.marked.add(body)
+
+    def inside(self) -> int:
+        return self.counts[-1]
+
+    def _enter_suite(self, node: cst.BaseSuite) -> None:
+        if node in self.marked:
+            self.counts[-1] += 1
+
+    def _leave_suite(self, node: cst.BaseSuite) -> None:
+        if node in self.marked:
+            self.counts[-1] -= 1
+
+    def _enter_scope(self, node: cst.CSTNode) -> None:
+        if isinstance(node, self.RESTART):
+            self.counts.append(0)
+
+    def _leave_scope(self, node: cst.CSTNode) -> None:
+        if isinstance(node, self.RESTART):
+            self.counts.pop()
+
+    # libcst dispatches on each method's own name: one forwarder per node.
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._enter_suite(node)
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        self._leave_suite(original_node)
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        self._enter_suite(node)
+
+    def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
+        self._leave_suite(original_node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._enter_scope(node)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._leave_scope(original_node)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._enter_scope(node)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._leave_scope(original_node)
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self._enter_scope(node)
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self._leave_scope(original_node)
+
+
 class Safety(NamedTuple):
     """Whether a comprehension can replace the loop: ``fixable`` (a fix can
     be offered at all) and ``safe`` (it never changes behaviour)."""

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import ast
-from typing import List, Optional, Set, Union
+from typing import Optional, Union
 
 import libcst as cst
 
 from perf_lint import syntax
-from perf_lint.context import FileContext
-from perf_lint.rule import Fix, Invalid, Rule, Valid
-from perf_lint.rules._loops import DUMMY, FOR, LOOP_NODES, LoopFacts, comments_outside, uses_inside
+from perf_lint.rule import Fix, Invalid, Valid
+from perf_lint.rules._loops import (
+    DUMMY,
+    FOR,
+    LOOP_NODES,
+    LoopFacts,
+    MarkedBodies,
+    comments_outside,
+    uses_inside,
+)
 from perf_lint.scopes import ScopeNames
 
 Loop = Union[cst.For, cst.CompFor]
@@ -19,7 +26,7 @@ Loop = Union[cst.For, cst.CompFor]
 _ITERATION_METHODS = frozenset({"keys", "values", "__iter__"})
 
 
-class DictItemsUnusedPart(Rule):
+class DictItemsUnusedPart(MarkedBodies):
     """## What it does
     Checks for loops and comprehensions over `d.items()` that unpack the
     pair into two names of which one is never used: a dummy (`_`, `__`,
@@ -106,44 +113,13 @@ class DictItemsUnusedPart(Rule):
             return _items_loop(node, node, source)
         return any(_items_loop(loop, node, source) for loop in node.generators)  # type: ignore[attr-defined]
 
-    def __init__(self, context: FileContext, options: object = None) -> None:
-        super().__init__(context, options)
-        #: The bodies of the ``try`` statements that catch ``AttributeError``.
-        self.probe_bodies: Set[cst.BaseSuite] = set()
-        #: How many such bodies enclose the node visited, per scope.
-        self.probing: List[int] = [0]
+    #: A function's or lambda's body runs after the ``try`` around it has
+    #: ended; a class body runs inside it.
+    RESTART = (cst.FunctionDef, cst.Lambda)
 
     def visit_Try(self, node: cst.Try) -> None:
         if any(_catches_attribute_error(handler) for handler in node.handlers):
-            self.probe_bodies.add(node.body)
-
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        if node in self.probe_bodies:
-            self.probing[-1] += 1
-
-    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
-        if original_node in self.probe_bodies:
-            self.probing[-1] -= 1
-
-    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
-        if node in self.probe_bodies:
-            self.probing[-1] += 1
-
-    def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
-        if original_node in self.probe_bodies:
-            self.probing[-1] -= 1
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.probing.append(0)  # its body runs after the ``try`` has ended
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self.probing.pop()
-
-    def visit_Lambda(self, node: cst.Lambda) -> None:
-        self.probing.append(0)
-
-    def leave_Lambda(self, original_node: cst.Lambda) -> None:
-        self.probing.pop()
+            self.mark(node.body)
 
     def visit_For(self, node: cst.For) -> None:
         self._check(node, node, statement=True)
@@ -190,7 +166,7 @@ class DictItemsUnusedPart(Rule):
             return
         if self._defines_iteration(call.func.value):
             return
-        if self.probing[-1]:
+        if self.inside():
             return  # ``.items()`` tells a mapping from other values here
         first, second = (e.value for e in target.elements)
         assert isinstance(first, cst.Name) and isinstance(second, cst.Name)

@@ -9,8 +9,8 @@ import libcst as cst
 
 from perf_lint import traversal
 from perf_lint.context import FileContext
-from perf_lint.rule import Fix, Invalid, Rule, Valid
-from perf_lint.rules._loops import FOR_OR_WHILE
+from perf_lint.rule import Fix, Invalid, Valid
+from perf_lint.rules._loops import FOR_OR_WHILE, MarkedBodies
 from perf_lint.rules._types import literal_types
 from perf_lint.scopes import target_names
 
@@ -22,7 +22,7 @@ _STR_RESULTS = frozenset(
 )
 
 
-class LoopStringConcat(Rule):
+class LoopStringConcat(MarkedBodies):
     """## What it does
     Checks for `s += <string>` and `s = s + <string>` inside the body of a
     `for` or `while` loop of the same function, where the added value is
@@ -103,55 +103,21 @@ class LoopStringConcat(Rule):
 
     def __init__(self, context: FileContext, options: object = None) -> None:
         super().__init__(context, options)
-        self.depth: List[int] = [0]
-        self.loop_bodies: set = set()
         #: Concatenations whose target the innermost loop around them binds
         #: afresh in each iteration before they run (nothing is carried).
         self.fresh: Set[cst.CSTNode] = set()
 
     def visit_For(self, node: cst.For) -> None:
-        self.loop_bodies.add(node.body)
+        self.mark(node.body)
         _mark_fresh(node.body, frozenset(target_names(node.target)), self.fresh)
 
     def visit_While(self, node: cst.While) -> None:
-        self.loop_bodies.add(node.body)
+        self.mark(node.body)
         _mark_fresh(node.body, frozenset(), self.fresh)
-
-    def _enter_suite(self, node: cst.BaseSuite) -> None:
-        if node in self.loop_bodies:
-            self.depth[-1] += 1
-
-    def _leave_suite(self, node: cst.BaseSuite) -> None:
-        if node in self.loop_bodies:
-            self.depth[-1] -= 1
-
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        self._enter_suite(node)
-
-    def leave_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        self._leave_suite(node)
-
-    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
-        self._enter_suite(node)
-
-    def leave_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
-        self._leave_suite(node)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.depth.append(0)
-
-    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.depth.pop()
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.depth.append(0)
-
-    def leave_ClassDef(self, node: cst.ClassDef) -> None:
-        self.depth.pop()
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         if (
-            self.depth[-1]
+            self.inside()
             and node not in self.fresh
             and isinstance(node.operator, cst.AddAssign)
             and isinstance(node.target, cst.Name)
@@ -162,7 +128,7 @@ class LoopStringConcat(Rule):
     def visit_Assign(self, node: cst.Assign) -> None:
         value = node.value
         if (
-            self.depth[-1]
+            self.inside()
             and node not in self.fresh
             and len(node.targets) == 1
             and isinstance(node.targets[0].target, cst.Name)
