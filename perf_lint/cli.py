@@ -283,8 +283,13 @@ class Check:
         for target in targets:
             display = (args.stdin_filename or "-") if target == "-" else target
             reading = time.perf_counter()
+            read = None
             try:
-                data = sys.stdin.buffer.read() if target == "-" else _read(target)
+                if target == "-":
+                    data = sys.stdin.buffer.read()
+                else:
+                    read = files.read_regular(target)
+                    data = read.data
             except OSError as error:
                 message = f"cannot read: {error.strerror or error}"
                 problem = file_problem(display, "io-error", message)
@@ -298,7 +303,7 @@ class Check:
             except ConfigError as error:
                 _error(str(error))
                 return EXIT_ERROR
-            tasks.append(Task(target, display, data, config))
+            tasks.append(Task(target, display, data, config, read))
         try:
             profiled = self._profiles(tasks)
         except ProfileProblem as problem:
@@ -414,26 +419,42 @@ class Check:
         return ranking, diagnostics
 
     def _write(self, outcome: Outcome, fixed: Dict[str, Counter[str]], timings: Any) -> None:
-        """Write one fixed file atomically; ``fixed`` records it on success."""
+        """Write one fixed file (``files.write_fixed``); ``fixed`` records it
+        on success. A file that is not written keeps its findings: they are
+        found again in the bytes that were read, and the run fails."""
         from perf_lint import files
 
         task, result = outcome.task, outcome.result
         writing = time.perf_counter()
         try:
-            files.write_atomically(task.target, result.fixed_bytes(), task.data)
+            if os.path.islink(task.target) and not files.inside(task.target, os.getcwd()):
+                raise files.Refused(
+                    f"a symbolic link to {os.path.realpath(task.target)}, outside the checked "
+                    "tree; not fixed"
+                )
+            files.write_fixed(task.target, result.fixed_bytes(), task.read)
         except files.ChangedOnDisk:
-            sys.stderr.write(
-                f"perf-lint: warning: {task.display} changed while it was being fixed; "
-                "left as it is\n"
-            )
+            self._unwritten(outcome, "changed while it was being fixed; not written")
+        except files.Refused as refusal:
+            self._unwritten(outcome, str(refusal))
         except OSError as error:
-            _error(f"{task.display}: cannot write: {error.strerror or error}")
-            self.failed = True
+            self._unwritten(outcome, f"cannot write: {error.strerror or error}")
         else:
             fixed[task.display] = result.fixed
         finally:
             if timings is not None:
                 timings.add("write", time.perf_counter() - writing)
+
+    def _unwritten(self, outcome: Outcome, why: str) -> None:
+        """Report a fixed file that was not written, and give it back the
+        findings of the bytes that were read."""
+        from perf_lint.engine import Engine
+        from perf_lint.source import FixMode
+
+        task = outcome.task
+        _error(f"{task.display}: {why}")
+        self.failed = True
+        outcome.result = Engine(task.config).check_bytes(task.data, task.display, fix=FixMode.NONE)
 
     def _finish(
         self,
@@ -517,11 +538,6 @@ def _text_of(result: Any, data: bytes) -> str:
         return data.decode(encoding)
     except (SyntaxError, UnicodeDecodeError, LookupError):
         return data.decode("utf-8", "replace")
-
-
-def _read(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
 
 
 def _diff(path: str, before: str, after: str) -> str:
