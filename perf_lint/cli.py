@@ -23,7 +23,10 @@ EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
 
 def _codes(text: str) -> List[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
+    codes = [part.strip() for part in text.split(",") if part.strip()]
+    if not codes:
+        raise argparse.ArgumentTypeError(f"no rule code or prefix in {text!r}")
+    return codes
 
 
 def _jobs(text: str) -> int:
@@ -160,6 +163,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted")
         return 130
+    except Exception as problem:  # a bug: say so, never exit 1 ("findings")
+        _internal_error(problem)
+        return EXIT_ERROR
+
+
+def _internal_error(problem: BaseException) -> None:
+    """Report an exception nothing else caught: one line, a hint to report
+    it, and the traceback when ``PERF_LINT_TRACEBACK`` is set."""
+    _error(f"internal error: {type(problem).__name__}: {problem}")
+    sys.stderr.write(
+        "perf-lint: this is a bug in perf-lint; please report it with the command, "
+        "the file and the traceback (set PERF_LINT_TRACEBACK=1 to print it)\n"
+    )
+    if os.environ.get("PERF_LINT_TRACEBACK"):
+        import traceback
+
+        traceback.print_exception(type(problem), problem, problem.__traceback__)
 
 
 def _error(message: str) -> None:
@@ -493,6 +513,7 @@ class Check:
             names=names,
             sources=sources or {},
             profile=ranking,
+            failed=self.failed,
         )
         out: TextIO = sys.stdout
         if stdin_fixed is not None:
