@@ -101,6 +101,7 @@ def config_data(config: Config) -> Dict[str, Any]:
         "source": None if config.source is None else str(config.source),
         "overrides": [_selection_data(selection) for selection in config.overrides],
         "cache_dir": config.cache_dir,
+        "max_file_size": config.max_file_size,
     }
 
 
@@ -128,6 +129,7 @@ def config_from_data(data: Dict[str, Any]) -> Config:
         source=None if data["source"] is None else Path(data["source"]),
         overrides=tuple(selection(item) for item in data["overrides"]),
         cache_dir=data["cache_dir"],
+        max_file_size=data["max_file_size"],
     )
 
 

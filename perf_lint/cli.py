@@ -305,24 +305,24 @@ class Check:
             reading = time.perf_counter()
             read = None
             try:
-                if target == "-":
-                    data = sys.stdin.buffer.read()
-                else:
-                    read = files.read_regular(target)
-                    data = read.data
-            except OSError as error:
-                message = f"cannot read: {error.strerror or error}"
-                problem = file_problem(display, "io-error", message)
-                diagnostics.extend(_reported([problem], _config_or_none(resolver, target), display))
-                continue
-            finally:
-                if timings is not None:
-                    timings.add("read", time.perf_counter() - reading)
-            try:
                 config = resolver.for_path(display if target == "-" else target)
             except ConfigError as error:
                 _error(str(error))
                 return EXIT_ERROR
+            try:
+                if target == "-":
+                    data = sys.stdin.buffer.read()
+                else:
+                    read = files.read_regular(target, config.max_file_size or None)
+                    data = read.data
+            except OSError as error:
+                message = f"cannot read: {error.strerror or error}"
+                problem = file_problem(display, "io-error", message)
+                diagnostics.extend(_reported([problem], config, display))
+                continue
+            finally:
+                if timings is not None:
+                    timings.add("read", time.perf_counter() - reading)
             tasks.append(Task(target, display, data, config, read))
         try:
             profiled = self._profiles(tasks)

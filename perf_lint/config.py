@@ -55,7 +55,10 @@ GENERAL_KEYS = (
     "extend-exclude",
     "cache-dir",
     "profile",
+    "max-file-size",
 )
+#: ``max-file-size``: files larger than this many bytes are skipped (E902).
+DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 
 
 class ConfigError(Exception):
@@ -144,6 +147,8 @@ class Config:
     overrides: Tuple[Selection, ...] = ()
     #: ``cache-dir``: where the results cache lives (relative to ``root``).
     cache_dir: Optional[str] = None
+    #: ``max-file-size``: larger files are not read (0: no limit).
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
 
     # -- selection --------------------------------------------------------
     def selected_codes(self, path: Optional[str] = None) -> Tuple[str, ...]:
@@ -357,6 +362,13 @@ def parse_table(table: Mapping[str, Any], where: str, root: Path, source: Option
         values["cache_dir"] = table["cache-dir"]
     if "profile" in table:
         _profile_list(table["profile"], where)
+    if "max-file-size" in table:
+        size = table["max-file-size"]
+        if type(size) is not int or size < 0:
+            raise ConfigError(
+                f"{where}: `max-file-size` must be a whole number of bytes (0: no limit)"
+            )
+        values["max_file_size"] = size
     if "per-file-ignores" in table:
         raw = table["per-file-ignores"]
         if not isinstance(raw, dict):
