@@ -14,7 +14,19 @@ import os
 import stat
 import sys
 from pathlib import Path, PurePath
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Protocol, Sequence, Tuple, Type
+from typing import (
+    Any,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Protocol,
+    Sequence,
+    Tuple,
+    Type,
+)
 
 from perf_lint.diagnostic import FILE_PROBLEM
 
@@ -46,22 +58,86 @@ DEFAULT_EXCLUDE = (
     "node_modules",
     "venv",
 )
-GENERAL_KEYS = (
-    "select",
-    "ignore",
-    "extend-select",
-    "per-file-ignores",
-    "exclude",
-    "extend-exclude",
-    "cache-dir",
-    "profile",
-    "max-profile-size",
-)
 #: ``max-profile-size`` when nothing sets it, in megabytes: a profile file
 #: larger than this is refused (never read past it).
 DEFAULT_MAX_PROFILE_SIZE = 100
 #: The unit of ``max-profile-size`` (SI megabytes).
 MEGABYTE = 1_000_000
+
+
+class Key(NamedTuple):
+    """A key of ``[tool.perf-lint]`` that is not a rule option (those are
+    declared by the rules): its value, default and meaning, as
+    ``docs/configuration.md`` shows them (``perf_lint.docs``)."""
+
+    name: str
+    value: str
+    default: str
+    help: str
+
+
+#: Every key of ``[tool.perf-lint]`` besides the rules' options. A key is
+#: known exactly when it is here (or a rule declares it), and documented
+#: from here: a new key gets its row, and the generated docs follow.
+KEYS = (
+    Key(
+        "select",
+        "list of code prefixes",
+        "every rule that is not opt-in",
+        "The rules to run (`PRF1`, `PRF101`, `E902`); replaces the default selection. "
+        "An empty list, or an empty prefix, is an error: it would run nothing.",
+    ),
+    Key(
+        "ignore",
+        "list of code prefixes",
+        "`[]`",
+        "Rules not to run. Within a layer the most specific prefix wins, `ignore` a tie.",
+    ),
+    Key(
+        "extend-select",
+        "list of code prefixes",
+        "`[]`",
+        "Rules added to the selection (`PRF2`: the opt-in size rules).",
+    ),
+    Key(
+        "per-file-ignores",
+        "table of pattern = list of code prefixes",
+        "`{}`",
+        "Rules never reported in the files a pattern matches.",
+    ),
+    Key(
+        "exclude",
+        "list of patterns",
+        "`.git`, `.venv`, `build`, `dist`, `__pycache__` and the like",
+        "What discovery skips; replaces the default list. A pattern without `/` "
+        "matches any file or directory name, one with `/` the path relative to this file.",
+    ),
+    Key("extend-exclude", "list of patterns", "`[]`", "Patterns added to `exclude`."),
+    Key(
+        "cache-dir",
+        "string",
+        "`.perf-lint-cache` in the current directory",
+        "Where the results cache lives, relative to this file (`--cache-dir` wins).",
+    ),
+    Key(
+        "profile",
+        "list of file names",
+        "`[]`",
+        "Profiles of a real run that rank the findings (`--profile` replaces them), "
+        "relative to this file. A file outside this file's directory (symbolic links "
+        "followed) is read, with a warning naming this configuration file.",
+    ),
+    Key(
+        "max-profile-size",
+        "integer, megabytes (1 MB = 1,000,000 bytes), at least 1",
+        f"`{DEFAULT_MAX_PROFILE_SIZE}`",
+        "The largest profile file read (`profile` here, and `--profile` when this is the "
+        "configuration of the current directory or `--config`): a larger one is refused "
+        "with an error naming it, and no more than this is ever read. Only regular "
+        "files are read: a FIFO, a device or a directory is refused.",
+    ),
+)
+GENERAL_KEYS = tuple(key.name for key in KEYS)
 
 
 class ConfigError(Exception):

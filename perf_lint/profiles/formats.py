@@ -153,7 +153,7 @@ def _pstats(path: str, data: bytes) -> Profile:
         try:
             calls, own, cumulative = int(calls), float(own), float(cumulative)
         except (OverflowError, ValueError):  # an infinite or NaN count, a huge integer
-            calls, own = 0, math.inf
+            calls, own, cumulative = 0, math.inf, math.inf
         finite(path, own + cumulative, f"a number of {name} ({file}:{line})")
         functions[len(frames)] = Totals(calls, own, cumulative)
         frames.append(Frame(name, file, line))
