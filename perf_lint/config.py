@@ -85,7 +85,8 @@ KEYS = (
         "list of code prefixes",
         "every rule that is not opt-in",
         "The rules to run (`PRF1`, `PRF101`, `E902`); replaces the default selection. "
-        "An empty list, or an empty prefix, is an error: it would run nothing.",
+        "An empty prefix is an error, and so is an empty list without an `extend-select` "
+        "(it would run nothing; `--select ,` likewise).",
     ),
     Key(
         "ignore",
@@ -213,7 +214,9 @@ def check_selectors(selectors: Iterable[str], key: str, where: str) -> Tuple[str
 
 def _no_empty_select(selectors: Sequence[str], key: str, where: str) -> None:
     """A ``select`` that names no rule would run nothing and say "All checks
-    passed!": refused (``--select ,`` is a slip, not a wish)."""
+    passed!": refused (``--select ,`` is a slip, not a wish). In a table,
+    ``select = []`` next to an ``extend-select`` that names rules is kept
+    (it runs exactly those)."""
     if not selectors:
         raise ConfigError(
             f"{where}: `{key}` names no rule (it would select nothing); "
@@ -441,7 +444,7 @@ def parse_table(table: Mapping[str, Any], where: str, root: Path, source: Option
     for key in ("select", "ignore", "extend-select"):
         if key in table:
             selectors = _string_list(key, table[key], where)
-            if key == "select":
+            if key == "select" and not table.get("extend-select"):
                 _no_empty_select(selectors, key, where)
             values[key.replace("-", "_")] = check_selectors(selectors, key, where)
     for key in ("exclude", "extend-exclude"):

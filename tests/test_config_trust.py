@@ -202,6 +202,10 @@ def test_selectors_that_name_rules_still_work(
     project(tmp_path, b'[tool.perf-lint]\nselect = ["PRF1"]\n')
     run = check(tmp_path, capsys, monkeypatch, "--no-cache", "--select", "PRF101", "a.py")
     assert run.rc == 1 and "PRF101" in run.out
+    # An empty select that an extend-select fills runs exactly those rules.
+    project(tmp_path, b'[tool.perf-lint]\nselect = []\nextend-select = ["PRF101"]\n')
+    run = check(tmp_path, capsys, monkeypatch, "--no-cache", "a.py")
+    assert run.rc == 1 and "PRF101" in run.out
 
 
 # -- the flake8 plugin ------------------------------------------------------------------
