@@ -355,3 +355,29 @@ def test_a_command_line_profile_outside_the_tree_gives_no_warning(
     run = check(tree, capsys, monkeypatch, "--profile", str(tmp_path / "run.folded"), "a.py")
     assert run.rc == 1 and "of run time" in run.out
     assert run.err == ""
+
+
+@NEEDS_FIFO
+def test_the_language_server_refuses_a_configured_fifo(tmp_path: Path) -> None:
+    """On main, ``profile = [FIFO]`` hung the language server's analysis."""
+    pytest.importorskip("pygls")
+    tree = project(tmp_path, 'profile = ["run.folded"]\n')
+    os.mkfifo(tree / "run.folded")
+    script = (
+        "import sys\n"
+        "from perf_lint import server\n"
+        "from perf_lint.config import Resolver\n"
+        "config = Resolver().for_path(sys.argv[1])\n"
+        "ranking, problem = server._profile(config, open(sys.argv[1]).read(), sys.argv[1], [])\n"
+        "print(ranking, problem)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tree / "a.py")],
+        capture_output=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode().startswith(
+        f"None {tree / 'run.folded'}: cannot read profile: a FIFO"
+    )
