@@ -638,7 +638,10 @@ def perf_lint_table(path: Path) -> Optional[Dict[str, Any]]:
     data = read_toml(path)
     if path.name != "pyproject.toml":
         return data
-    return data.get("tool", {}).get(SECTION)
+    table = data.get("tool", {}).get(SECTION)
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.{SECTION}] must be a table")
+    return table
 
 
 def load_file(path: Path) -> Config:

@@ -183,6 +183,17 @@ def test_the_command_line_limit_comes_from_the_config_of_the_current_directory(
     assert command_line_profile_limit() == 7_000_000
 
 
+def test_a_section_that_is_not_a_table_is_an_error_for_the_profile_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from perf_lint.config import ConfigError, command_line_profile_limit
+
+    (tmp_path / "pyproject.toml").write_text('[tool]\nperf-lint = "x"\n')
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"\[tool.perf-lint\] must be a table"):
+        command_line_profile_limit()
+
+
 @pytest.mark.parametrize("value", ["0", "-5", "true", '"100MB"', "1.5"])
 def test_a_bad_max_profile_size_is_an_error_naming_it(
     tmp_path: Path,
