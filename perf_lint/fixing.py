@@ -400,7 +400,7 @@ def withheld_message(path: str, source: str, code: str) -> str:
     elif source[offset:] == "\r":
         what = "a lone carriage return (CR) ends the file"
     else:
-        what = "it changes this line"
+        what = "libcst writes this line back differently"
     return (
         f"{path}:{row}: no fix offered: libcst does not reproduce the file exactly "
         f"({what}), and a fix is only made on text it reproduces"
