@@ -23,10 +23,10 @@ EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
 
 def _codes(text: str) -> List[str]:
-    codes = [part.strip() for part in text.split(",") if part.strip()]
-    if not codes:
-        raise argparse.ArgumentTypeError(f"no rule code or prefix in {text!r}")
-    return codes
+    parts = [part.strip() for part in text.split(",")]
+    if not all(parts):
+        raise argparse.ArgumentTypeError(f"empty rule selector in {text!r}")
+    return parts
 
 
 def _jobs(text: str) -> int:
@@ -271,7 +271,7 @@ class Check:
         return cache_module.Cache(where)
 
     def run(self) -> int:
-        from perf_lint import files, progress
+        from perf_lint import files, progress, reading
         from perf_lint.config import ConfigError
         from perf_lint.runner import Runner, Task, default_jobs
         from perf_lint.source import FixMode, file_problem
@@ -302,7 +302,7 @@ class Check:
         tasks: List[Task] = []
         for target in targets:
             display = (args.stdin_filename or "-") if target == "-" else target
-            reading = time.perf_counter()
+            started_reading = time.perf_counter()
             read = None
             try:
                 config = resolver.for_path(display if target == "-" else target)
@@ -313,16 +313,21 @@ class Check:
                 if target == "-":
                     data = sys.stdin.buffer.read()
                 else:
-                    read = files.read_regular(target, config.max_file_size or None)
+                    read = reading.read_identified(target, config.max_file_size or None)
                     data = read.data
-            except OSError as error:
-                message = f"cannot read: {error.strerror or error}"
+            except (OSError, reading.Refused) as error:
+                if isinstance(error, reading.TooLarge):
+                    message = f"cannot read: {error.reason} (max-file-size)"
+                elif isinstance(error, reading.Refused):
+                    message = f"cannot read: {error.reason}"
+                else:
+                    message = f"cannot read: {error.strerror or error}"
                 problem = file_problem(display, "io-error", message)
                 diagnostics.extend(_reported([problem], config, display))
                 continue
             finally:
                 if timings is not None:
-                    timings.add("read", time.perf_counter() - reading)
+                    timings.add("read", time.perf_counter() - started_reading)
             tasks.append(Task(target, display, data, config, read))
         try:
             profiled = self._profiles(tasks)
@@ -383,21 +388,34 @@ class Check:
         ``--profile`` files for every file, else each file's configured
         ``profile``. Keyed by their paths; empty without any profile (then
         the profile package is never imported)."""
-        from perf_lint.config import ConfigError, configured_profiles
+        from perf_lint.config import (
+            ConfigError,
+            command_line_profile_limit,
+            configured_profile_limit,
+            configured_profiles,
+        )
 
         args = self.args
         wanted: Dict[str, Tuple[str, ...]] = {}
+        #: ``max-profile-size`` of each group of profiles, in bytes.
+        limits: Dict[Tuple[str, ...], int] = {}
         if args.profile:
             wanted = {task.display: tuple(args.profile) for task in tasks}
+            try:
+                limits[tuple(args.profile)] = command_line_profile_limit(args.config)
+            except ConfigError as error:
+                raise ProfileProblem(str(error)) from None
         else:
             by_source: Dict[Any, Tuple[str, ...]] = {}
             for task in tasks:
                 source = task.config.source
                 if source not in by_source:
                     try:
-                        by_source[source] = configured_profiles(task.config)
+                        paths = by_source[source] = configured_profiles(task.config)
+                        limit = configured_profile_limit(task.config)
                     except ConfigError as error:
                         raise ProfileProblem(str(error)) from None
+                    limits[paths] = min(limit, limits.get(paths, limit))
                 if by_source[source]:
                     wanted[task.display] = by_source[source]
         if args.min_share is not None and not wanted and not args.profile:
@@ -412,7 +430,7 @@ class Check:
         self.profile_of = wanted
         for paths in sorted(set(wanted.values())) or [tuple(args.profile)]:
             try:
-                loaded[paths] = profiles.load(paths)
+                loaded[paths] = profiles.load(paths, limits.get(paths, profiles.DEFAULT_LIMIT))
             except profiles.ProfileError as error:
                 raise ProfileProblem(str(error)) from None
         return loaded

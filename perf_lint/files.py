@@ -8,9 +8,10 @@ import functools
 import os
 import stat
 import sys
-from typing import Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from perf_lint.config import Config, Resolver
+from perf_lint.reading import Read
 
 SOURCE_SUFFIXES = (".py", ".pyi")
 
@@ -153,62 +154,6 @@ class ChangedOnDisk(Exception):
 
 class Refused(Exception):
     """The file is not written, for the reason in the message."""
-
-
-class Read(NamedTuple):
-    """A file's bytes and what ``os.fstat`` said of it when they were read:
-    the identity that ``write_fixed`` checks again before it writes."""
-
-    data: bytes
-    device: int
-    inode: int
-    size: int
-    mtime_ns: int
-
-
-def read_regular(path: str, limit: Optional[int] = None) -> Read:
-    """The bytes of the regular file ``path``. Anything else (a FIFO, a
-    device, a socket, a directory) raises ``OSError`` without a byte read:
-    the file is opened without blocking and checked before reading, so a
-    FIFO cannot hang the run and ``/dev/zero`` cannot fill memory. A file
-    larger than ``limit`` bytes raises ``TooLarge``."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise OSError(errno.EINVAL, f"not a regular file ({_kind(info.st_mode)})")
-        if limit is not None and info.st_size > limit:
-            raise TooLarge(info.st_size, limit)
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read() if limit is None else handle.read(limit + 1)
-        if limit is not None and len(data) > limit:
-            raise TooLarge(len(data), limit)
-        return Read(data, info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
-    finally:
-        os.close(fd)
-
-
-class TooLarge(OSError):
-    """A file over the configured size limit (it is skipped, not read)."""
-
-    def __init__(self, size: int, limit: int) -> None:
-        super().__init__(
-            errno.EFBIG,
-            f"file is {size:,} bytes, over the {limit:,}-byte limit (max-file-size)",
-        )
-
-
-def _kind(mode: int) -> str:
-    for test, name in (
-        (stat.S_ISFIFO, "a FIFO"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-        (stat.S_ISDIR, "a directory"),
-    ):
-        if test(mode):
-            return name
-    return "not a file"
 
 
 def inside(path: str, root: str) -> bool:

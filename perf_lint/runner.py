@@ -43,7 +43,7 @@ class Task:
     display: str
     data: bytes
     config: Config
-    #: What reading the file saw (``files.Read``; ``None`` for stdin).
+    #: What reading the file saw (``reading.Read``; ``None`` for stdin).
     read: Any = None
 
 

@@ -66,13 +66,13 @@ def test_an_empty_code_list_is_a_usage_error(
 def test_a_file_over_max_file_size_is_skipped_with_e902(tmp_path: Path) -> None:
     from tests.test_cli import run
 
-    (tmp_path / "pyproject.toml").write_text("[tool.perf-lint]\nmax-file-size = 100\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.perf-lint]\nmax-file-size = 0.0001\n")
     (tmp_path / "big.py").write_text("x = 1\n" * 100)
     (tmp_path / "small.py").write_text("def f(x: str):\n    return x in [1, 2]\n")
     result = run(tmp_path, "check", "--no-cache", ".")
     assert result.rc == 1
     assert (
-        "big.py:1:1: E902 cannot read: file is 600 bytes, over the 100-byte limit (max-file-size)"
+        "big.py:1:1: E902 cannot read: 600 bytes, more than the limit of 100 bytes (max-file-size)"
         in result.out
     )
     assert "small.py:2:17: PRF101" in result.out

@@ -18,7 +18,7 @@ from typing import Dict, List
 
 import pytest
 
-from perf_lint import cli, files
+from perf_lint import cli, files, reading
 from perf_lint.engine import Engine
 from tests.test_cli import run
 
@@ -85,7 +85,7 @@ def test_an_edit_during_the_analysis_is_kept_and_the_run_fails(
 def test_the_check_compares_bytes_as_well_as_size_and_time(tmp_path: Path) -> None:
     """Same size and modification time, other bytes: still refused."""
     path = write(tmp_path / "a.py", FIXABLE)
-    read = files.read_regular(str(path))
+    read = reading.read_identified(str(path))
     path.write_text(FIXABLE.replace("1", "7"))
     os.utime(path, ns=(read.mtime_ns, read.mtime_ns))
     with pytest.raises(files.ChangedOnDisk):
@@ -139,7 +139,7 @@ def test_a_user_who_may_write_but_not_own_writes_in_place() -> None:
         os.chown(path, 4321, 4322)
         path.chmod(0o664)
         inode = path.stat().st_ino
-        read = files.read_regular(str(path))
+        read = reading.read_identified(str(path))
         files.Sweeper.get()  # this user cannot start Python from root's home
         child = os.fork()
         if child == 0:  # pragma: no cover - the child reports by its exit code
@@ -233,8 +233,8 @@ def test_a_fifo_or_device_named_on_the_command_line_is_reported(tmp_path: Path) 
     write(tmp_path / "ok.py", FIXABLE)
     result = run(tmp_path, "check", "--no-cache", "pipe.py", "/dev/zero", "ok.py")
     assert result.rc == 1
-    assert "pipe.py:1:1: E902 cannot read: not a regular file (a FIFO)" in result.out
-    assert "/dev/zero:1:1: E902 cannot read: not a regular file (a character device)" in result.out
+    assert "pipe.py:1:1: E902 cannot read: a FIFO (named pipe), not a regular file" in result.out
+    assert "/dev/zero:1:1: E902 cannot read: a character device, not a regular file" in result.out
     assert "ok.py:2:17: PRF101" in result.out
 
 
