@@ -321,10 +321,12 @@ def _read_regular(path: str, size: int = -1) -> Optional[bytes]:
     except OSError:
         return None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             return None
-        with open(fd, "rb", closefd=False) as handle:
-            return handle.read(size)
+        # One read: an entry is replaced whole, never grown in place (a
+        # short read leaves a truncated entry, which is a miss).
+        return os.read(fd, info.st_size + 1 if size < 0 else size)
     except OSError:
         return None
     finally:
