@@ -47,7 +47,7 @@ DEFAULT_DIR = ".perf-lint-cache"
 FORMAT = 3
 #: The first bytes of every entry: a file without them is not an entry (a
 #: miss when read, never deleted by the clean-up).
-MAGIC = b"perf-lint cache v3\n"
+MAGIC = b"perf-lint cache v%d\n" % FORMAT
 MAX_ENTRIES = 100_000
 MAX_BYTES = 256 * 1024 * 1024
 #: Temporary files older than this are left over from a killed run.

@@ -177,15 +177,19 @@ def test_prune_removes_only_its_own_entries(tmp_path: Path) -> None:
         os.utime(path, (1000, 1000))
     link = bucket / ("a" * 62)
     link.symlink_to(outside)
-    ours = bucket / ".tmp-perf-lint-killed"  # left by a killed run
-    ours.write_bytes(HEADER + b'{"form')
-    os.utime(ours, (1000, 1000))
-    assert cache.prune() == 6 + 1
+    ours = [bucket / ".tmp-perf-lint-killed", tmp_path / "c" / ".tmp-perf-lint-marking"]
+    ours[0].write_bytes(HEADER + b'{"form')  # left by a killed run
+    ours[1].write_bytes(b"Signature: 8a477f")
+    foreign.append(tmp_path / "c" / ".tmp-perf-lint-notes")
+    foreign[-1].write_text("user data")
+    for path in [*ours, foreign[-1]]:
+        os.utime(path, (1000, 1000))
+    assert cache.prune() == 6 + 2
     left = [key for key in keys if os.path.exists(cache._path(key))]
     assert left == keys[6:]
     assert all(path.read_text() == "user data" for path in foreign)
     assert link.is_symlink() and outside.read_text() == "mine"
-    assert not ours.exists()
+    assert not any(path.exists() for path in ours)
 
 
 def test_a_refused_directory_is_never_written_or_cleaned(tmp_path: Path) -> None:
