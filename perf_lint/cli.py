@@ -262,13 +262,21 @@ class Check:
         )
 
     def _open_cache(self):  # type: ignore[no-untyped-def]
-        """The results cache of this run, or ``None`` (``--no-cache``)."""
+        """The results cache of this run, or ``None`` (``--no-cache``, or a
+        directory that is not perf-lint's: refused with a warning)."""
         if self.args.no_cache:
             return None
         from perf_lint import cache as cache_module
 
-        where = cache_module.directory_for(self.args.cache_dir, self.args.config)
-        return cache_module.Cache(where)
+        where, warning = cache_module.directory_for(self.args.cache_dir, self.args.config)
+        if warning is not None:
+            sys.stderr.write(f"perf-lint: warning: {warning}\n")
+        cache = cache_module.Cache(where)
+        refusal = cache.refusal()
+        if refusal is not None:
+            sys.stderr.write(f"perf-lint: warning: {refusal}\n")
+            return None
+        return cache
 
     def run(self) -> int:
         from perf_lint import files, progress, reading
