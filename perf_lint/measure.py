@@ -31,6 +31,11 @@ command:
 
        before 1.234 s, after 1.180 s CPU (median of 5): 1.046x faster
 
+The profiled run is ``python -m cProfile -o FILE prog.py ARGS`` (or ``-m
+cProfile -o FILE -m module ARGS``); cProfile catches ``SystemExit``, so its
+exit code only tells an uncaught exception (1). The verifying runs are
+plain ``python prog.py ARGS`` runs, whose exit codes are compared.
+
 Every run gets the same environment with ``PYTHONHASHSEED=0`` (unless it
 is set), standard input from ``--stdin FILE`` (default: none), and its
 standard output captured (compared, never shown); the files named by
@@ -54,7 +59,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, NamedTuple, Optional, Sequence
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Dict,
+    FrozenSet,
+    List,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Tuple,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import subprocess
@@ -537,9 +552,13 @@ class Verifier:
 
     def verify(self, base: FrozenSet[str], chosen: FrozenSet[str]) -> Verdict:
         """Run ``chosen`` once (its output must match), then both versions
-        ``rounds`` times, interleaved."""
+        ``rounds`` times, interleaved. The measurement is remembered (the
+        last one of each pair)."""
         found = self._check(self._run(chosen), chosen, base)
         if found is not None:
+            # Blame the fixes only if the code without them still gives
+            # the baseline's output (``_Unverifiable`` when it does not).
+            self._check(self._run(base), base, base)
             return Verdict(False, f"the output changed: {found}", None)
         before: List[float] = []
         after: List[float] = []
@@ -559,9 +578,33 @@ class Verifier:
             return Verdict(True, "", measurement)
         return Verdict(
             False,
-            f"the program was slower with them: {speedup(measurement, self.program.timer)}",
+            f"the program was slower with the fixes: {speedup(measurement, self.program.timer)}",
             measurement,
         )
+
+    def decide(
+        self, candidates: Sequence[FixedFile]
+    ) -> Tuple[FrozenSet[str], Optional[Measurement]]:
+        """The files whose fixes are kept, and the measurement of the
+        program with them against the original program: ``search``, then,
+        unless the fixes kept are the ones a measurement against the
+        original program kept, a new measurement of them all, which rolls
+        them all back if it finds the program slower."""
+        self.search(candidates)
+        final = self.accepted
+        if not final:
+            return final, None
+        measurement = self.measured.get((frozenset(), final))
+        if measurement is not None and measurement.not_slower():
+            return final, measurement
+        self.say("measuring the fixes kept against the original program")
+        verdict = self.verify(frozenset(), final)
+        if not verdict.ok:
+            self.rejected.extend(
+                (item, verdict.reason) for item in candidates if item.path in final
+            )
+            self.accepted = final = frozenset()
+        return final, verdict.measurement
 
     def search(self, candidates: Sequence[FixedFile]) -> None:
         """Keep the candidates whose fixes verify, in halves."""
@@ -808,20 +851,7 @@ class Session:
                     f"perf-lint: warning: {self.command.target}: exited with code "
                     f"{baseline.exit_code}; the fixes must keep that\n"
                 )
-            verifier.search(fixed)
-            final = verifier.accepted
-            measurement = None
-            if final:
-                measurement = verifier.measured.get((frozenset(), final))
-                if measurement is None:
-                    self.say("measuring the kept fixes against the original program")
-                    verdict = verifier.verify(frozenset(), final)
-                    measurement = verdict.measurement
-                    if not verdict.ok:
-                        for item in fixed:
-                            if item.path in final:
-                                verifier.rejected.append((item, verdict.reason))
-                        final = frozenset()
+            final, measurement = verifier.decide(fixed)
             tree.apply(final)
         except _Unverifiable as problem:
             self._put_back(tree, frozenset())
