@@ -318,7 +318,9 @@ class Result(NamedTuple):
 def difference(before: Result, after: Result) -> Optional[str]:
     """How ``after`` differs from ``before`` (``None``: identical)."""
     if before.exit_code != after.exit_code:
-        return f"exit code {before.exit_code} before, {after.exit_code} after"
+        found = f"exit code {before.exit_code} before, {after.exit_code} after"
+        last = after.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+        return f"{found} ({last[0][:200]})" if last else found
     if before.stdout != after.stdout:
         return f"standard output differs, {_first_difference(before.stdout, after.stdout)}"
     for name, data in before.outputs.items():

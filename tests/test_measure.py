@@ -433,6 +433,8 @@ def test_difference() -> None:
     base = measure.Result(b"a\nb\n", 0, {"o": b"x"}, 1.0, b"")
     assert measure.difference(base, base._replace(seconds=2.0, stderr=b"noise")) is None
     assert measure.difference(base, base._replace(exit_code=1)) == "exit code 0 before, 1 after"
+    crashed = base._replace(exit_code=1, stderr=b"Traceback\n  ...\nTypeError: boom\n")
+    assert measure.difference(base, crashed) == "exit code 0 before, 1 after (TypeError: boom)"
     assert measure.difference(base, base._replace(stdout=b"a\nc\n")) == (
         "standard output differs, first on line 2"
     )
@@ -548,3 +550,18 @@ def test_fixes_below_min_share_in_a_hot_file_are_named(tmp_path: Path) -> None:
     else:
         assert "Fixed 1 finding in 1 file: prog.py" in result.out
         assert "note:" not in result.out
+
+
+def test_fix_that_makes_the_program_fail_is_rolled_back(tmp_path: Path) -> None:
+    crashing = "def find(values):\n    return sum(1 for v in values if v in [1, 2, 3])\n"
+    prog = program(tmp_path, crashing + "\n\nprint(find([1, 5, [1], 2] * 20000))\n")
+    before = prog.read_text()
+    result = perf_lint(
+        tmp_path, "profile", "--fix", "--unsafe-fixes", "--rounds", "3", "--", "python", "prog.py"
+    )
+    assert result.rc == 1, result
+    assert (
+        "Rolled back prog.py: the output changed: exit code 0 before, 1 after (TypeError: "
+        in result.out
+    )
+    assert prog.read_text() == before
