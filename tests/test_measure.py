@@ -504,6 +504,13 @@ def test_verifier_halves_then_measures_the_fixes_kept_again(tmp_path: Path) -> N
     assert final == {item.path for item in files}
     assert measurement is not None and measurement.medians == (1.0, 0.97)
     assert not verifier.rejected
+    tree.apply(final)
+    for item in files:
+        # Same size, so a fixed version never shares the original's second:
+        # no cached byte code of one can pass for the other.
+        assert Path(item.path).read_bytes() == item.fixed
+        seconds = Path(item.path).stat().st_mtime_ns // 10**9
+        assert seconds != item.original_mtime // 10**9
 
 
 def test_verifier_rolls_everything_back_when_the_last_measurement_is_slower(
