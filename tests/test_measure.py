@@ -132,7 +132,7 @@ def test_profile_lints_the_code_that_ran_and_keeps_the_profile(tmp_path: Path) -
     assert (tmp_path / ".perf-lint" / "profile.pstats").is_file()
     assert prog.read_text() == HOT  # no --fix: nothing written
     # The program's standard output is captured, not mixed into the report.
-    assert "\n" + str(sum(i for i in range(20000) if i % 2 and i < 32)) not in result.out
+    assert "256" not in result.out  # hot(20000) == 1 + 3 + ... + 31 == 256
 
 
 def test_profile_out_and_explicit_interpreter(tmp_path: Path) -> None:
@@ -572,3 +572,18 @@ def test_fix_that_makes_the_program_fail_is_rolled_back(tmp_path: Path) -> None:
         in result.out
     )
     assert prog.read_text() == before
+
+
+def test_site_packages_only_when_asked(tmp_path: Path) -> None:
+    site = tmp_path / "env" / "lib" / "site-packages"
+    site.mkdir(parents=True)
+    (site / "dep.py").write_text(GOOD)
+    program(
+        tmp_path, f"import sys\nsys.path.insert(0, {str(site)!r})\nimport dep\ndep.hot(20000)\n"
+    )
+    result = perf_lint(tmp_path, "profile", "--", "python", "prog.py")
+    assert result.rc == 0, result  # prog.py itself holds no finding
+    assert "dep.py" not in result.out
+    result = perf_lint(tmp_path, "profile", "--include-site-packages", "--", "python", "prog.py")
+    assert result.rc == 1, result
+    assert "env/lib/site-packages/dep.py:4:17: PRF101" in result.out
