@@ -823,12 +823,13 @@ class Session:
             )
         total = sum(sum(found.values()) for found in counts.values())
         out.write(
-            f"Fixed {total} finding{'s' if total != 1 else ''} in {len(fixed)} "
+            f"Applied {total} fix{'es' if total != 1 else ''} in {len(fixed)} "
             f"file{'s' if len(fixed) != 1 else ''}: {', '.join(item.display for item in fixed)}\n"
         )
         if total > fixable:
             out.write(
-                f"note: {total - fixable} of these fixes are for findings below "
+                f"note: {total - fixable} of them {'are' if total - fixable != 1 else 'is'} for "
+                f"findings below "
                 f"{args.min_share:g}% in the same files (`check --fix` fixes every finding of a "
                 "file); they are verified with the others\n"
             )

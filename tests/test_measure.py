@@ -171,7 +171,7 @@ def test_fix_that_keeps_the_output_is_kept_with_the_speedup(tmp_path: Path) -> N
     )
     assert result.rc == 0, result
     assert prog.read_text() == HOT_FIXED
-    assert "Fixed 1 finding in 1 file: prog.py" in result.out
+    assert "Applied 1 fix in 1 file: prog.py" in result.out
     assert "Kept the fixes in prog.py: output identical" in result.out
     assert result.out.splitlines()[-1].startswith("before ")
     import re
@@ -191,7 +191,7 @@ def test_fix_that_changes_the_output_is_rolled_back(tmp_path: Path) -> None:
         tmp_path, "profile", "--fix", "--unsafe-fixes", "--rounds", "3", "--", "python", "prog.py"
     )
     assert result.rc == 1, result
-    assert "Fixed 1 finding in 1 file: prog.py" in result.out
+    assert "Applied 1 fix in 1 file: prog.py" in result.out
     assert "Rolled back prog.py: the output changed: standard output differs" in result.out
     assert "No fix kept; every file is as it was." in result.out
     assert prog.read_bytes() == before
@@ -214,7 +214,7 @@ def test_module_form_rolls_back_only_the_culprit_file(tmp_path: Path) -> None:
         WORK,
     )
     assert result.rc == 1, result
-    assert "Fixed 2 findings in 2 files: app/bad.py, app/good.py" in result.out
+    assert "Applied 2 fixes in 2 files: app/bad.py, app/good.py" in result.out
     assert (
         "Rolled back app/bad.py: the output changed: standard output differs, first on line 2"
         in result.out
@@ -552,10 +552,10 @@ def test_fixes_below_min_share_in_a_hot_file_are_named(tmp_path: Path) -> None:
     # Until `check --fix --min-share` fixes only the findings it shows, the
     # whole file is fixed, and the report says so.
     if "{2, 4}" in text:
-        assert "Fixed 2 findings in 1 file: prog.py" in result.out
-        assert "note: 1 of these fixes are for findings below 1% in the same files" in result.out
+        assert "Applied 2 fixes in 1 file: prog.py" in result.out
+        assert "note: 1 of them is for findings below 1% in the same files" in result.out
     else:
-        assert "Fixed 1 finding in 1 file: prog.py" in result.out
+        assert "Applied 1 fix in 1 file: prog.py" in result.out
         assert "note:" not in result.out
 
 
