@@ -1,4 +1,5 @@
-"""The ``perf-lint`` command: ``check``, ``rule`` and ``rules``.
+"""The ``perf-lint`` command: ``check``, ``profile`` (``measure.py``), ``rule``
+and ``rules``.
 
 Exit codes: 0 when no diagnostic is left, 1 when some are (or ``--diff``
 would change a file), 2 for usage, configuration and internal errors."""
@@ -141,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     rule.add_argument("code", metavar="CODE", help="a rule code or name, e.g. PRF101")
     commands.add_parser("rules", help="list every rule")
     commands.add_parser("server", help="run the language server on stdin/stdout")
+    from perf_lint import measure
+
+    measure.add_parser(commands)
     return parser
 
 
@@ -157,6 +161,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return EXIT_CLEAN
         if args.command == "server":
             return _server()
+        if args.command == "profile":
+            from perf_lint import measure
+
+            return measure.run(args)
         return Check(args).run()
     except BrokenPipeError:  # pragma: no cover - e.g. piped into `head`
         return EXIT_CLEAN
