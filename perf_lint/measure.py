@@ -460,11 +460,11 @@ class Tree:
         return problems
 
     def _put(self, item: FixedFile, fixed: bool) -> None:
-        from perf_lint import files
+        from perf_lint import files, reading
 
         data = item.fixed if fixed else item.original
         mtime = item.fixed_mtime if fixed else item.original_mtime
-        current = files.read_regular(item.path)
+        current = reading.read_identified(item.path)
         if current.data == data and (mtime is None or current.mtime_ns == mtime):
             return
         if current.data not in (item.original, item.fixed):
