@@ -69,6 +69,9 @@ class InlineNoqa:
     def __init__(self, source: str) -> None:
         self._source = source
         self._joined: Optional[Dict[int, Tuple[int, int]]] = None
+        #: The comment of each line that has one (``None``: the source does
+        #: not tokenize, and whole lines are searched, as flake8 would).
+        self._comments: Optional[Dict[int, str]] = None
         self._per_line: Dict[int, Tuple[bool, Suppression]] = {}
 
     # Both are computed on first use: an analysis makes one of these per
@@ -83,28 +86,37 @@ class InlineNoqa:
 
     def _line_groups(self) -> Dict[int, Tuple[int, int]]:
         """flake8's view of lines: lines joined by one token (a multi-line
-        string) or by a backslash belong together."""
+        string) or by a backslash belong together. The same pass finds each
+        line's comment: only a comment can hold a ``# noqa`` (one inside a
+        string, such as a pattern that removes them, suppresses nothing)."""
         if self._joined is None:
             groups: Dict[int, Tuple[int, int]] = {}
+            comments: Optional[Dict[int, str]] = {}
             low, high = len(self._lines) + 2, -1
             try:
                 tokens = tokenize.generate_tokens(io.StringIO("".join(self._lines)).readline)
                 for tok in tokens:
                     if tok.type in (tokenize.ENDMARKER, tokenize.DEDENT):
                         continue
+                    if tok.type == tokenize.COMMENT:
+                        comments[tok.start[0]] = tok.string  # type: ignore[index]
                     low, high = min(low, tok.start[0]), max(high, tok.end[0])
                     if tok.type in (tokenize.NL, tokenize.NEWLINE):
                         for line in range(low, high + 1):
                             groups[line] = (low, high)
                         low, high = len(self._lines) + 2, -1
             except (tokenize.TokenError, SyntaxError):
-                pass
-            self._joined = groups
+                comments = None
+            self._joined, self._comments = groups, comments
         return self._joined
 
     def _suppression(self, line: int) -> Tuple[bool, Suppression]:
         if line not in self._per_line:
-            text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
+            self._line_groups()
+            if self._comments is not None:
+                text = self._comments.get(line, "")
+            else:
+                text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
             match = _INLINE.search(text)
             self._per_line[line] = (True, _codes(match.group("codes"))) if match else (False, None)
         return self._per_line[line]
