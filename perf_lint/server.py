@@ -607,6 +607,8 @@ class PerfLintServer(LanguageServer):
         self._pending: Dict[str, asyncio.TimerHandle] = {}
         #: When each document last changed (``time.monotonic``).
         self._changed: Dict[str, float] = {}
+        #: The version of each document whose diagnostics were published last.
+        self._published: Dict[str, Optional[int]] = {}
         #: Requests waiting for a document's analysis or change.
         self._waiting: Dict[str, List[asyncio.Future[None]]] = {}
 
@@ -663,6 +665,8 @@ class PerfLintServer(LanguageServer):
         if job is None:
             known = self.analyses.get(uri)
             if not again and known is not None and known.source == source:
+                if self._published.get(uri) != self.workspace.get_text_document(uri).version:
+                    self.publish(uri)  # an edit that changed nothing
                 return
         elif job.started is None:
             job.source = source  # queued: it will read the configuration then
@@ -743,6 +747,7 @@ class PerfLintServer(LanguageServer):
         """Everything about a closed document."""
         self.cancel_planned(uri)
         self.analyses.pop(uri, None)
+        self._published.pop(uri, None)
         for kind in ("analyse", "fix"):
             job = self._jobs.pop((kind, uri), None)
             if job is not None and job.started is None:
@@ -764,7 +769,7 @@ class PerfLintServer(LanguageServer):
                     source=SOURCE,
                 )
             )
-        version = self.workspace.get_text_document(uri).version
+        version = self._published[uri] = self.workspace.get_text_document(uri).version
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
         )
