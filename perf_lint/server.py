@@ -382,8 +382,8 @@ class _Protocol(LanguageServerProtocol):
 
 
 # -- analysis in worker processes ---------------------------------------------
-#: Worker processes that analyse documents (started as needed): a long
-#: analysis of one document leaves the other to the rest.
+#: Worker processes that analyse documents: a long analysis of one document
+#: leaves the other to the rest.
 WORKERS = 2
 #: Seconds after which an analysis of a text that has since changed is
 #: stopped (its worker process is killed and replaced) rather than finished.
@@ -474,9 +474,10 @@ class _Worker:
 
 
 class Pool:
-    """Worker processes that run analyses off the event loop, started as
-    needed (at most ``size``). A document's requests go to the worker that
-    analysed it last when it is free, for its incremental analysis."""
+    """Worker processes that run analyses off the event loop (``size`` of
+    them, started with the server and replaced when one ends). A
+    document's requests go to the worker that analysed it last when it is
+    free, for its incremental analysis."""
 
     def __init__(self, size: int = WORKERS) -> None:
         self.size = size
@@ -502,8 +503,9 @@ class Pool:
         return worker
 
     def start(self) -> None:
-        """Start a worker now, so that it is ready for the first document."""
-        if not self.workers and not self.closed:
+        """Start the workers now (and again whenever one ends), so that one
+        is ready when a document comes: starting one takes a second."""
+        while len(self.workers) < self.size and not self.closed:
             self._spawn()
 
     def submit(self, job: _Job) -> None:
@@ -545,6 +547,8 @@ class Pool:
             answer = worker.call(request)
         except Exception as error:  # the worker died or was stopped
             answer = ("lost", f"internal error: the analysis process stopped ({error!r})")
+            with contextlib.suppress(Exception):
+                worker.process.join(5)  # reaped here, not on the event loop
         with contextlib.suppress(RuntimeError):  # the event loop is gone
             loop.call_soon_threadsafe(self._finished, worker, job, answer)
 
@@ -554,6 +558,7 @@ class Pool:
             worker.stop()
             if worker in self.workers:
                 self.workers.remove(worker)
+                self.start()
             with contextlib.suppress(OSError):
                 worker.connection.close()
         elif worker in self.workers:
@@ -570,6 +575,7 @@ class Pool:
         if worker is not None and worker in self.workers:
             self.workers.remove(worker)
             worker.stop()
+            self.start()
         if not job.future.done():
             job.future.cancel()
 
@@ -1046,6 +1052,12 @@ def main() -> int:
     analyses run in worker processes, so that the event loop always answers
     (a 5 MB document takes a minute to analyse)."""
     logging.basicConfig(level=os.environ.get("PERF_LINT_LOG", "WARNING"))
+    # What answers need here (the rules' pages for hovers), loaded before
+    # the first request rather than while it waits.
+    import perf_lint.docs
+    import perf_lint.output
+    import perf_lint.registry  # noqa: F401
+
     try:
         server.start_io(stdin=CheckedInput(sys.stdin.buffer))  # type: ignore[arg-type]
     except ProtocolError as error:

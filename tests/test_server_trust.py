@@ -18,18 +18,23 @@ responsive (issue 28, items 2 and 9):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import queue
 import random
 import re
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Set, Tuple
 
 import pytest
 import pytest_lsp
 from lsprotocol import types
+from pygls.lsp.client import LanguageClient as PlainClient
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from perf_lint.diagnostic import Location
@@ -429,3 +434,242 @@ async def test_random_edits_agree_with_check_and_fix(
     assert {n: t for n, t in fixed_by_server.items() if written[n] != t} == {}
     # Most documents had something to fix.
     assert sum(1 for name, text in before.items() if written[name] != text) >= 8
+
+
+# -- a big document does not hold the server up -----------------------------------
+def big_document() -> str:
+    """About 5 MB of real Python: perf-lint's own modules, again and again."""
+    package = Path(__file__).resolve().parent.parent / "perf_lint"
+    code = "".join(p.read_text(encoding="utf-8") for p in sorted(package.glob("*.py")))
+    return code * (5_000_000 // len(code) + 1)
+
+
+def children(pid: int) -> Set[int]:
+    """The worker processes ``pid`` started (Linux)."""
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found.update(int(c) for c in (task / "children").read_text().split())
+    workers = set()
+    for child in found:
+        with contextlib.suppress(OSError):  # gone meanwhile
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                workers.add(child)
+    return workers
+
+
+def alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc (Linux)")
+@pytest.mark.asyncio
+async def test_a_5mb_document_delays_no_answer(tmp_path: Path) -> None:
+    """While a 5 MB document is analysed (a minute of work), a hover and
+    a code action on another document are answered at once, a change to
+    that document is analysed, an edit of the big one stops its stale
+    analysis, and ``shutdown`` is answered at once; the workers end with
+    the server."""
+    client = PlainClient("trust", "1")
+    seen: Dict[Tuple[str, Any], List[types.Diagnostic]] = {}
+    arrived = asyncio.Event()
+
+    @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    def record(params: types.PublishDiagnosticsParams) -> None:
+        seen[(params.uri, params.version)] = list(params.diagnostics)
+        arrived.set()
+
+    async def diagnostics(uri: str, version: int) -> List[types.Diagnostic]:
+        while (uri, version) not in seen:
+            arrived.clear()
+            await arrived.wait()
+        return seen[(uri, version)]
+
+    def item(uri: str, text: str) -> types.DidOpenTextDocumentParams:
+        return types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="python", version=1, text=text
+            )
+        )
+
+    await client.start_io(*SERVER, env=_ENV)
+    assert client._server is not None
+    server = client._server.pid
+    try:
+        await client.initialize_async(
+            types.InitializeParams(capabilities=types.ClientCapabilities(), process_id=os.getpid())
+        )
+        client.initialized(types.InitializedParams())
+        small = (tmp_path / "small.py").as_uri()
+        client.text_document_did_open(item(small, "x = 1\nx in [1, 2]\n"))
+        found = await asyncio.wait_for(diagnostics(small, 1), 30)
+        assert [d.code for d in found] == ["PRF101"]
+        big = (tmp_path / "big.py").as_uri()
+        client.text_document_did_open(item(big, big_document()))
+        await asyncio.sleep(1.0)  # the big analysis is under way
+        hover = types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=small), position=found[0].range.start
+        )
+        started = time.monotonic()
+        answer = await asyncio.wait_for(client.text_document_hover_async(hover), 10)
+        waited = time.monotonic() - started
+        assert answer is not None and waited < 1.0, waited
+        started = time.monotonic()
+        actions = await asyncio.wait_for(
+            client.text_document_code_action_async(
+                types.CodeActionParams(
+                    text_document=types.TextDocumentIdentifier(uri=small),
+                    range=found[0].range,
+                    context=types.CodeActionContext(diagnostics=found),
+                )
+            ),
+            10,
+        )
+        waited = time.monotonic() - started
+        assert actions and waited < 1.0, waited
+        # A change to the small document is analysed by another worker.
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=small, version=2),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text="y in (1,)\n")],
+            )
+        )
+        found = await asyncio.wait_for(diagnostics(small, 2), 15)
+        assert [d.code for d in found] == ["PRF102"]
+        assert (big, 1) not in seen  # still analysed
+        # An edit of the big document: its stale analysis is stopped.
+        workers = children(server)
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=big, version=2),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(
+                        range=types.Range(start=position(0, 0), end=position(0, 0)), text="# \n"
+                    )
+                ],
+            )
+        )
+        deadline = time.monotonic() + 5
+        while all(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert not all(alive(pid) for pid in workers)
+        assert len([pid for pid in children(server) if alive(pid)]) <= 2
+        workers |= children(server)
+        started = time.monotonic()
+        await asyncio.wait_for(client.shutdown_async(None), 10)
+        assert time.monotonic() - started < 1.0
+        client.exit(None)
+        assert await asyncio.wait_for(client._server.wait(), 10) == 0
+        deadline = time.monotonic() + 5
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert not any(alive(pid) for pid in workers)
+    finally:
+        if client._server.returncode is None:
+            client._server.kill()
+        await client.stop()
+
+
+# -- malformed headers ------------------------------------------------------------
+class RawServer:
+    """The server over raw pipes: any bytes can be sent."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            SERVER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_ENV
+        )
+        self.answers: queue.Queue[Dict[str, Any]] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        stream = self.process.stdout
+        assert stream is not None
+        while True:
+            length = None
+            while True:
+                line = stream.readline()
+                if not line:
+                    return
+                if not line.strip():
+                    break
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            assert length is not None
+            self.answers.put(json.loads(stream.read(length)))
+
+    def send(self, data: bytes) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(data)
+        self.process.stdin.flush()
+
+    def message(self, method: str, params: Any, ident: Any = None, header: bytes = b"") -> None:
+        content: Dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params}
+        if ident is not None:
+            content["id"] = ident
+        body = json.dumps(content).encode()
+        self.send((header or b"Content-Length: %d\r\n" % len(body)) + b"\r\n" + body)
+
+    def answer(self, ident: Any, timeout: float = 30) -> Dict[str, Any]:
+        while True:
+            found = self.answers.get(timeout=timeout)
+            if found.get("id") == ident:
+                return found
+
+    def initialize(self) -> None:
+        self.message("initialize", {"processId": None, "capabilities": {}, "rootUri": None}, 1)
+        assert "result" in self.answer(1)
+        self.message("initialized", {})
+
+
+@pytest.mark.parametrize(
+    "value", [b"abc", b"99999999999999999999", b"-5", b"0", b"12 34", b"", b"1e3"]
+)
+def test_a_malformed_content_length_is_a_protocol_error(value: bytes) -> None:
+    """The server exits with code 2 and says why on stderr: after a header
+    it cannot read, it cannot tell where the next message starts."""
+    server = RawServer()
+    try:
+        server.initialize()
+        body = json.dumps({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}).encode()
+        server.send(b"Content-Length: " + value + b"\r\n\r\n" + body)
+        code = server.process.wait(timeout=20)
+        assert server.process.stderr is not None
+        stderr = server.process.stderr.read().decode()
+        assert code == 2, stderr
+        assert "protocol error" in stderr and "Content-Length" in stderr, stderr
+        assert "Traceback" not in stderr, stderr
+    finally:
+        server.process.kill()
+        server.process.wait()
+
+
+def test_headers_the_lsp_allows_are_read() -> None:
+    """A ``Content-Type`` header, a header name in another case, spaces and
+    stray blank lines between messages are all served (pygls ignored a
+    ``content-length`` header, and then everything that followed)."""
+    server = RawServer()
+    try:
+        server.initialize()
+        server.send(b"\r\n")
+        server.message(
+            "shutdown",
+            None,
+            2,
+            header=b"content-length:   %d \r\nContent-Type: application/vscode-jsonrpc; "
+            b"charset=utf-8\r\n"
+            % len(
+                json.dumps(
+                    {"jsonrpc": "2.0", "method": "shutdown", "params": None, "id": 2}
+                ).encode()
+            ),
+        )
+        assert server.answer(2, timeout=20)["result"] is None
+        server.message("exit", None)
+        assert server.process.wait(timeout=20) == 0
+    finally:
+        server.process.kill()
+        server.process.wait()
