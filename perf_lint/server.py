@@ -407,6 +407,11 @@ def _worker_main(connection: Any, parent: int) -> None:
                 os._exit(1)
 
     threading.Thread(target=watchdog, name="perf-lint watchdog", daemon=True).start()
+    # Loaded now, while the editor is still starting, not on its first document.
+    import perf_lint.config
+    import perf_lint.engine
+    import perf_lint.incremental  # noqa: F401
+
     documents: Dict[str, Any] = {}
     while True:
         try:
@@ -606,7 +611,10 @@ class PerfLintServer(LanguageServer):
         #: Each open document's last analysis (of the text it had then).
         self.analyses: Dict[str, Analysis] = {}
         self.pool = Pool()
-        self.pool.keep = lambda: tuple(self.workspace.text_documents)
+        #: The open documents' URIs, as the client writes them (pygls keys
+        #: its documents by the URIs with %-escapes decoded).
+        self.open_documents: Set[str] = set()
+        self.pool.keep = lambda: tuple(self.open_documents)
         #: The analysis (``"analyse"``) or fix (``"fix"``) of each document
         #: that is queued or running; a newer one replaces an older one.
         self._jobs: Dict[Tuple[str, str], _Job] = {}
@@ -622,7 +630,7 @@ class PerfLintServer(LanguageServer):
         return _encoding_name(self.workspace.position_encoding)
 
     def is_open(self, uri: str) -> bool:
-        return uri in self.workspace.text_documents
+        return uri in self.open_documents
 
     def source(self, uri: str) -> str:
         return self.workspace.get_text_document(uri).source
@@ -796,6 +804,7 @@ def shutdown(ls: PerfLintServer, params: Any) -> None:
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls: PerfLintServer, params: types.DidOpenTextDocumentParams) -> None:
+    ls.open_documents.add(params.text_document.uri)
     ls.analyses.pop(params.text_document.uri, None)
     ls.schedule(params.text_document.uri, again=True)
 
@@ -814,6 +823,7 @@ def did_save(ls: PerfLintServer, params: types.DidSaveTextDocumentParams) -> Non
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: PerfLintServer, params: types.DidCloseTextDocumentParams) -> None:
+    ls.open_documents.discard(params.text_document.uri)
     ls.forget(params.text_document.uri)
     ls.text_document_publish_diagnostics(
         types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])

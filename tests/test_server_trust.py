@@ -37,6 +37,7 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient as PlainClient
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+import perf_lint
 from perf_lint.diagnostic import Location
 from perf_lint.server import (
     LspDocument,
@@ -436,10 +437,34 @@ async def test_random_edits_agree_with_check_and_fix(
     assert sum(1 for name, text in before.items() if written[name] != text) >= 8
 
 
+@pytest.mark.asyncio
+async def test_a_document_whose_uri_has_escapes(client: LanguageClient, tmp_path: Path) -> None:
+    """A path with a space is sent as ``%20`` (pygls keys its copy by the
+    decoded URI): the document is analysed and answers hovers."""
+    publications = Publications(client)
+    uri = (tmp_path / "my project" / "a b.py").as_uri()
+    assert "%20" in uri
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="python", version=1, text="x = 1\nx in [1, 2]\n"
+            )
+        )
+    )
+    found = await publications.of(uri, 1)
+    assert [d.code for d in found] == ["PRF101"]
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=found[0].range.start
+        )
+    )
+    assert hover is not None
+
+
 # -- a big document does not hold the server up -----------------------------------
 def big_document() -> str:
     """About 5 MB of real Python: perf-lint's own modules, again and again."""
-    package = Path(__file__).resolve().parent.parent / "perf_lint"
+    package = Path(perf_lint.__file__).parent
     code = "".join(p.read_text(encoding="utf-8") for p in sorted(package.glob("*.py")))
     return code * (5_000_000 // len(code) + 1)
 
@@ -607,11 +632,12 @@ class RawServer:
         self.process.stdin.flush()
 
     def message(self, method: str, params: Any, ident: Any = None, header: bytes = b"") -> None:
+        """Send a message; ``header``: its headers, ``%d`` for its length."""
         content: Dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params}
         if ident is not None:
             content["id"] = ident
         body = json.dumps(content).encode()
-        self.send((header or b"Content-Length: %d\r\n" % len(body)) + b"\r\n" + body)
+        self.send((header or b"Content-Length: %d\r\n") % len(body) + b"\r\n" + body)
 
     def answer(self, ident: Any, timeout: float = 30) -> Dict[str, Any]:
         while True:
@@ -659,13 +685,8 @@ def test_headers_the_lsp_allows_are_read() -> None:
             "shutdown",
             None,
             2,
-            header=b"content-length:   %d \r\nContent-Type: application/vscode-jsonrpc; "
-            b"charset=utf-8\r\n"
-            % len(
-                json.dumps(
-                    {"jsonrpc": "2.0", "method": "shutdown", "params": None, "id": 2}
-                ).encode()
-            ),
+            header=b"content-length:   %d \r\n"
+            b"Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n",
         )
         assert server.answer(2, timeout=20)["result"] is None
         server.message("exit", None)
