@@ -10,8 +10,23 @@ and "disable for this line" (``# noqa: PRFnnn``, merged into an existing
 ``noqa`` comment). Hovering a diagnostic shows the rule's documentation.
 
 Positions: the engine counts 1-based rows and code point columns with
-``\\n``, ``\\r\\n`` and ``\\r`` as the only line breaks (as Python does); the
-client's units (UTF-16 unless it negotiated otherwise) are derived here."""
+``\\n``, ``\\r\\n`` and ``\\r`` as the only line breaks (as Python does), and
+so does the LSP; the client's units (UTF-16 unless it negotiated otherwise)
+are derived here. The server's copy of each document is edited by the same
+line rules (``LspDocument``; pygls' own copy breaks lines with
+``str.splitlines``, which also breaks at form feeds and other characters).
+
+Analyses (and "fix all") run in worker processes (``Pool``), never on the
+event loop, which stays free to answer: a hover, a code action or
+``shutdown`` is answered at once while a big document is analysed. A
+request waits only for the analysis of its own document's current text; an
+analysis of a text that has changed since is ignored, and stopped (its
+worker replaced) once it has run ``STALE_AFTER`` seconds.
+
+The input is read as LSP messages (``CheckedInput``): a malformed header (a
+``Content-Length`` that is not a number of at most ``MAX_MESSAGE`` bytes)
+is a protocol error, after which no later message can be told apart, so
+the server exits with code 2 and a message on stderr."""
 
 from __future__ import annotations
 
@@ -32,8 +47,9 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol.language_server import LanguageServerProtocol, lsp_method
 from pygls.workspace import TextDocument, Workspace
 
-from perf_lint import __version__, noqa
+from perf_lint import __version__, noqa, server_worker
 from perf_lint.diagnostic import Diagnostic, Edit, Location
+from perf_lint.server_worker import findings
 from perf_lint.source import FixMode
 
 SOURCE = "perf-lint"
@@ -195,14 +211,6 @@ class Analysis:
         )
 
 
-def _path(document_path: Optional[str], uri: str) -> Tuple[str, Path]:
-    """The path the engine reports and the directory whose configuration
-    applies (the working directory for documents that are not files)."""
-    if document_path and uri.startswith("file:"):
-        return document_path, Path(document_path).parent
-    return "untitled.py", Path.cwd()
-
-
 def analyse(
     source: str,
     document_path: Optional[str],
@@ -213,81 +221,6 @@ def analyse(
     """The diagnostics of one version of a document (see ``findings``)."""
     diagnostics, problem, ranking = findings(source, document_path, uri, documents)
     return Analysis(source, Text(source, encoding), diagnostics, problem=problem, profile=ranking)
-
-
-def findings(
-    source: str,
-    document_path: Optional[str],
-    uri: str,
-    documents: Optional[Dict[str, Any]] = None,
-) -> Tuple[List[Diagnostic], Optional[str], Optional[Any]]:
-    """The diagnostics of one version of a document, the problem with its
-    configuration or profile (if any) and what its profile says of them.
-    With ``documents`` (the open documents' incremental analyses, by URI),
-    only the definitions an edit changed are analysed again
-    (``perf_lint.incremental``); the result is the same as a whole analysis."""
-    from perf_lint.config import ConfigError, Resolver
-    from perf_lint.engine import Engine
-    from perf_lint.incremental import Document
-
-    path, directory = _path(document_path, uri)
-    try:
-        config = Resolver().for_path(str(directory / Path(path).name))
-    except ConfigError as error:
-        return [], str(error), None
-    if documents is None:
-        diagnostics = Engine(config).check_text(source, path).diagnostics
-    else:
-        document = documents.get(uri)
-        if document is None or document.config != config or document.path != path:
-            rules = Engine(config).rules_for(path)
-            document = documents[uri] = Document(path, rules, config)
-        diagnostics = document.update(source).diagnostics
-    ranking, problem = _profile(config, source, path, diagnostics)
-    return diagnostics, problem, ranking
-
-
-def _profile(
-    config: Any, source: str, path: str, diagnostics: List[Diagnostic]
-) -> Tuple[Optional[Any], Optional[str]]:
-    """What the ``profile`` of the document's configuration says of its
-    diagnostics, or the problem with that profile (the diagnostics are
-    shown all the same). Profiles are read again only when they change."""
-    from perf_lint.config import ConfigError, configured_profiles
-
-    try:
-        paths = configured_profiles(config)
-    except ConfigError as error:
-        return None, str(error)
-    if not paths:
-        return None, None
-    from perf_lint import profiles
-
-    try:
-        loaded = profiles.load(paths)
-    except profiles.ProfileError as error:
-        return None, str(error)
-    names = [
-        os.path.relpath(p, config.root) if p.startswith(str(config.root)) else p for p in paths
-    ]
-    ranking = profiles.rank(
-        [(names, loaded, diagnostics)], {path: source}, {path: str(config.root)}
-    )
-    return ranking, None
-
-
-def fix_all(source: str, document_path: Optional[str], uri: str) -> Optional[str]:
-    """The document with every safe fix applied (``None`` if nothing changes)."""
-    from perf_lint.config import ConfigError, Resolver
-    from perf_lint.engine import Engine
-
-    path, directory = _path(document_path, uri)
-    try:
-        config = Resolver().for_path(str(directory / Path(path).name))
-    except ConfigError:
-        return None  # reported as a diagnostic by ``analyse``
-    result = Engine(config).check_text(source, path, fix=FixMode.SAFE)
-    return result.fixed_source if result.changed else None
 
 
 # -- noqa -------------------------------------------------------------------
@@ -390,56 +323,6 @@ WORKERS = 2
 STALE_AFTER = 0.5
 
 
-def _worker_main(connection: Any, parent: int) -> None:
-    """A worker process: answer requests from the server until it goes.
-    Each open document's incremental analysis stays here between requests."""
-    import signal
-    import threading
-
-    with contextlib.suppress(ValueError, OSError, AttributeError):
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server decides when to stop
-    logging.basicConfig(level=os.environ.get("PERF_LINT_LOG", "WARNING"))
-
-    def watchdog() -> None:  # die with the server, even mid-analysis
-        while True:
-            time.sleep(1.0)
-            if os.getppid() != parent:
-                os._exit(1)
-
-    threading.Thread(target=watchdog, name="perf-lint watchdog", daemon=True).start()
-    # Loaded now, while the editor is still starting, not on its first document.
-    import perf_lint.config
-    import perf_lint.engine
-    import perf_lint.incremental  # noqa: F401
-
-    documents: Dict[str, Any] = {}
-    while True:
-        try:
-            request = connection.recv()
-        except (EOFError, OSError):
-            return
-        try:
-            answer: Tuple[str, Any] = ("ok", _work(request, documents))
-        except Exception as error:  # reported to the editor, never fatal
-            log.exception("perf-lint failed on %s", request[1])
-            answer = ("error", f"internal error: {error!r}")
-        try:
-            connection.send(answer)
-        except (EOFError, OSError):
-            return
-        except Exception as error:  # a result that cannot be sent back
-            connection.send(("error", f"internal error: {error!r}"))
-
-
-def _work(request: Tuple[Any, ...], documents: Dict[str, Any]) -> Any:
-    kind, uri, source, path, keep = request
-    for gone in set(documents) - set(keep):
-        del documents[gone]
-    if kind == "fix":
-        return fix_all(source, path, uri)
-    return findings(source, path, uri, documents)
-
-
 class _Job:
     """One request to a worker: ``analyse`` or ``fix`` a text of ``uri``.
     ``future`` gets ``(status, value)``: ``ok`` and the answer, ``error``
@@ -458,7 +341,7 @@ class _Worker:
     def __init__(self, context: Any) -> None:
         self.connection, child = context.Pipe()
         self.process = context.Process(
-            target=_worker_main,
+            target=server_worker.serve,
             args=(child, os.getpid()),
             name="perf-lint analysis",
             daemon=True,
@@ -467,9 +350,22 @@ class _Worker:
         child.close()
         #: The documents analysed here (whose incremental analyses it keeps).
         self.uris: Set[str] = set()
+        #: Whether its "ready" (sent once it has loaded the engine) was read.
+        self.ready = False
+
+    def wait_ready(self, timeout: float) -> None:
+        """Wait until the worker has loaded the engine (at most ``timeout``
+        seconds; a worker that died is found out by its first request)."""
+        with contextlib.suppress(EOFError, OSError):
+            if not self.ready and self.connection.poll(timeout):
+                self.connection.recv()
+                self.ready = True
 
     def call(self, request: Tuple[Any, ...]) -> Tuple[str, Any]:
         self.connection.send(request)
+        if not self.ready:
+            self.connection.recv()
+            self.ready = True
         status, value = self.connection.recv()
         return status, value
 
@@ -507,11 +403,16 @@ class Pool:
         self.idle.append(worker)
         return worker
 
-    def start(self) -> None:
+    def start(self, wait: float = 0.0) -> None:
         """Start the workers now (and again whenever one ends), so that one
-        is ready when a document comes: starting one takes a second."""
+        is ready when a document comes: starting one takes a second. With
+        ``wait``, wait until they are ready (at most that long): one that
+        warms up while the first document is analysed would slow that down."""
         while len(self.workers) < self.size and not self.closed:
             self._spawn()
+        deadline = time.monotonic() + wait
+        for worker in self.workers if wait else ():
+            worker.wait_ready(max(deadline - time.monotonic(), 0.0))
 
     def submit(self, job: _Job) -> None:
         self.queue.append(job)
@@ -792,11 +693,6 @@ class PerfLintServer(LanguageServer):
 server = PerfLintServer()
 
 
-@server.feature(types.INITIALIZED)
-def initialized(ls: PerfLintServer, params: types.InitializedParams) -> None:
-    ls.pool.start()
-
-
 @server.feature(types.SHUTDOWN)
 def shutdown(ls: PerfLintServer, params: Any) -> None:
     ls.pool.close()
@@ -1062,12 +958,15 @@ def main() -> int:
     analyses run in worker processes, so that the event loop always answers
     (a 5 MB document takes a minute to analyse)."""
     logging.basicConfig(level=os.environ.get("PERF_LINT_LOG", "WARNING"))
+    server.pool.start()
     # What answers need here (the rules' pages for hovers), loaded before
     # the first request rather than while it waits.
     import perf_lint.docs
     import perf_lint.output
     import perf_lint.registry  # noqa: F401
 
+    # The server starts when its workers are ready for the editor's documents.
+    server.pool.start(wait=60.0)
     try:
         server.start_io(stdin=CheckedInput(sys.stdin.buffer))  # type: ignore[arg-type]
     except ProtocolError as error:
