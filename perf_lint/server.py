@@ -21,7 +21,7 @@ event loop, which stays free to answer: a hover, a code action or
 ``shutdown`` is answered at once while a big document is analysed. A
 request waits only for the analysis of its own document's current text; an
 analysis of a text that has changed since is ignored, and stopped (its
-worker replaced) once it has run ``STALE_AFTER`` seconds.
+worker replaced) once it has run long (``STALE_AFTER``).
 
 The input is read as LSP messages (``CheckedInput``): a malformed header (a
 ``Content-Length`` that is not a number of at most ``MAX_MESSAGE`` bytes)
@@ -319,7 +319,8 @@ class _Protocol(LanguageServerProtocol):
 #: leaves the other to the rest.
 WORKERS = 2
 #: Seconds after which an analysis of a text that has since changed is
-#: stopped (its worker process is killed and replaced) rather than finished.
+#: stopped (its worker process is killed and replaced) rather than finished,
+#: unless the document's last analysis took half as long or more.
 STALE_AFTER = 0.5
 
 
@@ -522,6 +523,8 @@ class PerfLintServer(LanguageServer):
         self._pending: Dict[str, asyncio.TimerHandle] = {}
         #: When each document last changed (``time.monotonic``).
         self._changed: Dict[str, float] = {}
+        #: How long each document's last finished analysis took (seconds).
+        self._took: Dict[str, float] = {}
         #: The version of each document whose diagnostics were published last.
         self._published: Dict[str, Optional[int]] = {}
         #: Requests waiting for a document's analysis or change.
@@ -572,7 +575,9 @@ class PerfLintServer(LanguageServer):
         published) unless that is done or under way; ``again``: even so
         (the configuration may have changed). A queued analysis of an older
         text analyses this one instead; a running one is left to finish
-        and ignored, or stopped when it has run ``STALE_AFTER`` seconds."""
+        and ignored, or stopped when it has run ``STALE_AFTER`` seconds and
+        twice as long as the document's last analysis took (a worker takes
+        about half a second to replace)."""
         if not self.is_open(uri) or self.pool.closed:
             return
         source = self.source(uri)
@@ -588,7 +593,7 @@ class PerfLintServer(LanguageServer):
             return
         elif job.source == source and not again:
             return
-        elif time.monotonic() - job.started > STALE_AFTER:
+        elif time.monotonic() - job.started > max(STALE_AFTER, 2 * self._took.get(uri, 0.0)):
             self.pool.cancel(job)
         job = _Job("analyse", uri, source, self.workspace.get_text_document(uri).path)
         self._jobs[("analyse", uri)] = job
@@ -602,6 +607,8 @@ class PerfLintServer(LanguageServer):
         if done.cancelled() or not self.is_open(job.uri):
             return
         status, value = done.result()
+        if job.started is not None:
+            self._took[job.uri] = time.monotonic() - job.started
         if status == "ok":
             diagnostics, problem, profile = value
             found = Analysis(
@@ -663,6 +670,7 @@ class PerfLintServer(LanguageServer):
         self.cancel_planned(uri)
         self.analyses.pop(uri, None)
         self._published.pop(uri, None)
+        self._took.pop(uri, None)
         for kind in ("analyse", "fix"):
             job = self._jobs.pop((kind, uri), None)
             if job is not None and job.started is None:
