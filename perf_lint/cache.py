@@ -7,13 +7,20 @@ result (perf-lint's version, a fingerprint of its own source files, and the
 Python version). The value is the file's diagnostics as JSON. Only lint
 runs use the cache; ``--fix`` and ``--diff`` always analyse.
 
-- One file per entry (``<dir>/v1/ab/cdef...``), written to a temporary file
-  and renamed into place, so that readers see an entry whole or not at all
-  and two runs sharing the directory cannot corrupt each other.
+- One file per entry (``<dir>/v3/ab/cdef...``: a bucket of two hex digits,
+  a name of 62), starting with ``MAGIC``, written to a temporary file and
+  renamed into place, so that readers see an entry whole or not at all and
+  two runs sharing the directory cannot corrupt each other.
+- The directory is perf-lint's only when it holds its ``CACHEDIR.TAG``
+  (written when perf-lint creates the directory, or finds it empty) and
+  nothing else at its top but its own files. Any other directory is refused
+  (``Cache.refusal``): nothing is read, written or deleted there.
 - A hit touches the entry's modification time; when a run has written
   entries and the directory holds more than ``max_entries`` entries or
-  ``max_bytes`` bytes, the least recently used ones are deleted.
-- An entry that cannot be read or decoded is a miss (and is rewritten).
+  ``max_bytes`` bytes, the least recently used ones are deleted: only files
+  with an entry's name, in a bucket, that start with ``MAGIC``.
+- An entry that cannot be read or decoded, whatever it holds, is a miss
+  (and is rewritten).
 
 This module, like everything a warm run needs, does not import libcst.
 """
@@ -24,10 +31,11 @@ import contextlib
 import dataclasses
 import json
 import os
+import stat
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from perf_lint import __version__
 from perf_lint.config import Config, Selection
@@ -35,8 +43,11 @@ from perf_lint.diagnostic import Applicability, Diagnostic, Edit, FixRecord, Loc
 
 DEFAULT_DIR = ".perf-lint-cache"
 #: Bumped when the layout or the entry format changes (2: file problems
-#: carry the code ``E902``).
-FORMAT = 2
+#: carry the code ``E902``; 3: every entry starts with ``MAGIC``).
+FORMAT = 3
+#: The first bytes of every entry: a file without them is not an entry (a
+#: miss when read, never deleted by the clean-up).
+MAGIC = b"perf-lint cache v%d\n" % FORMAT
 MAX_ENTRIES = 100_000
 MAX_BYTES = 256 * 1024 * 1024
 #: Temporary files older than this are left over from a killed run.
@@ -48,6 +59,13 @@ _TAG = (
     "# This file is a cache directory tag created by perf-lint.\n"
     "# For information about cache directory tags see https://bford.info/cachedir/\n"
 )
+_GITIGNORE = "# Created by perf-lint\n*\n"
+#: What perf-lint writes at the top of its directory, the tag first (its
+#: presence is what makes the directory perf-lint's).
+_MARKERS = (("CACHEDIR.TAG", _TAG), (".gitignore", _GITIGNORE), ("README", _README))
+#: The prefix of every temporary file perf-lint writes in its directory.
+TEMP_PREFIX = ".tmp-perf-lint-"
+_HEX = frozenset("0123456789abcdef")
 
 _FINGERPRINT: Optional[str] = None
 
@@ -101,34 +119,84 @@ def config_data(config: Config) -> Dict[str, Any]:
         "source": None if config.source is None else str(config.source),
         "overrides": [_selection_data(selection) for selection in config.overrides],
         "cache_dir": config.cache_dir,
+        "max_file_size": config.max_file_size,
     }
 
 
-def config_from_data(data: Dict[str, Any]) -> Config:
-    def selection(item: Dict[str, Any]) -> Selection:
+class _Corrupt(ValueError):
+    """What is read is not what perf-lint writes."""
+
+
+#: What a failed decoding of an entry may raise: a corrupt entry is a miss,
+#: whatever it holds (deep nesting makes ``json`` raise ``RecursionError``).
+_DECODING_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError)
+
+
+def _strings(value: Any) -> Tuple[str, ...]:
+    if type(value) is not list or not all(type(item) is str for item in value):
+        raise _Corrupt("not a list of strings")
+    return tuple(value)
+
+
+def _option(value: Any) -> Any:
+    if type(value) is list:
+        return _strings(value)
+    if type(value) not in (str, int, float, bool):
+        raise _Corrupt("not an option value")
+    return value
+
+
+def _optional_string(value: Any) -> Optional[str]:
+    if value is not None and type(value) is not str:
+        raise _Corrupt("not a string")
+    return value
+
+
+def _size(value: Any) -> int:
+    if type(value) is not int or value < 0:
+        raise _Corrupt("not a size")
+    return value
+
+
+def config_from_data(data: Any) -> Config:
+    """The inverse of ``config_data``; ``ValueError`` when ``data`` is not
+    what it writes (a value of a wrong type included)."""
+
+    def selection(item: Any) -> Selection:
         select = item["select"]
         return Selection(
-            select=None if select is None else tuple(select),
-            extend_select=tuple(item["extend_select"]),
-            ignore=tuple(item["ignore"]),
+            select=None if select is None else _strings(select),
+            extend_select=_strings(item["extend_select"]),
+            ignore=_strings(item["ignore"]),
         )
 
-    return Config(
-        select=None if data["select"] is None else tuple(data["select"]),
-        ignore=tuple(data["ignore"]),
-        extend_select=tuple(data["extend_select"]),
-        per_file_ignores=tuple((p, tuple(codes)) for p, codes in data["per_file_ignores"]),
-        exclude=tuple(data["exclude"]),
-        extend_exclude=tuple(data["extend_exclude"]),
-        options={
-            key: tuple(value) if isinstance(value, list) else value
-            for key, value in data["options"].items()
-        },
-        root=Path(data["root"]),
-        source=None if data["source"] is None else Path(data["source"]),
-        overrides=tuple(selection(item) for item in data["overrides"]),
-        cache_dir=data["cache_dir"],
-    )
+    try:
+        if type(data) is not dict or type(data["options"]) is not dict:
+            raise _Corrupt("not a table")
+        pairs = data["per_file_ignores"]
+        if type(pairs) is not list or not all(type(p) is list and len(p) == 2 for p in pairs):
+            raise _Corrupt("not a list of pairs")
+        root, source = data["root"], _optional_string(data["source"])
+        if type(root) is not str or type(data["overrides"]) is not list:
+            raise _Corrupt("not a path")
+        return Config(
+            select=None if data["select"] is None else _strings(data["select"]),
+            ignore=_strings(data["ignore"]),
+            extend_select=_strings(data["extend_select"]),
+            per_file_ignores=tuple(
+                (_strings([pattern])[0], _strings(codes)) for pattern, codes in pairs
+            ),
+            exclude=_strings(data["exclude"]),
+            extend_exclude=_strings(data["extend_exclude"]),
+            options={key: _option(value) for key, value in data["options"].items()},
+            root=Path(root),
+            source=None if source is None else Path(source),
+            overrides=tuple(selection(item) for item in data["overrides"]),
+            cache_dir=_optional_string(data["cache_dir"]),
+            max_file_size=_size(data["max_file_size"]),
+        )
+    except _DECODING_ERRORS as error:
+        raise ValueError(f"not a configuration: {error!r}") from None
 
 
 def config_identity(config: Config) -> str:
@@ -160,35 +228,167 @@ def diagnostics_to_bytes(diagnostics: Sequence[Diagnostic]) -> bytes:
     return json.dumps({"format": FORMAT, "diagnostics": items}, separators=(",", ":")).encode()
 
 
+def _location_from(value: Any) -> Location:
+    if type(value) is not list or len(value) != 2:
+        raise _Corrupt("not a position")
+    row, column = value
+    if type(row) is not int or type(column) is not int:
+        raise _Corrupt("not a position")
+    return Location(row, column)
+
+
+def _shallow(value: Any, depth: int = 0) -> bool:
+    """Whether ``value`` is JSON data nested at most 16 deep (deeper data
+    could fail to print)."""
+    if depth > 16:
+        return False
+    if type(value) is dict:
+        return all(_shallow(item, depth + 1) for item in value.values())
+    if type(value) is list:
+        return all(_shallow(item, depth + 1) for item in value)
+    return True
+
+
+def _fix_from(value: Any) -> FixRecord:
+    if type(value) is not list or len(value) != 3:
+        raise _Corrupt("not a fix")
+    applicability, message, edits = value
+    if type(message) is not str or type(edits) is not list:
+        raise _Corrupt("not a fix")
+    found = []
+    for edit in edits:
+        if type(edit) is not list or len(edit) != 3 or type(edit[0]) is not str:
+            raise _Corrupt("not an edit")
+        found.append(Edit(edit[0], _location_from(edit[1]), _location_from(edit[2])))
+    return FixRecord(Applicability(applicability), message, tuple(found))
+
+
 def diagnostics_from_bytes(data: bytes, path: str) -> List[Diagnostic]:
-    """Decode an entry; ``ValueError`` when it is not one."""
+    """Decode an entry; ``ValueError`` when it is not one (garbage, another
+    format, a value of a wrong type, JSON nested too deeply)."""
     try:
         decoded = json.loads(data)
-        if decoded["format"] != FORMAT:
-            raise ValueError("another format")
+        if type(decoded) is not dict or decoded["format"] != FORMAT:
+            raise _Corrupt("another format")
+        items = decoded["diagnostics"]
+        if type(items) is not list:
+            raise _Corrupt("not a list")
         found = []
-        for code, name, message, start, end, fix, data in decoded["diagnostics"]:
-            record = None
-            if fix is not None:
-                applicability, fix_message, edits = fix
-                record = FixRecord(
-                    Applicability(applicability),
-                    fix_message,
-                    tuple(Edit(content, Location(*a), Location(*b)) for content, a, b in edits),
-                )
+        for item in items:
+            if type(item) is not list or len(item) != 7:
+                raise _Corrupt("not a diagnostic")
+            code, name, message, start, end, fix, details = item
+            if type(name) is not str or type(message) is not str:
+                raise _Corrupt("not a diagnostic")
+            if details is not None and (type(details) is not dict or not _shallow(details)):
+                raise _Corrupt("not diagnostic data")
             found.append(
                 Diagnostic(
-                    code, name, message, path, Location(*start), Location(*end), record, data
+                    _optional_string(code),
+                    name,
+                    message,
+                    path,
+                    _location_from(start),
+                    _location_from(end),
+                    None if fix is None else _fix_from(fix),
+                    details,
                 )
             )
         return found
-    except (ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"not a cache entry: {error}") from error
+    except _DECODING_ERRORS as error:
+        raise ValueError(f"not a cache entry: {error!r}") from None
+
+
+# -- the directory ----------------------------------------------------------------
+def _write_whole(directory: str, name: str, data: bytes) -> None:
+    """Write ``directory/name`` through a temporary file of perf-lint's
+    prefix renamed into place: readers see the old file or the new one."""
+    import tempfile  # only a run that writes needs it
+
+    fd, temporary = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, os.path.join(directory, name))
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+#: Opening a file perf-lint may have written: never through a symbolic
+#: link, never waiting (on a FIFO someone put there).
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+def _read_regular(path: str, size: int = -1) -> Optional[bytes]:
+    """The first ``size`` bytes (all: -1) of a regular file; ``None`` when
+    it cannot be read or is something else."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        # One read: an entry is replaced whole, never grown in place (a
+        # short read leaves a truncated entry, which is a miss).
+        return os.read(fd, info.st_size + 1 if size < 0 else size)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _is_version(name: str) -> bool:
+    """A directory of entries of some format: ``v`` and a number."""
+    return name[:1] == "v" and name[1:].isascii() and name[1:].isdigit()
+
+
+_ABSENT, _OURS, _REFUSED = "absent", "ours", "refused"
+
+
+def _claim(root: Path) -> str:
+    """Whether ``root`` is perf-lint's cache directory: ``_OURS`` when it
+    holds perf-lint's ``CACHEDIR.TAG`` and nothing else at its top but the
+    other files perf-lint writes there (``.gitignore``, ``README``, entry
+    directories ``v<N>``, temporary files), or when it is empty (it is
+    then marked as perf-lint's); ``_ABSENT`` when it does not exist;
+    ``_REFUSED`` otherwise."""
+    try:
+        names = os.listdir(root)
+    except FileNotFoundError:
+        return _ABSENT
+    except OSError:
+        return _REFUSED
+    if "CACHEDIR.TAG" in names:
+        tag = _read_regular(os.path.join(root, "CACHEDIR.TAG"), len(_TAG) + 64)
+        if tag is None or tag.replace(b"\r\n", b"\n") != _TAG.encode():
+            return _REFUSED  # another tool's cache, or a user's file
+        for name in names:
+            if not (
+                name in ("CACHEDIR.TAG", ".gitignore", "README")
+                or _is_version(name)
+                or name.startswith(TEMP_PREFIX)
+            ):
+                return _REFUSED
+        return _OURS
+    if not all(name.startswith(TEMP_PREFIX) for name in names):
+        return _REFUSED
+    # Empty (or being marked by another run at this moment): perf-lint's
+    # from now on. The tag goes first: its presence makes the directory ours.
+    try:
+        for name, text in _MARKERS:
+            _write_whole(str(root), name, text.encode())
+    except OSError:
+        return _REFUSED
+    return _OURS
 
 
 # -- the store ------------------------------------------------------------------
 class Cache:
-    """One cache directory."""
+    """One cache directory, used only if it is perf-lint's (``refusal``)."""
 
     def __init__(
         self,
@@ -204,6 +404,19 @@ class Cache:
         self.hits = self.misses = self.written = 0
         self._salt = code_fingerprint().encode()
         self._unwritable = False
+        #: ``_claim``'s answer, looked up once (``None``: not yet).
+        self._state: Optional[str] = None
+
+    def refusal(self) -> Optional[str]:
+        """Why this directory cannot be the cache (``None``: it can be). A
+        directory that does not exist yet can: perf-lint creates and marks
+        it when it first writes an entry. A refused directory is never read,
+        written or cleaned."""
+        if self._state is None:
+            self._state = _claim(self.root)
+        if self._state == _REFUSED:
+            return f"{self.root}: not a perf-lint cache directory; caching is off for this run"
+        return None
 
     def key(self, *parts: bytes) -> str:
         import hashlib
@@ -218,53 +431,48 @@ class Cache:
         return os.path.join(self._entries, key[:2], key[2:])
 
     def get(self, key: str) -> Optional[bytes]:
+        """An entry's data, without its header (``None``: a miss)."""
+        if self._state != _OURS:
+            if self._state is None:
+                self._state = _claim(self.root)
+            if self._state != _OURS:
+                self.misses += 1
+                return None
         path = self._path(key)
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError:
+        data = _read_regular(path)
+        if data is None or data[: len(MAGIC)] != MAGIC:
             self.misses += 1
             return None
         with contextlib.suppress(OSError):
             os.utime(path)  # least recently *used*
         self.hits += 1
-        return data
+        return data[len(MAGIC) :]
 
     def put(self, key: str, data: bytes) -> None:
         """Store an entry; a cache that cannot be written is silently skipped
         (it only costs speed)."""
         if self._unwritable:
             return
+        if self._state is None:
+            self._state = _claim(self.root)
+        if self._state == _ABSENT:
+            try:
+                self.root.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                self._unwritable = True
+                return
+            self._state = _claim(self.root)
+        if self._state != _OURS:
+            self._unwritable = True
+            return
         path = self._path(key)
         try:
-            if not self.root.exists():
-                self.root.mkdir(parents=True, exist_ok=True)
-                self._mark()
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            import tempfile  # only a run that writes entries needs it
-
-            fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                os.replace(temporary, path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
-                raise
+            _write_whole(os.path.dirname(path), key[2:], MAGIC + data)
         except OSError:
             self._unwritable = True
             return
         self.written += 1
-
-    def _mark(self) -> None:
-        for name, text in (
-            ("CACHEDIR.TAG", _TAG),
-            (".gitignore", "# Created by perf-lint\n*\n"),
-            ("README", _README),
-        ):
-            with contextlib.suppress(OSError):
-                (self.root / name).write_text(text)
 
     # -- configuration memo -------------------------------------------------------
     def get_config(self, path: Path, text: bytes) -> Optional[Config]:
@@ -273,7 +481,7 @@ class Cache:
             return None
         try:
             return config_from_data(json.loads(data))
-        except (ValueError, KeyError, TypeError):
+        except _DECODING_ERRORS:
             return None
 
     def put_config(self, path: Path, text: bytes, config: Config) -> None:
@@ -282,7 +490,7 @@ class Cache:
 
     def known_selectors(self, selectors: Sequence[str]) -> bool:
         """Whether these rule selectors were checked before (same code)."""
-        return self.get(self.key(b"selectors", json.dumps(list(selectors)).encode())) is not None
+        return self.get(self.key(b"selectors", json.dumps(list(selectors)).encode())) == b"ok"
 
     def remember_selectors(self, selectors: Sequence[str]) -> None:
         self.put(self.key(b"selectors", json.dumps(list(selectors)).encode()), b"ok")
@@ -292,34 +500,44 @@ class Cache:
         """Delete the least recently used entries while the directory is over
         its bounds (down to nine tenths of them), and stale temporary files.
         Returns how many files were deleted. Does nothing unless this run
-        wrote entries."""
-        if not self.written:
+        wrote entries.
+
+        Only what perf-lint provably wrote is deleted: in its own directory
+        (``_claim``), a regular file with an entry's name (62 hex digits) in
+        a bucket (2 hex digits) of this format's directory that starts with
+        ``MAGIC``, or a temporary file of perf-lint's prefix older than an
+        hour whose bytes are the beginning of what perf-lint writes."""
+        if not self.written or self._state != _OURS:
             return 0
         found = []
         total = 0
         deleted = 0
         now = time.time()
+        deleted += _stale_temporaries(str(self.root), [m.encode() for _, m in _MARKERS], now)
         try:
             buckets = list(os.scandir(self.entries))
         except OSError:
-            return 0
+            return deleted
         for bucket in buckets:
+            name = bucket.name
+            if len(name) != 2 or not _HEX.issuperset(name):
+                continue
             if not bucket.is_dir(follow_symlinks=False):
                 continue
+            deleted += _stale_temporaries(bucket.path, [MAGIC], now)
             try:
                 files = list(os.scandir(bucket.path))
             except OSError:
                 continue
             for entry in files:
+                name = entry.name
+                if len(name) != 62 or not _HEX.issuperset(name):
+                    continue
                 try:
                     info = entry.stat(follow_symlinks=False)
                 except OSError:
                     continue
-                if entry.name.startswith(".tmp-"):
-                    if now - info.st_mtime > STALE_SECONDS:
-                        with contextlib.suppress(OSError):
-                            os.unlink(entry.path)
-                            deleted += 1
+                if not stat.S_ISREG(info.st_mode):
                     continue
                 found.append((info.st_mtime, info.st_size, entry.path))
                 total += info.st_size
@@ -331,32 +549,84 @@ class Cache:
         for _, size, path in found:
             if count <= keep_entries and total <= keep_bytes:
                 break
+            count -= 1
+            total -= size
+            if _read_regular(path, len(MAGIC)) != MAGIC:
+                continue  # not an entry perf-lint wrote: neither deleted nor counted
             with contextlib.suppress(OSError):
                 os.unlink(path)
                 deleted += 1
-            count -= 1
-            total -= size
         return deleted
 
 
-def directory_for(explicit: Optional[str], config_file: Optional[Path]) -> Path:
-    """Where the cache lives: ``--cache-dir``, else ``cache-dir`` of the
-    configuration that applies to the current directory (``--config`` or
-    the nearest ``pyproject.toml``; relative to that file's directory), else
-    ``.perf-lint-cache`` in the current directory. The table is validated
-    later, when the run reads it; here only the one key is looked at."""
+def _stale_temporaries(directory: str, contents: Sequence[bytes], now: float) -> int:
+    """Delete perf-lint's temporary files in ``directory`` left over from a
+    killed run: older than ``STALE_SECONDS``, regular, and holding the
+    beginning of one of ``contents`` (an entry: of ``MAGIC``, at least)."""
+    deleted = 0
+    try:
+        found = [entry for entry in os.scandir(directory) if entry.name.startswith(TEMP_PREFIX)]
+    except OSError:
+        return 0
+    longest = max(len(content) for content in contents)
+    for entry in found:
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if not stat.S_ISREG(info.st_mode) or now - info.st_mtime <= STALE_SECONDS:
+            continue
+        head = _read_regular(entry.path, longest)
+        if head is None or not any(
+            content.startswith(head) or head.startswith(content) for content in contents
+        ):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
+            deleted += 1
+    return deleted
+
+
+def _inside(path: Path, directory: Path) -> bool:
+    """Whether ``path`` is ``directory`` or below it, symbolic links
+    resolved."""
+    real, top = os.path.realpath(path), os.path.realpath(directory)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def directory_for(
+    explicit: Optional[str], config_file: Optional[Path]
+) -> Tuple[Path, Optional[str]]:
+    """Where the cache lives, and a warning to print: ``--cache-dir`` (it
+    may point anywhere), else ``cache-dir`` of the configuration that
+    applies to the current directory (``--config`` or the nearest
+    ``pyproject.toml``; relative to that file's directory, and ignored with
+    a warning when it points outside that directory: a checked-out tree does
+    not choose where perf-lint writes), else ``.perf-lint-cache`` in the
+    current directory. The table is validated later, when the run reads it;
+    here only the one key is looked at."""
     from perf_lint.config import SECTION, find_pyproject, read_toml
 
     if explicit:
-        return Path(explicit)
+        return Path(explicit), None
     found = config_file if config_file is not None else find_pyproject(Path.cwd())
     if found is not None:
         data = read_toml(found)
-        table = data.get("tool", {}).get(SECTION, {}) if found.name == "pyproject.toml" else data
+        table: Any = data
+        if found.name == "pyproject.toml":
+            tool = data.get("tool")
+            table = tool.get(SECTION) if isinstance(tool, dict) else None
         value = table.get("cache-dir") if isinstance(table, dict) else None
         if isinstance(value, str) and value:
-            return found.resolve().parent / value
-    return Path(DEFAULT_DIR)
+            project = found.resolve().parent
+            where = project / value
+            if _inside(where, project):
+                return where, None
+            return Path(DEFAULT_DIR), (
+                f"{found}: cache-dir {value!r} points outside the project; ignored, "
+                "pass --cache-dir to use it"
+            )
+    return Path(DEFAULT_DIR), None
 
 
 def file_key(cache: Cache, display: str, data: bytes, identity: str, fixing: str) -> str:

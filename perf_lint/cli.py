@@ -1,4 +1,5 @@
-"""The ``perf-lint`` command: ``check``, ``rule`` and ``rules``.
+"""The ``perf-lint`` command: ``check``, ``profile`` (``measure.py``), ``rule``
+and ``rules``.
 
 Exit codes: 0 when no diagnostic is left, 1 when some are (or ``--diff``
 would change a file), 2 for usage, configuration and internal errors."""
@@ -23,7 +24,10 @@ EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
 
 def _codes(text: str) -> List[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
+    parts = [part.strip() for part in text.split(",")]
+    if not all(parts):
+        raise argparse.ArgumentTypeError(f"empty rule selector in {text!r}")
+    return parts
 
 
 def _jobs(text: str) -> int:
@@ -138,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     rule.add_argument("code", metavar="CODE", help="a rule code or name, e.g. PRF101")
     commands.add_parser("rules", help="list every rule")
     commands.add_parser("server", help="run the language server on stdin/stdout")
+    from perf_lint import measure
+
+    measure.add_parser(commands)
     return parser
 
 
@@ -154,12 +161,33 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return EXIT_CLEAN
         if args.command == "server":
             return _server()
+        if args.command == "profile":
+            from perf_lint import measure
+
+            return measure.run(args)
         return Check(args).run()
     except BrokenPipeError:  # pragma: no cover - e.g. piped into `head`
         return EXIT_CLEAN
     except KeyboardInterrupt:
         _error("interrupted")
         return 130
+    except Exception as problem:  # a bug: say so, never exit 1 ("findings")
+        _internal_error(problem)
+        return EXIT_ERROR
+
+
+def _internal_error(problem: BaseException) -> None:
+    """Report an exception nothing else caught: one line, a hint to report
+    it, and the traceback when ``PERF_LINT_TRACEBACK`` is set."""
+    _error(f"internal error: {type(problem).__name__}: {problem}")
+    sys.stderr.write(
+        "perf-lint: this is a bug in perf-lint; please report it with the command, "
+        "the file and the traceback (set PERF_LINT_TRACEBACK=1 to print it)\n"
+    )
+    if os.environ.get("PERF_LINT_TRACEBACK"):
+        import traceback
+
+        traceback.print_exception(type(problem), problem, problem.__traceback__)
 
 
 def _error(message: str) -> None:
@@ -242,16 +270,24 @@ class Check:
         )
 
     def _open_cache(self):  # type: ignore[no-untyped-def]
-        """The results cache of this run, or ``None`` (``--no-cache``)."""
+        """The results cache of this run, or ``None`` (``--no-cache``, or a
+        directory that is not perf-lint's: refused with a warning)."""
         if self.args.no_cache:
             return None
         from perf_lint import cache as cache_module
 
-        where = cache_module.directory_for(self.args.cache_dir, self.args.config)
-        return cache_module.Cache(where)
+        where, warning = cache_module.directory_for(self.args.cache_dir, self.args.config)
+        if warning is not None:
+            sys.stderr.write(f"perf-lint: warning: {warning}\n")
+        cache = cache_module.Cache(where)
+        refusal = cache.refusal()
+        if refusal is not None:
+            sys.stderr.write(f"perf-lint: warning: {refusal}\n")
+            return None
+        return cache
 
     def run(self) -> int:
-        from perf_lint import files, progress
+        from perf_lint import files, progress, reading
         from perf_lint.config import ConfigError
         from perf_lint.runner import Runner, Task, default_jobs
         from perf_lint.source import FixMode, file_problem
@@ -282,23 +318,33 @@ class Check:
         tasks: List[Task] = []
         for target in targets:
             display = (args.stdin_filename or "-") if target == "-" else target
-            reading = time.perf_counter()
-            try:
-                data = sys.stdin.buffer.read() if target == "-" else _read(target)
-            except OSError as error:
-                message = f"cannot read: {error.strerror or error}"
-                problem = file_problem(display, "io-error", message)
-                diagnostics.extend(_reported([problem], _config_or_none(resolver, target), display))
-                continue
-            finally:
-                if timings is not None:
-                    timings.add("read", time.perf_counter() - reading)
+            started_reading = time.perf_counter()
+            read = None
             try:
                 config = resolver.for_path(display if target == "-" else target)
             except ConfigError as error:
                 _error(str(error))
                 return EXIT_ERROR
-            tasks.append(Task(target, display, data, config))
+            try:
+                if target == "-":
+                    data = sys.stdin.buffer.read()
+                else:
+                    read = reading.read_identified(target, config.max_file_size or None)
+                    data = read.data
+            except (OSError, reading.Refused) as error:
+                if isinstance(error, reading.TooLarge):
+                    message = f"cannot read: {error.reason} (max-file-size)"
+                elif isinstance(error, reading.Refused):
+                    message = f"cannot read: {error.reason}"
+                else:
+                    message = f"cannot read: {error.strerror or error}"
+                problem = file_problem(display, "io-error", message)
+                diagnostics.extend(_reported([problem], config, display))
+                continue
+            finally:
+                if timings is not None:
+                    timings.add("read", time.perf_counter() - started_reading)
+            tasks.append(Task(target, display, data, config, read))
         try:
             profiled = self._profiles(tasks)
         except ProfileProblem as problem:
@@ -358,21 +404,34 @@ class Check:
         ``--profile`` files for every file, else each file's configured
         ``profile``. Keyed by their paths; empty without any profile (then
         the profile package is never imported)."""
-        from perf_lint.config import ConfigError, configured_profiles
+        from perf_lint.config import (
+            ConfigError,
+            command_line_profile_limit,
+            configured_profile_limit,
+            configured_profiles,
+        )
 
         args = self.args
         wanted: Dict[str, Tuple[str, ...]] = {}
+        #: ``max-profile-size`` of each group of profiles, in bytes.
+        limits: Dict[Tuple[str, ...], int] = {}
         if args.profile:
             wanted = {task.display: tuple(args.profile) for task in tasks}
+            try:
+                limits[tuple(args.profile)] = command_line_profile_limit(args.config)
+            except ConfigError as error:
+                raise ProfileProblem(str(error)) from None
         else:
             by_source: Dict[Any, Tuple[str, ...]] = {}
             for task in tasks:
                 source = task.config.source
                 if source not in by_source:
                     try:
-                        by_source[source] = configured_profiles(task.config)
+                        paths = by_source[source] = configured_profiles(task.config)
+                        limit = configured_profile_limit(task.config)
                     except ConfigError as error:
                         raise ProfileProblem(str(error)) from None
+                    limits[paths] = min(limit, limits.get(paths, limit))
                 if by_source[source]:
                     wanted[task.display] = by_source[source]
         if args.min_share is not None and not wanted and not args.profile:
@@ -387,7 +446,7 @@ class Check:
         self.profile_of = wanted
         for paths in sorted(set(wanted.values())) or [tuple(args.profile)]:
             try:
-                loaded[paths] = profiles.load(paths)
+                loaded[paths] = profiles.load(paths, limits.get(paths, profiles.DEFAULT_LIMIT))
             except profiles.ProfileError as error:
                 raise ProfileProblem(str(error)) from None
         return loaded
@@ -414,26 +473,42 @@ class Check:
         return ranking, diagnostics
 
     def _write(self, outcome: Outcome, fixed: Dict[str, Counter[str]], timings: Any) -> None:
-        """Write one fixed file atomically; ``fixed`` records it on success."""
+        """Write one fixed file (``files.write_fixed``); ``fixed`` records it
+        on success. A file that is not written keeps its findings: they are
+        found again in the bytes that were read, and the run fails."""
         from perf_lint import files
 
         task, result = outcome.task, outcome.result
         writing = time.perf_counter()
         try:
-            files.write_atomically(task.target, result.fixed_bytes(), task.data)
+            if os.path.islink(task.target) and not files.inside(task.target, os.getcwd()):
+                raise files.Refused(
+                    f"a symbolic link to {os.path.realpath(task.target)}, outside the checked "
+                    "tree; not fixed"
+                )
+            files.write_fixed(task.target, result.fixed_bytes(), task.read)
         except files.ChangedOnDisk:
-            sys.stderr.write(
-                f"perf-lint: warning: {task.display} changed while it was being fixed; "
-                "left as it is\n"
-            )
+            self._unwritten(outcome, "changed while it was being fixed; not written")
+        except files.Refused as refusal:
+            self._unwritten(outcome, str(refusal))
         except OSError as error:
-            _error(f"{task.display}: cannot write: {error.strerror or error}")
-            self.failed = True
+            self._unwritten(outcome, f"cannot write: {error.strerror or error}")
         else:
             fixed[task.display] = result.fixed
         finally:
             if timings is not None:
                 timings.add("write", time.perf_counter() - writing)
+
+    def _unwritten(self, outcome: Outcome, why: str) -> None:
+        """Report a fixed file that was not written, and give it back the
+        findings of the bytes that were read."""
+        from perf_lint.engine import Engine
+        from perf_lint.source import FixMode
+
+        task = outcome.task
+        _error(f"{task.display}: {why}")
+        self.failed = True
+        outcome.result = Engine(task.config).check_bytes(task.data, task.display, fix=FixMode.NONE)
 
     def _finish(
         self,
@@ -472,6 +547,7 @@ class Check:
             names=names,
             sources=sources or {},
             profile=ranking,
+            failed=self.failed,
         )
         out: TextIO = sys.stdout
         if stdin_fixed is not None:
@@ -517,11 +593,6 @@ def _text_of(result: Any, data: bytes) -> str:
         return data.decode(encoding)
     except (SyntaxError, UnicodeDecodeError, LookupError):
         return data.decode("utf-8", "replace")
-
-
-def _read(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
 
 
 def _diff(path: str, before: str, after: str) -> str:

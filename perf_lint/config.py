@@ -14,7 +14,19 @@ import os
 import stat
 import sys
 from pathlib import Path, PurePath
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Protocol, Sequence, Tuple, Type
+from typing import (
+    Any,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Protocol,
+    Sequence,
+    Tuple,
+    Type,
+)
 
 from perf_lint.diagnostic import FILE_PROBLEM
 
@@ -46,16 +58,97 @@ DEFAULT_EXCLUDE = (
     "node_modules",
     "venv",
 )
-GENERAL_KEYS = (
-    "select",
-    "ignore",
-    "extend-select",
-    "per-file-ignores",
-    "exclude",
-    "extend-exclude",
-    "cache-dir",
-    "profile",
+#: ``max-profile-size`` when nothing sets it, in megabytes: a profile file
+#: larger than this is refused (never read past it).
+DEFAULT_MAX_PROFILE_SIZE = 100
+#: The unit of ``max-profile-size`` and ``max-file-size`` (SI megabytes).
+MEGABYTE = 1_000_000
+#: ``max-file-size`` when nothing sets it, in megabytes: a larger source file
+#: is not read (E902).
+DEFAULT_MAX_FILE_SIZE = 10
+
+
+class Key(NamedTuple):
+    """A key of ``[tool.perf-lint]`` that is not a rule option (those are
+    declared by the rules): its value, default and meaning, as
+    ``docs/configuration.md`` shows them (``perf_lint.docs``)."""
+
+    name: str
+    value: str
+    default: str
+    help: str
+
+
+#: Every key of ``[tool.perf-lint]`` besides the rules' options. A key is
+#: known exactly when it is here (or a rule declares it), and documented
+#: from here: a new key gets its row, and the generated docs follow.
+KEYS = (
+    Key(
+        "select",
+        "list of code prefixes",
+        "every rule that is not opt-in",
+        "The rules to run (`PRF1`, `PRF101`, `E902`); replaces the default selection. "
+        "An empty prefix is an error, and so is an empty list without an `extend-select` "
+        "(it would run nothing; `--select ,` likewise).",
+    ),
+    Key(
+        "ignore",
+        "list of code prefixes",
+        "`[]`",
+        "Rules not to run. Within a layer the most specific prefix wins, `ignore` a tie.",
+    ),
+    Key(
+        "extend-select",
+        "list of code prefixes",
+        "`[]`",
+        "Rules added to the selection (`PRF2`: the opt-in size rules).",
+    ),
+    Key(
+        "per-file-ignores",
+        "table of pattern = list of code prefixes",
+        "`{}`",
+        "Rules never reported in the files a pattern matches.",
+    ),
+    Key(
+        "exclude",
+        "list of patterns",
+        "`.git`, `.venv`, `build`, `dist`, `__pycache__` and the like",
+        "What discovery skips; replaces the default list. A pattern without `/` "
+        "matches any file or directory name, one with `/` the path relative to this file.",
+    ),
+    Key("extend-exclude", "list of patterns", "`[]`", "Patterns added to `exclude`."),
+    Key(
+        "cache-dir",
+        "string",
+        "`.perf-lint-cache` in the current directory",
+        "Where the results cache lives, relative to this file (`--cache-dir` wins).",
+    ),
+    Key(
+        "profile",
+        "list of file names",
+        "`[]`",
+        "Profiles of a real run that rank the findings (`--profile` replaces them), "
+        "relative to this file. A file outside this file's directory (symbolic links "
+        "followed) is read, with a warning naming this configuration file.",
+    ),
+    Key(
+        "max-profile-size",
+        "integer, megabytes (1 MB = 1,000,000 bytes), at least 1",
+        f"`{DEFAULT_MAX_PROFILE_SIZE}`",
+        "The largest profile file read (`profile` here, and `--profile` when this is the "
+        "configuration of the current directory or `--config`): a larger one is refused "
+        "with an error naming it, and no more than this is ever read. Only regular "
+        "files are read: a FIFO, a device or a directory is refused.",
+    ),
+    Key(
+        "max-file-size",
+        "number, megabytes (1 MB = 1,000,000 bytes); `0`: no limit",
+        f"`{DEFAULT_MAX_FILE_SIZE}`",
+        "The largest source file read: a larger one is reported as `E902` (over the limit) "
+        "and not analysed; the run goes on.",
+    ),
 )
+GENERAL_KEYS = tuple(key.name for key in KEYS)
 
 
 class ConfigError(Exception):
@@ -121,10 +214,24 @@ def check_selectors(selectors: Iterable[str], key: str, where: str) -> Tuple[str
         from perf_lint.registry import codes_matching
 
         normal = selector.strip().upper()
-        if not normal or not (codes_matching(normal) or FILE_PROBLEM.startswith(normal)):
+        if not normal:
+            raise ConfigError(f"{where}: `{key}` has an empty rule selector")
+        if not (codes_matching(normal) or FILE_PROBLEM.startswith(normal)):
             raise ConfigError(f"{where}: `{key}` has an unknown rule selector {selector!r}")
         checked.append(normal)
     return tuple(checked)
+
+
+def _no_empty_select(selectors: Sequence[str], key: str, where: str) -> None:
+    """A ``select`` that names no rule would run nothing and say "All checks
+    passed!": refused (``--select ,`` is a slip, not a wish). In a table,
+    ``select = []`` next to an ``extend-select`` that names rules is kept
+    (it runs exactly those)."""
+    if not selectors:
+        raise ConfigError(
+            f"{where}: `{key}` names no rule (it would select nothing); "
+            "name at least one code prefix, e.g. PRF"
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,6 +251,8 @@ class Config:
     overrides: Tuple[Selection, ...] = ()
     #: ``cache-dir``: where the results cache lives (relative to ``root``).
     cache_dir: Optional[str] = None
+    #: ``max-file-size``: larger files are not read (0: no limit).
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE * MEGABYTE
 
     # -- selection --------------------------------------------------------
     def selected_codes(self, path: Optional[str] = None) -> Tuple[str, ...]:
@@ -347,6 +456,8 @@ def parse_table(table: Mapping[str, Any], where: str, root: Path, source: Option
     for key in ("select", "ignore", "extend-select"):
         if key in table:
             selectors = _string_list(key, table[key], where)
+            if key == "select" and not table.get("extend-select"):
+                _no_empty_select(selectors, key, where)
             values[key.replace("-", "_")] = check_selectors(selectors, key, where)
     for key in ("exclude", "extend-exclude"):
         if key in table:
@@ -357,6 +468,15 @@ def parse_table(table: Mapping[str, Any], where: str, root: Path, source: Option
         values["cache_dir"] = table["cache-dir"]
     if "profile" in table:
         _profile_list(table["profile"], where)
+    if "max-profile-size" in table:
+        _profile_limit(table["max-profile-size"], where)
+    if "max-file-size" in table:
+        size = table["max-file-size"]
+        if type(size) not in (int, float) or not 0 <= size < float("inf"):
+            raise ConfigError(
+                f"{where}: `max-file-size` must be a number of megabytes (0: no limit)"
+            )
+        values["max_file_size"] = round(size * MEGABYTE)
     if "per-file-ignores" in table:
         raw = table["per-file-ignores"]
         if not isinstance(raw, dict):
@@ -381,61 +501,174 @@ def _profile_list(value: Any, where: str) -> List[str]:
     return paths
 
 
+def _profile_limit(value: Any, where: str) -> int:
+    """``max-profile-size`` (megabytes, at least 1), in bytes."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(
+            f"{where}: `max-profile-size` must be an integer (megabytes), got {value!r}"
+        )
+    if value < 1:
+        raise ConfigError(f"{where}: `max-profile-size` must be at least 1, got {value}")
+    return value * MEGABYTE
+
+
 def configured_profiles(config: Config) -> Tuple[str, ...]:
     """The ``profile`` files of ``config``'s table, as absolute paths
     (relative ones are relative to the configuration file's directory).
 
     They are read from the file itself, not kept on ``Config``: profiles
     never change a diagnostic, so they stay out of what the results cache
-    keys its entries by (and out of the configurations it remembers)."""
+    keys its entries by (and out of the configurations it remembers).
+
+    A file outside the directory of the configuration file (symbolic links
+    followed) is kept, with a warning naming the configuration file, once
+    per version of that file: a checked-out tree's configuration should not
+    reach out of the tree unnoticed. Reading it is harmless (a profile is
+    only read if it is a regular file, and never past ``max-profile-size``)."""
+    return _profile_settings(config)[0]
+
+
+def configured_profile_limit(config: Optional[Config]) -> int:
+    """The ``max-profile-size`` of ``config``'s table, in bytes (the default
+    when it has none, or for ``None``). Read from the file itself, as
+    ``configured_profiles``: it never changes a diagnostic."""
+    if config is None:
+        return DEFAULT_MAX_PROFILE_SIZE * MEGABYTE
+    return _profile_settings(config)[1]
+
+
+def command_line_profile_limit(explicit: Optional[Path] = None) -> int:
+    """The ``max-profile-size`` that applies to ``--profile`` files: that of
+    ``--config`` (``explicit``), else of the configuration of the current
+    directory (as ``cache-dir``), else the default; in bytes."""
+    found = explicit if explicit is not None else find_pyproject(Path.cwd())
+    if found is None:
+        return DEFAULT_MAX_PROFILE_SIZE * MEGABYTE
+    return configured_profile_limit(Config(source=found))
+
+
+def _profile_settings(config: Config) -> Tuple[Tuple[str, ...], int]:
+    default = DEFAULT_MAX_PROFILE_SIZE * MEGABYTE
     if config.source is None:
-        return ()
+        return (), default
     try:
         info = os.stat(config.source)
     except OSError:
-        return ()
+        return (), default
     return _profiles_in(str(config.source), info.st_mtime_ns, info.st_size)
 
 
 @functools.lru_cache(maxsize=64)
-def _profiles_in(source: str, mtime_ns: int, size: int) -> Tuple[str, ...]:
+def _profiles_in(source: str, mtime_ns: int, size: int) -> Tuple[Tuple[str, ...], int]:
     path = Path(source)
-    data = read_toml(path)
-    table = data.get("tool", {}).get(SECTION, {}) if path.name == "pyproject.toml" else data
-    if not isinstance(table, dict) or "profile" not in table:
-        return ()
+    table = perf_lint_table(path)
+    if table is None:
+        return (), DEFAULT_MAX_PROFILE_SIZE * MEGABYTE
+    limit = DEFAULT_MAX_PROFILE_SIZE * MEGABYTE
+    if "max-profile-size" in table:
+        limit = _profile_limit(table["max-profile-size"], source)
+    if "profile" not in table:
+        return (), limit
     directory = path.resolve().parent
-    return tuple(
+    paths = tuple(
         os.path.normpath(os.path.join(directory, os.path.expanduser(entry)))
         for entry in _profile_list(table["profile"], source)
     )
+    for profile in paths:
+        if not _inside(os.path.realpath(profile), str(directory)):
+            warn(
+                f"{source}: `profile` names {profile}, outside {directory} (the directory "
+                "of this configuration file); it is read anyway"
+            )
+    return paths, limit
+
+
+def _inside(path: str, directory: str) -> bool:
+    prefix = directory if directory.endswith(os.sep) else directory + os.sep
+    return path == directory or path.startswith(prefix)
+
+
+def warn(message: str) -> None:
+    """Tell the user of a configuration that works but may not be what they
+    meant (on stderr, as the command prints its warnings)."""
+    sys.stderr.write(f"perf-lint: warning: {message}\n")
 
 
 def read_toml(path: Path) -> Dict[str, Any]:
+    """The TOML document in the file at ``path``. Every problem is a
+    ``ConfigError`` naming the file: it is not a regular file (a directory
+    or FIFO is never opened for reading), cannot be read, is not UTF-8, is
+    not TOML, nests too deeply, or is a ``pyproject.toml`` whose ``tool`` is
+    not a table."""
     # Imported here: most runs find no configuration file to parse.
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on 3.9/3.10
         import tomli as tomllib
+    data = read_config_bytes(path)
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read configuration: {error.strerror}") from error
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise ConfigError(
+            f"{path}: not UTF-8 text (TOML must be UTF-8): invalid byte "
+            f"0x{data[error.start]:02x} at line {line}, column {column}"
+        ) from None
+    try:
+        document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from error
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
+    if path.name == "pyproject.toml" and not isinstance(document.get("tool", {}), dict):
+        raise ConfigError(
+            f"{path}: `tool` must be a table ([tool.NAME] sections), "
+            f"got {type(document['tool']).__name__} {_shown(document['tool'])}"
+        )
+    return document
+
+
+def _shown(value: Any, width: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def read_config_bytes(path: Path) -> bytes:
+    """The bytes of a configuration file; ``ConfigError`` names the file
+    when it is not a regular file or cannot be read."""
+    from perf_lint.reading import Refused, read_regular
+
+    try:
+        return read_regular(str(path))
+    except Refused as refused:
+        raise ConfigError(f"{path}: cannot read configuration: {refused.reason}") from None
+    except OSError as error:
+        raise ConfigError(
+            f"{path}: cannot read configuration: {error.strerror or error}"
+        ) from error
+
+
+def perf_lint_table(path: Path) -> Optional[Dict[str, Any]]:
+    """The perf-lint table of a configuration file: ``[tool.perf-lint]`` of
+    a ``pyproject.toml`` (``None`` when it has none), the top level of any
+    other TOML file. It is not validated (``parse_table`` does that), but a
+    ``ConfigError`` names the file that cannot be read as TOML."""
+    data = read_toml(path)
+    if path.name != "pyproject.toml":
+        return data
+    table = data.get("tool", {}).get(SECTION)
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.{SECTION}] must be a table")
+    return table
 
 
 def load_file(path: Path) -> Config:
     """Load an explicit configuration file: a ``pyproject.toml`` (its
     ``[tool.perf-lint]`` table) or any other TOML file (its top level)."""
-    data = read_toml(path)
+    table = perf_lint_table(path)
     root = path.resolve().parent
-    if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get(SECTION, {})
-    else:
-        table = data
-    return parse_table(table, str(path), root, path)
+    return parse_table({} if table is None else table, str(path), root, path)
 
 
 def _existing_directory(path: Path) -> Path:
@@ -456,15 +689,27 @@ def find_pyproject(start: Path) -> Optional[Path]:
     directory = _existing_directory(start)
     for candidate in (directory, *directory.parents):
         pyproject = candidate / "pyproject.toml"
-        try:
-            info = pyproject.stat()
-        except OSError:
-            continue
-        if stat.S_ISREG(info.st_mode) and _has_section(
-            str(pyproject), info.st_mtime_ns, info.st_size
-        ):
+        if _configures(str(pyproject)):
             return pyproject
     return None
+
+
+def _configures(pyproject: str) -> bool:
+    """``pyproject`` exists and has a ``[tool.perf-lint]`` table. One that
+    exists but is not a regular file (a directory, a FIFO) is a
+    ``ConfigError``: it is never opened, and never silently passed over."""
+    try:
+        info = os.stat(pyproject)
+    except OSError:
+        return False
+    if not stat.S_ISREG(info.st_mode):
+        from perf_lint.reading import kind
+
+        raise ConfigError(
+            f"{pyproject}: cannot read configuration: {kind(info.st_mode)}, "
+            "not a regular file; only regular files are read"
+        )
+    return _has_section(pyproject, info.st_mtime_ns, info.st_size)
 
 
 @functools.lru_cache(maxsize=256)
@@ -531,6 +776,9 @@ class Resolver:
         """The resolver of a ``check`` run: ``--config`` and the command
         line's selectors, validated (``ConfigError`` names the flag)."""
 
+        if select is not None:
+            _no_empty_select(select, "--select", "command line")
+
         def checked(selectors: Sequence[str], key: str) -> Tuple[str, ...]:
             if memo is not None and selectors and memo.known_selectors(selectors):
                 return tuple(selector.strip().upper() for selector in selectors)
@@ -551,11 +799,7 @@ class Resolver:
         remembers of the same file with the same content)."""
         if self.memo is None:
             return load_file(path)
-        try:
-            with open(path, "rb") as handle:
-                text = handle.read()
-        except OSError:
-            return load_file(path)  # reports the problem
+        text = read_config_bytes(path)
         found = self.memo.get_config(path, text)
         if found is None:
             found = load_file(path)
@@ -586,14 +830,7 @@ class Resolver:
     @staticmethod
     def _configures(pyproject: str) -> bool:
         """``pyproject`` is a file with a ``[tool.perf-lint]`` table."""
-        try:
-            info = os.stat(pyproject)
-            has = stat.S_ISREG(info.st_mode) and _has_section(
-                pyproject, info.st_mtime_ns, info.st_size
-            )
-        except OSError:
-            has = False
-        return has
+        return _configures(pyproject)
 
     def for_path(self, path: str) -> Config:
         if self._explicit is not None:

@@ -7,9 +7,11 @@ import errno
 import functools
 import os
 import stat
-from typing import Dict, Iterator, List, Sequence, Tuple
+import sys
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from perf_lint.config import Config, Resolver
+from perf_lint.reading import Read
 
 SOURCE_SUFFIXES = (".py", ".pyi")
 
@@ -17,7 +19,9 @@ SOURCE_SUFFIXES = (".py", ".pyi")
 def discover(paths: Sequence[str], resolver: Resolver) -> Tuple[List[str], List[Tuple[str, str]]]:
     """The files under ``paths`` (sorted, each once) and the paths that could
     not be read, with the reason. Files named explicitly are always linted;
-    files found in directories must be Python and not excluded."""
+    files found in directories must be Python and not excluded. A symbolic
+    link to a file is followed in a directory only when the file lies inside
+    that directory (and is not found there under its own name too)."""
     found: List[str] = []
     problems: List[Tuple[str, str]] = []
     seen = set()
@@ -26,10 +30,20 @@ def discover(paths: Sequence[str], resolver: Resolver) -> Tuple[List[str], List[
             found.append(path)
             continue
         if os.path.isdir(path):
-            for file in _walk(path, resolver, problems):
-                if file not in seen:
-                    seen.add(file)
-                    found.append(file)
+            inodes: Dict[int, str] = {}
+            links: List[str] = []
+            for file, inode in _walk(path, resolver, problems):
+                if file in seen:
+                    continue
+                seen.add(file)
+                found.append(file)
+                if inode is None:
+                    links.append(file)
+                else:
+                    inodes[inode] = file
+            for link in links:
+                if _found_as_itself(link, inodes):
+                    found.remove(link)
         elif os.path.exists(path):
             normal = os.path.normpath(path)
             if normal not in seen:
@@ -40,9 +54,21 @@ def discover(paths: Sequence[str], resolver: Resolver) -> Tuple[List[str], List[
     return found, problems
 
 
-def _walk(root: str, resolver: Resolver, problems: List[Tuple[str, str]]) -> Iterator[str]:
+def _found_as_itself(link: str, inodes: Dict[int, str]) -> bool:
+    """Whether the file behind ``link`` was found under its own name."""
+    try:
+        candidate = inodes.get(os.stat(link).st_ino)
+        return candidate is not None and os.path.samefile(candidate, link)
+    except OSError:
+        return False
+
+
+def _walk(
+    root: str, resolver: Resolver, problems: List[Tuple[str, str]]
+) -> Iterator[Tuple[str, Optional[int]]]:
     """The source files below ``root`` in ``os.walk``'s order (top-down,
-    names sorted, symbolic links to directories not followed), from
+    names sorted, symbolic links to directories not followed, links to files
+    only into ``root``), each with its inode (``None`` for a link), from
     ``os.scandir`` entries, whose types need no further system calls."""
     # The configuration each directory's own parts (below ``root``) were
     # checked against: an entry of a directory with the same configuration
@@ -75,7 +101,12 @@ def _walk(root: str, resolver: Resolver, problems: List[Tuple[str, str]]) -> Ite
                 if excluded(name, path):
                     continue
                 if _is_file(entry):
-                    yield path
+                    if not entry.is_symlink():
+                        yield path, entry.inode()
+                    elif inside(path, root):
+                        yield path, None
+                    # A link out of the tree is not followed: --fix would
+                    # write to a file nobody asked to check.
                 elif entry.is_symlink() and not os.path.exists(path):
                     problems.append((path, _missing_reason(path)))
                 # Anything else (a FIFO, a socket, a device) is not source
@@ -121,27 +152,217 @@ class ChangedOnDisk(Exception):
     """The file changed between reading and writing; it was not written."""
 
 
-def write_atomically(path: str, data: bytes, expected: bytes) -> None:
-    """Replace ``path`` with ``data`` through a temporary file in the same
-    directory and a rename, keeping the mode bits. Refuses (``ChangedOnDisk``)
-    when the file no longer holds ``expected``."""
-    real = os.path.realpath(path)
-    with open(real, "rb") as handle:
-        if handle.read() != expected:
-            raise ChangedOnDisk(path)
-    mode = stat.S_IMODE(os.stat(real).st_mode)
-    directory = os.path.dirname(real) or "."
-    import tempfile  # only --fix writes files
+class Refused(Exception):
+    """The file is not written, for the reason in the message."""
 
-    fd, temporary = tempfile.mkstemp(prefix=".perf-lint-", suffix=".tmp", dir=directory)
+
+def inside(path: str, root: str) -> bool:
+    """Whether the real path of ``path`` lies in the real directory ``root``."""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def write_fixed(path: str, data: bytes, read: Read) -> None:
+    """Write ``data`` as the new content of ``path``, whose content and
+    identity ``read`` recorded, so that no one's edit is lost or broken:
+
+    - the file must still be what was read (same inode, size, modification
+      time and bytes), checked immediately before the write, else nothing is
+      written (``ChangedOnDisk``);
+    - a file that cannot be written (mode bits, permissions) is refused;
+    - owner, group and mode are kept; a file with other hard links keeps its
+      inode (it is written in place, so every name sees the fix), as does a
+      file whose owner this process could not give to a new file;
+    - otherwise the new content goes to a temporary file in the same
+      directory, renamed over the original: an interrupt leaves the file old
+      or new. ``SIGINT`` and ``SIGTERM`` wait until the file is done, and
+      the temporary file's name is given to a ``Sweeper`` first, which
+      removes it if this process is killed (``SIGKILL``) before the rename.
+
+    A symbolic link is written through: its target gets the new content.
+    """
+    real = os.path.realpath(path)
+    info = os.stat(real)
+    if not os.access(real, os.W_OK):
+        raise OSError(errno.EACCES, "the file is not writable", path)
+    if info.st_nlink > 1:
+        _write_in_place(real, data, read)
+        return
+    directory = os.path.dirname(real) or "."
+    sweeper = Sweeper.get()
+    with _held_signals():
+        name: Optional[str] = os.path.join(directory, f".perf-lint-{os.getpid()}-{_token()}.tmp")
+        sweeper.expect(name)
+        try:
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC, 0o600)
+            try:
+                _write_all(fd, data)
+                os.fsync(fd)
+                if _kept_owner(fd, info):
+                    os.fchmod(fd, stat.S_IMODE(info.st_mode))
+                else:
+                    # A new file would change the owner: write in place instead.
+                    os.unlink(name)
+                    name = None
+                    _write_in_place(real, data, read)
+                    return
+            finally:
+                os.close(fd)
+            _unchanged(real, read)
+            os.replace(name, real)
+            name = None
+        finally:
+            if name is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(name)
+        sweeper.done()
+
+
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+def _token() -> str:
+    return os.urandom(6).hex()
+
+
+def _kept_owner(fd: int, info: os.stat_result) -> bool:
+    """Give the new file ``fd`` the owner and group of ``info``; whether it
+    has them."""
+    with contextlib.suppress(OSError):
+        os.fchown(fd, info.st_uid, info.st_gid)
+    now = os.fstat(fd)
+    return (now.st_uid, now.st_gid) == (info.st_uid, info.st_gid)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _write_in_place(real: str, data: bytes, read: Read) -> None:
+    with _held_signals():
+        fd = os.open(real, os.O_RDWR | _CLOEXEC)
+        try:
+            _unchanged(real, read, fd)
+            os.lseek(fd, 0, os.SEEK_SET)
+            _write_all(fd, data)
+            os.ftruncate(fd, len(data))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _unchanged(real: str, read: Read, fd: Optional[int] = None) -> None:
+    """Raise ``ChangedOnDisk`` unless ``real`` still is what ``read`` saw."""
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, real)
-    except BaseException:
+        info = os.fstat(fd) if fd is not None else os.stat(real)
+        same = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns) == (
+            read.device,
+            read.inode,
+            read.size,
+            read.mtime_ns,
+        )
+        if same:
+            if fd is None:
+                with open(real, "rb") as handle:
+                    same = handle.read(read.size + 1) == read.data
+            else:
+                os.lseek(fd, 0, os.SEEK_SET)
+                same = _read_all(fd, read.size + 1) == read.data
+    except OSError:
+        same = False
+    if not same:
+        raise ChangedOnDisk(real)
+
+
+def _read_all(fd: int, limit: int) -> bytes:
+    chunks = []
+    while limit > 0:
+        chunk = os.read(fd, min(limit, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        limit -= len(chunk)
+    return b"".join(chunks)
+
+
+class Sweeper:
+    """A small process that removes the temporary file of a write in
+    progress if this process dies before the write ends (a ``SIGKILL``
+    cannot be caught). It reads names from a pipe (``+name`` before the file
+    is made, ``-`` once it is renamed or removed) and, when the pipe closes,
+    removes the name still pending; then it exits. Started at the first
+    write of a run."""
+
+    _running: Optional[Sweeper] = None
+    _CODE = (
+        "import os,signal,sys\n"
+        "signal.signal(signal.SIGINT,signal.SIG_IGN)\n"
+        "signal.signal(signal.SIGTERM,signal.SIG_IGN)\n"
+        "pending=None\n"
+        "for line in sys.stdin.buffer:\n"
+        "    pending=os.fsdecode(line[1:-1]) if line[:1]==b'+' else None\n"
+        "if pending:\n"
+        "    try: os.unlink(pending)\n"
+        "    except OSError: pass\n"
+    )
+
+    def __init__(self) -> None:
+        import subprocess
+
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", self._CODE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C to the terminal's group spares it
+        )
+        self.pipe = self.process.stdin
+
+    @classmethod
+    def get(cls) -> Sweeper:
+        if cls._running is None:
+            cls._running = cls()
+        return cls._running
+
+    def expect(self, name: str) -> None:
+        self._say(b"+" + os.fsencode(name) + b"\n")
+
+    def done(self) -> None:
+        self._say(b"-\n")
+
+    def _say(self, line: bytes) -> None:
+        assert self.pipe is not None
         with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+            self.pipe.write(line)
+            self.pipe.flush()
+
+    @classmethod
+    def close(cls) -> None:
+        """End the sweeper of this process (nothing is pending then)."""
+        running, cls._running = cls._running, None
+        if running is not None and running.pipe is not None:
+            with contextlib.suppress(OSError):
+                running.pipe.close()
+            running.process.wait()
+
+
+@contextlib.contextmanager
+def _held_signals() -> Iterator[None]:
+    """Hold back ``SIGINT`` and ``SIGTERM`` (delivered when the block ends),
+    in the main thread, where Python handles signals."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "pthread_sigmask"
+    ):
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -342,10 +342,17 @@ def fix_text(
         reported = lint.diagnostics if not current.parses else current.diagnostics
         result.diagnostics = [d.without_fix() for d in reported]
         result.fixed_source = source
-        result.messages.append(
-            f"{path}: libcst cannot parse or exactly reproduce the whole file; no fix was applied"
-        )
+        if current.withheld and current.module is not None:
+            result.messages.append(withheld_message(path, source, current.module.code))
+        else:
+            result.messages.append(
+                f"{path}: libcst cannot parse or exactly reproduce the whole file; "
+                "no fix was applied"
+            )
         return result
+    if current.withheld and current.module is not None and current.reduction is None:
+        # libcst does not give back the text it parsed: every fix is withheld.
+        result.messages.append(withheld_message(path, source, current.module.code))
     text = source
     for _ in range(MAX_ROUNDS):
         chosen = choose(current.fixes, mode)
@@ -373,6 +380,31 @@ def fix_text(
     result.fixed_source = text
     result.diagnostics = current.diagnostics
     return result
+
+
+def withheld_message(path: str, source: str, code: str) -> str:
+    """Why no fix is offered for a file whose text libcst parses but does
+    not reproduce (``code``): the first place they differ, and what is
+    there. Known causes: a form feed in the indentation of a statement's
+    line (libcst drops it, and the indentation before it), and a lone
+    carriage return ending the last line of a file with CR line endings."""
+    offset = next(
+        (i for i, (a, b) in enumerate(zip(source, code)) if a != b), min(len(source), len(code))
+    )
+    row = len(_LINE_BREAK.findall(source, 0, offset)) + 1
+    lines = _LINE_BREAK.split(source)
+    line = lines[row - 1] if row <= len(lines) else ""
+    indent = line[: len(line) - len(line.lstrip(" \t\x0c"))]
+    if "\x0c" in indent:
+        what = "a form feed before the statement on this line"
+    elif source[offset:] == "\r":
+        what = "a lone carriage return (CR) ends the file"
+    else:
+        what = "libcst writes this line back differently"
+    return (
+        f"{path}:{row}: no fix offered: libcst does not reproduce the file exactly "
+        f"({what}), and a fix is only made on text it reproduces"
+    )
 
 
 def _for_fixing(

@@ -3,7 +3,13 @@
 It reports exactly what ``perf-lint check`` reports. flake8 does selection,
 ``per-file-ignores`` and ``noqa`` itself; rule options come from
 ``[tool.perf-lint]`` in the nearest ``pyproject.toml`` and from flake8's own
-configuration (``--perf-lint-<option>``), which wins."""
+configuration (``--perf-lint-<option>``), which wins.
+
+A configuration problem (a bad ``pyproject.toml``, a bad option value) is
+found once, when flake8 hands the plugin its options, and reported as
+flake8 reports its own: an ``ExecutionError`` whose message names the file
+(flake8 prints "There was a critical error during execution of Flake8:"
+and the message, no traceback, and exits non-zero)."""
 
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ class Plugin:
     version = __version__
 
     _options: ClassVar[Dict[str, Any]] = {}
+    _config: ClassVar[Any] = None
     _engine: ClassVar[Any] = None
 
     def __init__(self, tree: ast.AST, lines: List[str], filename: str) -> None:
@@ -64,11 +71,16 @@ class Plugin:
                 found[key] = list(value) if isinstance(value, (list, tuple)) else value
         cls._options = found
         cls._engine = None
+        cls._config = checked_config(found, Path.cwd())
 
     @classmethod
     def engine(cls) -> Any:
         if cls._engine is None:
-            cls._engine = make_engine(cls._options, Path.cwd())
+            from perf_lint.engine import Engine
+
+            if cls._config is None:
+                cls._config = checked_config(cls._options, Path.cwd())
+            cls._engine = Engine(cls._config)
         return cls._engine
 
     def run(self) -> Iterator[Tuple[int, int, str, Type[Plugin]]]:
@@ -84,11 +96,33 @@ class Plugin:
             )
 
 
+def checked_config(flake8_options: Dict[str, Any], start: Path) -> Any:
+    """``make_config``, with a configuration problem raised as flake8's
+    ``ExecutionError`` (flake8 prints its message, without a traceback)."""
+    from perf_lint.config import ConfigError
+
+    try:
+        return make_config(flake8_options, start)
+    except ConfigError as error:
+        try:
+            from flake8.exceptions import ExecutionError
+        except ImportError:  # pragma: no cover - the plugin runs inside flake8
+            raise
+        raise ExecutionError(f"perf-lint: {error}") from None
+
+
 def make_engine(flake8_options: Dict[str, Any], start: Path) -> Any:
     """An engine with every rule selected (flake8 selects), options from the
     pyproject file overridden by flake8's."""
-    from perf_lint import config as config_module
     from perf_lint.engine import Engine
+
+    return Engine(make_config(flake8_options, start))
+
+
+def make_config(flake8_options: Dict[str, Any], start: Path) -> Any:
+    """The configuration of ``make_engine``; a ``ConfigError`` names the
+    file (or flake8's configuration) with the problem."""
+    from perf_lint import config as config_module
 
     base = config_module.discover(start)
     fields = config_module.rule_option_fields()
@@ -101,7 +135,7 @@ def make_engine(flake8_options: Dict[str, Any], start: Path) -> Any:
         base, select=config_module.EVERY_RULE, ignore=(), extend_select=(),
         per_file_ignores=(), options=options,
     )  # fmt: skip
-    return Engine(config)
+    return config
 
 
-__all__ = ["Plugin", "make_engine"]
+__all__ = ["Plugin", "make_config", "make_engine"]

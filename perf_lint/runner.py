@@ -43,6 +43,8 @@ class Task:
     display: str
     data: bytes
     config: Config
+    #: What reading the file saw (``reading.Read``; ``None`` for stdin).
+    read: Any = None
 
 
 @dataclasses.dataclass
@@ -107,11 +109,32 @@ def _check(
     return index, result, error, report
 
 
-def _init_worker() -> None:  # pragma: no cover - runs in the workers
+def _init_worker(parent: int) -> None:  # pragma: no cover - runs in the workers
     # The parent handles Ctrl-C; workers just stop with it.
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent)
+
+
+def die_with_parent(parent: int) -> None:
+    """Have the kernel kill this process when its parent dies, however the
+    parent died (``kill -9`` included): a worker left behind would hold the
+    run's stdout and stderr open, and a CI step reading them would never
+    end. Linux only (``PR_SET_PDEATHSIG``); elsewhere the pool's own
+    shutdown is all there is."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - no prctl
+        return
+    if os.getppid() != parent:
+        os._exit(1)  # the parent died before the request took effect
 
 
 # -- the runner -----------------------------------------------------------------
@@ -230,7 +253,9 @@ class Runner:
         method = "fork" if sys.platform == "linux" and "fork" in methods else "spawn"
         context = multiprocessing.get_context(method)
         pending = set(order)
-        pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker)
+        pool = ProcessPoolExecutor(
+            jobs, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),)
+        )
         try:
             for answer in pool.map(_check, self._items(tasks, order), chunksize=1):
                 pending.discard(answer[0])

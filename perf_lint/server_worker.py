@@ -70,10 +70,11 @@ def _profile(
     """What the ``profile`` of the document's configuration says of its
     diagnostics, or the problem with that profile (the diagnostics are
     shown all the same). Profiles are read again only when they change."""
-    from perf_lint.config import ConfigError, configured_profiles
+    from perf_lint.config import ConfigError, configured_profile_limit, configured_profiles
 
     try:
         paths = configured_profiles(config)
+        limit = configured_profile_limit(config)
     except ConfigError as error:
         return None, str(error)
     if not paths:
@@ -81,7 +82,7 @@ def _profile(
     from perf_lint import profiles
 
     try:
-        loaded = profiles.load(paths)
+        loaded = profiles.load(paths, limit)
     except profiles.ProfileError as error:
         return None, str(error)
     names = [

@@ -50,3 +50,19 @@ def test_rule_command_prints_the_documented_text(
         for in_file, on_screen in zip(section, printed):
             assert in_file in (on_screen, "#" + on_screen), (rule.CODE, in_file, on_screen)
         assert section[0] == "#" + printed[0]
+
+
+def test_configuration_keys_are_documented(root: Path) -> None:
+    """``docs/configuration.md`` is generated from the known-keys table and
+    the rules' options: every key the loader accepts has its row, and a key
+    that is not there is refused."""
+    from perf_lint.config import GENERAL_KEYS, ConfigError, parse_table, rule_option_fields
+    from perf_lint.docs import configuration_markdown
+
+    current = (root / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert current == configuration_markdown(), "regenerate: python -m perf_lint.docs --write"
+    for key in (*GENERAL_KEYS, *rule_option_fields()):
+        assert f"| `{key}` |" in current, key
+    assert "max-profile-size" in GENERAL_KEYS
+    with pytest.raises(ConfigError, match="unknown key `max-profile-sizes`"):
+        parse_table({"max-profile-sizes": 1}, "pyproject.toml", root, None)

@@ -46,6 +46,9 @@ class RunSummary:
     #: The profile data of a ``--profile`` run (``perf_lint.profiles.Ranking``),
     #: else ``None``: every format prints exactly what it did without one.
     profile: Optional[Any] = None
+    #: Whether the run met an error (a file it could not check or write):
+    #: then it never says that all checks passed.
+    failed: bool = False
 
     def fixable(self, diagnostic: Diagnostic) -> bool:
         """Whether the fix would be applied with ``--fix`` in this run."""

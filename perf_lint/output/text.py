@@ -67,6 +67,8 @@ def closing(summary: RunSummary) -> List[str]:
     remaining = len(summary.diagnostics)
     fixed = summary.fixed_total
     if not remaining and not fixed:
+        if summary.failed:
+            return ["No findings in the files checked, but errors occurred (see above)."]
         return ["All checks passed!"]
     if fixed:
         rows = [

@@ -15,41 +15,47 @@ cache. Imported only when a profile is given.
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Dict, List, Sequence, Tuple
 
 from perf_lint.diagnostic import Diagnostic
 from perf_lint.profiles.attribution import ProfileSet
-from perf_lint.profiles.formats import ProfileError, read
+from perf_lint.profiles.formats import DEFAULT_LIMIT, ProfileError, read
 from perf_lint.profiles.model import Profile
 from perf_lint.profiles.report import Ranking, header, identity
 
-__all__ = ["ProfileError", "ProfileSet", "Ranking", "load", "rank"]
+__all__ = ["DEFAULT_LIMIT", "ProfileError", "ProfileSet", "Ranking", "load", "rank"]
 
-_READ: Dict[Tuple[str, int, int], Profile] = {}
+_READ: Dict[Tuple[str, int, int, int], Profile] = {}
 
 
-def _read_once(path: str) -> Profile:
+def _read_once(path: str, limit: int) -> Profile:
     """``read``, remembered while the file is unchanged (the language
     server asks again on every change of a document)."""
     try:
         info = os.stat(path)
     except OSError:
-        return read(path)  # raises the error that names the file
-    key = (os.path.abspath(path), info.st_mtime_ns, info.st_size)
+        return read(path, limit)  # raises the error that names the file
+    key = (os.path.abspath(path), info.st_mtime_ns, info.st_size, limit)
     known = _READ.get(key)
     if known is None:
-        known = read(path)
+        known = read(path, limit)
         if len(_READ) >= 32:
             _READ.clear()
         _READ[key] = known
     return known
 
 
-def load(paths: Sequence[str]) -> ProfileSet:
+def load(paths: Sequence[str], limit: int = DEFAULT_LIMIT) -> ProfileSet:
     """The profiles at ``paths``, read and added up; a ``ProfileError``
-    names the first file that cannot be used."""
-    return ProfileSet([_read_once(path) for path in paths])
+    names the first file that cannot be used. Each must be a regular file
+    of at most ``limit`` bytes (``max-profile-size``:
+    ``perf_lint.config.configured_profile_limit``)."""
+    found = ProfileSet([_read_once(path, limit) for path in paths])
+    if not math.isfinite(found.total):
+        raise ProfileError(", ".join(paths), "the profiles' totals add up to too large a number")
+    return found
 
 
 def rank(

@@ -13,19 +13,27 @@
   those frames. Frames without a file (``main;work 12``) are read but never
   match a linted file.
 
-Anything else is a ``ProfileError`` that names the file."""
+Only a regular file is read (a FIFO or device is refused before it is
+opened for reading), and never more than a limit (``max-profile-size``).
+Anything else is a ``ProfileError`` that names the file, as is a number too
+large to add up (a 330-digit count)."""
 
 from __future__ import annotations
 
 import collections
+import itertools
 import json
 import marshal
+import math
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from perf_lint.profiles.model import SAMPLES, SECONDS, Frame, Profile, Totals
 
 EXPECTED = "expected a cProfile dump, folded stacks or speedscope JSON"
+#: The largest profile read when nothing says otherwise (``max-profile-size``
+#: in ``[tool.perf-lint]``, in megabytes: ``perf_lint.config``).
+DEFAULT_LIMIT = 100_000_000
 
 
 class ProfileError(Exception):
@@ -37,11 +45,22 @@ class ProfileError(Exception):
         self.reason = reason
 
 
-def read(path: str) -> Profile:
-    """The profile in the file at ``path``, whatever its format."""
+def read(path: str, limit: int = DEFAULT_LIMIT) -> Profile:
+    """The profile in the file at ``path``, whatever its format: a regular
+    file of at most ``limit`` bytes (no more than ``limit + 1`` are read)."""
+    from perf_lint.reading import Refused, TooLarge, read_regular
+
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_regular(path, limit)
+    except TooLarge as refused:
+        size = f"{refused.size:,} bytes" if refused.size is not None else "it grew while read"
+        raise ProfileError(
+            path,
+            f"profile too large ({size}, more than `max-profile-size` = "
+            f"{_megabytes(limit)}); raise `max-profile-size` in [tool.perf-lint] to read it",
+        ) from None
+    except Refused as refused:
+        raise ProfileError(path, f"cannot read profile: {refused.reason}") from None
     except OSError as error:
         raise ProfileError(path, f"cannot read profile: {error.strerror or error}") from None
     if not data.strip():
@@ -52,6 +71,21 @@ def read(path: str) -> Profile:
         raise
     except (RecursionError, MemoryError) as error:  # pragma: no cover - pathological input
         raise ProfileError(path, f"cannot read profile: {type(error).__name__}") from None
+
+
+def _megabytes(limit: int) -> str:
+    """A limit in bytes as ``max-profile-size`` says it (SI megabytes)."""
+    if limit % 1_000_000 == 0:
+        return f"{limit // 1_000_000} MB"
+    return f"{limit:,} bytes"
+
+
+def finite(path: str, value: float, what: str) -> float:
+    """``value``, which must be a finite number (a huge count, ``1e400`` in
+    JSON or a NaN in a dump would make every share meaningless)."""
+    if not math.isfinite(value):
+        raise ProfileError(path, f"{what} is too large or not a number")
+    return value
 
 
 def parse(path: str, data: bytes) -> Profile:
@@ -116,9 +150,15 @@ def _pstats(path: str, data: bytes) -> Profile:
             raise ProfileError(path, f"not a cProfile dump ({EXPECTED})")
         file, line, name = key
         _primitive, calls, own, cumulative = value[:4]
-        functions[len(frames)] = Totals(int(calls), float(own), float(cumulative))
+        try:
+            calls, own, cumulative = int(calls), float(own), float(cumulative)
+        except (OverflowError, ValueError):  # an infinite or NaN count, a huge integer
+            calls, own, cumulative = 0, math.inf, math.inf
+        finite(path, own + cumulative, f"a number of {name} ({file}:{line})")
+        functions[len(frames)] = Totals(calls, own, cumulative)
         frames.append(Frame(name, file, line))
-        total += float(own)
+        total += own
+    finite(path, total, "the total time")
     if not frames or total <= 0:
         raise ProfileError(path, "the cProfile dump records no time")
     return Profile(path, "pstats", SECONDS, total, frames, functions=functions)
@@ -174,8 +214,9 @@ def _folded(path: str, text: str) -> Profile:
                 known = index[part] = len(frames)
                 frames.append(_frame(part))
             ids.append(known)
-        stacks[tuple(ids)] += float(count.split(",")[0]) * scale
-    total = sum(stacks.values())
+        value = finite(path, float(count.split(",")[0]), f"the count on line {number}")
+        stacks[tuple(ids)] += value * scale
+    total = finite(path, sum(stacks.values()), "the total of the counts")
     if not read_any or total <= 0:
         raise ProfileError(path, "the profile holds no samples")
     executing = any(frame.line is not None for frame in frames)
@@ -229,16 +270,28 @@ def _speedscope(path: str, document: Any) -> Profile:
             need(isinstance(samples, list) and isinstance(weights, list), "samples and weights")
             need(len(samples) == len(weights), "as many weights as samples")
             for stack, weight in zip(samples, weights):
-                need(isinstance(stack, list) and _number(weight), "a sample")
-                need(all(_index(i, frames) for i in stack), "a sample's frame")
-                stacks[tuple(stack)] += weight * scale
+                need(type(stack) is list and _number(weight), "a sample")
+                try:
+                    stacks[tuple(stack)] += weight * scale
+                except TypeError:  # a list or object among the frame indices
+                    need(False, "a sample's frame")
                 total += weight * scale
         elif profile.get("type") == "evented":
             total += _events(path, profile, frames, scale, stacks, need)
         else:
             need(False, f"unknown profile type {profile.get('type')!r}")
+    # The frame indices of every distinct stack, checked at once (a 100 MB
+    # profile holds tens of millions of them, in far fewer distinct stacks):
+    # ints (not floats nor bools) within the frames.
+    indices = set(itertools.chain.from_iterable(stacks))
+    need(
+        not indices
+        or (set(map(type, indices)) == _INT and min(indices) >= 0 and max(indices) < len(frames)),
+        "a sample's frame",
+    )
     if len(units) > 1:
         raise ProfileError(path, "mixes profiles in time and in samples")
+    finite(path, total + sum(stacks.values()), "the total of the samples")
     if total <= 0:
         raise ProfileError(path, "the profile holds no samples")
     return Profile(
@@ -268,8 +321,18 @@ def _executing_lines(document: Dict[str, Any], frames: List[Frame]) -> bool:
     return False
 
 
+_INT = {int}
+
+
 def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+    """A finite number, at least 0 (JSON's ``1e400`` is infinite, and an
+    integer of 400 digits cannot be added to a float)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(float(value)) and value >= 0
+    except OverflowError:
+        return False
 
 
 def _index(value: Any, frames: List[Frame]) -> bool:
