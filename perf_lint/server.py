@@ -973,8 +973,8 @@ def main() -> int:
     import perf_lint.output
     import perf_lint.registry  # noqa: F401
 
-    # The server starts when its workers are ready for the editor's documents.
-    server.pool.start(wait=60.0)
+    # The workers warm up while the client initializes: `initialize` is
+    # answered at once, and the first document's analysis waits for a worker.
     try:
         server.start_io(stdin=CheckedInput(sys.stdin.buffer))  # type: ignore[arg-type]
     except ProtocolError as error:
