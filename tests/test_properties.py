@@ -94,7 +94,11 @@ def assert_engine_properties(source: str, api: bool = False) -> Dict[str, FileRe
         result = _check(source, mode)
         results[mode] = result
         fixed = _fixed(result)
-        assert result.messages == [], f"{mode}: {result.messages}"
+        # The only message allowed: why a file libcst does not give back
+        # exactly gets no fix (that text is never rewritten).
+        withheld = cst_ok and cst.parse_module(source).code != source
+        unexpected = [m for m in result.messages if not (withheld and "no fix offered" in m)]
+        assert unexpected == [], f"{mode}: {result.messages}"
         if not cst_ok:
             assert fixed == source, "a source that does not parse was changed"
             continue
