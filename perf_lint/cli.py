@@ -355,6 +355,7 @@ class Check:
             for task in tasks
         ]
         texts: Dict[str, Any] = {}
+        originals: Dict[str, str] = {}  # the text that was profiled, of fixed files
         for outcome in outcomes:
             target, display, data = outcome.task.target, outcome.task.display, outcome.task.data
             result = outcome.result
@@ -365,6 +366,10 @@ class Check:
             diagnostics.extend(_reported(result.diagnostics, outcome.task.config, display))
             if result.diagnostics and (args.format == "grouped" or profiled):
                 sources[display] = _text_of(result, data)
+                if profiled and getattr(result, "changed", False):
+                    originals[display] = result.source or _text_of(None, data)
+            elif profiled and getattr(result, "changed", False):  # the profiled text
+                texts[display] = functools.partial(str, result.source or _text_of(None, data))
             elif profiled:
                 texts[display] = functools.partial(_text_of, result, data)
             for message in result.messages:
@@ -383,7 +388,9 @@ class Check:
         diagnostics.sort(key=lambda d: d.sort_key)
         ranking = None
         if profiled:
-            ranking, diagnostics = self._rank(profiled, tasks, diagnostics, sources, texts)
+            ranking, diagnostics = self._rank(
+                profiled, tasks, diagnostics, sources, texts, originals
+            )
             for warning in ranking.warnings:
                 sys.stderr.write(f"perf-lint: warning: {warning}\n")
         if timings is None:
@@ -474,11 +481,21 @@ class Check:
         diagnostics: List[Diagnostic],
         sources: Dict[str, str],
         others: Optional[Dict[str, Any]] = None,
+        originals: Optional[Dict[str, str]] = None,
     ) -> Tuple[Any, List[Diagnostic]]:
         """The run's ``Ranking``, and the diagnostics ``--min-share`` keeps.
         ``others``: how to read the other linted files (for the summary of
-        hot code and the warnings about the profiles)."""
+        hot code and the warnings about the profiles). ``originals``: the
+        text before fixing of each fixed file, which the profile describes:
+        the findings left in it are ranked at their lines there (a finding
+        on a line the fixes changed has no profile numbers)."""
         from perf_lint import profiles
+
+        shown = diagnostics
+        pairs: List[Tuple[Diagnostic, Diagnostic]] = []
+        if originals:
+            diagnostics, pairs = _before_fixes(diagnostics, sources, originals)
+            sources = {**sources, **originals}
 
         roots = {task.display: str(task.config.root) for task in tasks}
         groups = []
@@ -493,6 +510,8 @@ class Check:
                 for paths in profiled
             ]
         ranking = profiles.rank(groups, sources, roots, rest)
+        ranking.moved(pairs)
+        diagnostics = shown
         if self.args.min_share is not None:
             diagnostics = [d for d in diagnostics if not ranking.below(d, self.args.min_share)]
         return ranking, diagnostics
@@ -602,6 +621,38 @@ def _shown(path: str) -> str:
     except ValueError:  # pragma: no cover - another drive on Windows
         return path
     return relative if len(relative) < len(path) else path
+
+
+def _before_fixes(
+    diagnostics: List[Diagnostic], sources: Dict[str, str], originals: Dict[str, str]
+) -> Tuple[List[Diagnostic], List[Tuple[Diagnostic, Diagnostic]]]:
+    """The diagnostics to rank: those of fixed files moved to their lines
+    in the text before fixing (``fixing.lines_moved``), the others as they
+    are; and each (moved copy, diagnostic it stands for). A diagnostic on a
+    line the fixes changed is left out: no profile describes it."""
+    import dataclasses
+
+    from perf_lint.diagnostic import Location
+    from perf_lint.fixing import lines_moved
+
+    ranked: List[Diagnostic] = []
+    pairs: List[Tuple[Diagnostic, Diagnostic]] = []
+    maps = {path: lines_moved(sources[path], text) for path, text in originals.items()}
+    for diagnostic in diagnostics:
+        lines = maps.get(diagnostic.path)
+        if lines is None or diagnostic.is_file_problem:
+            ranked.append(diagnostic)
+            continue
+        start, end = diagnostic.location, diagnostic.end_location
+        if start.row in lines and end.row in lines:
+            copy = dataclasses.replace(
+                diagnostic,
+                location=Location(lines[start.row], start.column),
+                end_location=Location(lines[end.row], end.column),
+            )
+            ranked.append(copy)
+            pairs.append((copy, diagnostic))
+    return ranked, pairs
 
 
 def _text_of(result: Any, data: bytes) -> str:

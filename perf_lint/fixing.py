@@ -339,12 +339,9 @@ def finding(diagnostic: Diagnostic) -> Finding:
     return (diagnostic.code, start.row, start.column, end.row, end.column)
 
 
-def carried(only: AbstractSet[Finding], before: str, after: str) -> FrozenSet[Finding]:
-    """The findings of ``only`` (positions in ``before``) at their positions
-    in ``after``: those whose first and last lines are lines that the fixes
-    left as they were (moved up or down by lines added or removed above
-    them). A finding on a line that a fix changed is dropped: it was fixed,
-    or it is no longer the finding that was allowed."""
+def lines_moved(before: str, after: str) -> Dict[int, int]:
+    """Each line of ``before`` that is in ``after`` as it was (1-based):
+    its number there."""
     import difflib
 
     old, new = before.splitlines(), after.splitlines()
@@ -354,6 +351,16 @@ def carried(only: AbstractSet[Finding], before: str, after: str) -> FrozenSet[Fi
         if tag == "equal":
             for offset in range(last - first):
                 moved[first + offset + 1] = other + offset + 1
+    return moved
+
+
+def carried(only: AbstractSet[Finding], before: str, after: str) -> FrozenSet[Finding]:
+    """The findings of ``only`` (positions in ``before``) at their positions
+    in ``after``: those whose first and last lines are lines that the fixes
+    left as they were (moved up or down by lines added or removed above
+    them). A finding on a line that a fix changed is dropped: it was fixed,
+    or it is no longer the finding that was allowed."""
+    moved = lines_moved(before, after)
     kept = set()
     for code, row, column, end_row, end_column in only:
         if row in moved and end_row in moved:

@@ -99,9 +99,11 @@ def _check(
         _TIMINGS = timings.Timings()
     started = time.perf_counter()
     try:
-        result = _engine(identity, config, want_timings).check_bytes(
-            data, display, fix=mode, only=only
-        )
+        engine = _engine(identity, config, want_timings)
+        if only is None:
+            result = engine.check_bytes(data, display, fix=mode)
+        else:  # --min-share: the fixes of these findings alone
+            result = engine.check_bytes(data, display, fix=mode, only=only)
         error = None
         if mode is FixMode.NONE:
             result.source = ""  # not needed by the command; less to send back

@@ -160,6 +160,15 @@ class Ranking:
         self.hottest = ordered[:HOTTEST]
         self.warnings = warnings or []
 
+    def moved(self, pairs: Sequence[Tuple[Diagnostic, Diagnostic]]) -> None:
+        """For each (ranked, shown) pair, give ``shown`` the answer of
+        ``ranked``: the same finding at its place in the text the profile
+        describes (before fixes)."""
+        found = [self.answers.pop(identity(ranked), None) for ranked, _shown in pairs]
+        for (_ranked, shown), answer in zip(pairs, found):
+            if answer is not None:
+                self.answers[identity(shown)] = answer
+
     def answer(self, diagnostic: Diagnostic) -> Optional[Answer]:
         if diagnostic.is_file_problem:
             return None
