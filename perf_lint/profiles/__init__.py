@@ -10,7 +10,8 @@ cache. Imported only when a profile is given.
 - ``scopes``: the functions of a linted file, from its ``ast``;
 - ``paths``: which profile file is which linted file;
 - ``attribution``: the numbers of each diagnostic's function;
-- ``report``: the suffix, header, order and JSON object the outputs show.
+- ``report``: the suffix, header, order, JSON object, summary of hot code
+  and warnings the outputs show.
 """
 
 from __future__ import annotations

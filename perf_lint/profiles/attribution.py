@@ -24,7 +24,16 @@ or sampled time, idle stacks included):
   for the other formats, which do not count calls;
 - ``line_share`` (samplers with line numbers only): the weight of the
   stacks where *f*'s frame is on a line of the reported statement and its
-  body / *T*.
+  body / *T*;
+- ``at_most`` (what fixing the finding can win at most, by which findings
+  are ranked and ``--min-share`` filters): ``line_share`` where there is
+  one, else ``self_share``; never ``cumulative_share``.
+
+A diagnostic without numbers is ``NOT_IN_PROFILE`` (no profile holds its
+file), ``NOT_RUN`` (cProfile, which records every call, never entered its
+function), ``NOT_SAMPLED`` (a sampler never saw it) or ``AMBIGUOUS``.
+``Attribution`` also tells how much of each profile lies in the linted
+files (``Coverage``) and which of their functions have the most own time.
 
 Several profiles add up (their totals too); they must count the same unit
 (time or samples)."""
