@@ -7,6 +7,7 @@ would change a file), 2 for usage, configuration and internal errors."""
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import os
 import sys
@@ -116,7 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--min-share",
         type=_percent,
         metavar="PCT",
-        help="with a profile, drop findings whose function holds less than PCT%% of the run",
+        help="with a profile, list (and with --fix or --diff, fix) only the findings whose "
+        "fix can win at least PCT%% of the run time (their statement's share where the "
+        "profile has lines, else their function's own time)",
     )
     speed = check.add_argument_group("speed")
     speed.add_argument(
@@ -361,9 +364,19 @@ class Check:
             if writes and outcome.error is None and task.target != "-" and result.changed:
                 self._write(outcome, fixed, timings)
 
-        with progress.counter(len(tasks)) as advance:
+        linted: Dict[int, Outcome] = {}
+        if profiled and args.min_share is not None and mode is not FixMode.NONE:
+            linted = self._hot_only(profiled, tasks, jobs, timings)
+        work = [task for task in tasks if id(task) not in linted or task.only]
+        with progress.counter(len(work)) as advance:
             runner = Runner(mode, jobs=jobs, cache=self.cache, timings=timings, on_done=finished)
-            outcomes = runner.run(tasks)
+            done = iter(runner.run(work))
+        outcomes = [
+            next(done) if id(task) not in linted or task.only else linted[id(task)]
+            for task in tasks
+        ]
+        texts: Dict[str, Any] = {}
+        originals: Dict[str, str] = {}  # the text that was profiled, of fixed files
         for outcome in outcomes:
             target, display, data = outcome.task.target, outcome.task.display, outcome.task.data
             result = outcome.result
@@ -374,6 +387,12 @@ class Check:
             diagnostics.extend(_reported(result.diagnostics, outcome.task.config, display))
             if result.diagnostics and (args.format == "grouped" or profiled):
                 sources[display] = _text_of(result, data)
+                if profiled and getattr(result, "changed", False):
+                    originals[display] = result.source or _text_of(None, data)
+            elif profiled and getattr(result, "changed", False):  # the profiled text
+                texts[display] = functools.partial(str, result.source or _text_of(None, data))
+            elif profiled:
+                texts[display] = functools.partial(_text_of, result, data)
             for message in result.messages:
                 sys.stderr.write(f"perf-lint: warning: {message}\n")
             if mode is FixMode.NONE:
@@ -390,7 +409,11 @@ class Check:
         diagnostics.sort(key=lambda d: d.sort_key)
         ranking = None
         if profiled:
-            ranking, diagnostics = self._rank(profiled, tasks, diagnostics, sources)
+            ranking, diagnostics = self._rank(
+                profiled, tasks, diagnostics, sources, texts, originals
+            )
+            for warning in ranking.warnings:
+                sys.stderr.write(f"perf-lint: warning: {warning}\n")
         if timings is None:
             return self._finish(diagnostics, fixed, diffs, stdin_fixed, sources, ranking)
         output = time.perf_counter()
@@ -451,15 +474,62 @@ class Check:
                 raise ProfileProblem(str(error)) from None
         return loaded
 
+    def _hot_only(
+        self,
+        profiled: Dict[Tuple[str, ...], Any],
+        tasks: List[Task],
+        jobs: int,
+        timings: Any,
+    ) -> Dict[int, Outcome]:
+        """``--min-share`` with ``--fix`` or ``--diff``: lint every file,
+        rank the findings, and give each task the findings whose fixes may
+        be applied (``Task.only``: those ``--min-share`` lists). The lint
+        outcomes, by ``id`` of their task, serve the files with none."""
+        from perf_lint import progress
+        from perf_lint.fixing import finding
+        from perf_lint.runner import Runner
+        from perf_lint.source import FixMode
+
+        with progress.counter(len(tasks)) as advance:
+            runner = Runner(FixMode.NONE, jobs=jobs, timings=timings, on_done=advance)
+            outcomes = runner.run(tasks)
+        diagnostics: List[Diagnostic] = []
+        sources: Dict[str, str] = {}
+        for outcome in outcomes:
+            if outcome.error is None and outcome.result.diagnostics:
+                diagnostics.extend(outcome.result.diagnostics)
+                sources[outcome.task.display] = _text_of(outcome.result, outcome.task.data)
+        _ranking, kept = self._rank(profiled, tasks, diagnostics, sources)
+        allowed: Dict[str, set] = {}  # type: ignore[type-arg]
+        for diagnostic in kept:
+            if diagnostic.fix is not None:
+                allowed.setdefault(diagnostic.path, set()).add(finding(diagnostic))
+        for task in tasks:
+            task.only = frozenset(allowed.get(task.display, ()))
+        return {id(outcome.task): outcome for outcome in outcomes if outcome.error is None}
+
     def _rank(
         self,
         profiled: Dict[Tuple[str, ...], Any],
         tasks: List[Task],
         diagnostics: List[Diagnostic],
         sources: Dict[str, str],
+        others: Optional[Dict[str, Any]] = None,
+        originals: Optional[Dict[str, str]] = None,
     ) -> Tuple[Any, List[Diagnostic]]:
-        """The run's ``Ranking``, and the diagnostics ``--min-share`` keeps."""
+        """The run's ``Ranking``, and the diagnostics ``--min-share`` keeps.
+        ``others``: how to read the other linted files (for the summary of
+        hot code and the warnings about the profiles). ``originals``: the
+        text before fixing of each fixed file, which the profile describes:
+        the findings left in it are ranked at their lines there (a finding
+        on a line the fixes changed has no profile numbers)."""
         from perf_lint import profiles
+
+        shown = diagnostics
+        pairs: List[Tuple[Diagnostic, Diagnostic]] = []
+        if originals:
+            diagnostics, pairs = _before_fixes(diagnostics, sources, originals)
+            sources = {**sources, **originals}
 
         roots = {task.display: str(task.config.root) for task in tasks}
         groups = []
@@ -467,7 +537,15 @@ class Check:
             of_group = [d for d in diagnostics if self.profile_of.get(d.path) == paths]
             names = list(paths) if self.args.profile else [_shown(path) for path in paths]
             groups.append((names, loaded, of_group))
-        ranking = profiles.rank(groups, sources, roots)
+        rest = None
+        if others is not None:
+            rest = [
+                {path: read for path, read in others.items() if self.profile_of.get(path) == paths}
+                for paths in profiled
+            ]
+        ranking = profiles.rank(groups, sources, roots, rest)
+        ranking.moved(pairs)
+        diagnostics = shown
         if self.args.min_share is not None:
             diagnostics = [d for d in diagnostics if not ranking.below(d, self.args.min_share)]
         return ranking, diagnostics
@@ -577,6 +655,38 @@ def _shown(path: str) -> str:
     except ValueError:  # pragma: no cover - another drive on Windows
         return path
     return relative if len(relative) < len(path) else path
+
+
+def _before_fixes(
+    diagnostics: List[Diagnostic], sources: Dict[str, str], originals: Dict[str, str]
+) -> Tuple[List[Diagnostic], List[Tuple[Diagnostic, Diagnostic]]]:
+    """The diagnostics to rank: those of fixed files moved to their lines
+    in the text before fixing (``fixing.lines_moved``), the others as they
+    are; and each (moved copy, diagnostic it stands for). A diagnostic on a
+    line the fixes changed is left out: no profile describes it."""
+    import dataclasses
+
+    from perf_lint.diagnostic import Location
+    from perf_lint.fixing import lines_moved
+
+    ranked: List[Diagnostic] = []
+    pairs: List[Tuple[Diagnostic, Diagnostic]] = []
+    maps = {path: lines_moved(sources[path], text) for path, text in originals.items()}
+    for diagnostic in diagnostics:
+        lines = maps.get(diagnostic.path)
+        if lines is None or diagnostic.is_file_problem:
+            ranked.append(diagnostic)
+            continue
+        start, end = diagnostic.location, diagnostic.end_location
+        if start.row in lines and end.row in lines:
+            copy = dataclasses.replace(
+                diagnostic,
+                location=Location(lines[start.row], start.column),
+                end_location=Location(lines[end.row], end.column),
+            )
+            ranked.append(copy)
+            pairs.append((copy, diagnostic))
+    return ranked, pairs
 
 
 def _text_of(result: Any, data: bytes) -> str:

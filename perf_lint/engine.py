@@ -8,12 +8,12 @@ one text (pre-filter, parse, traversal, positions, diagnostics) and
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple, Type
+from typing import AbstractSet, Dict, List, Optional, Tuple, Type
 
 from perf_lint import prefilter
 from perf_lint.analysis import Analysis, analyse
 from perf_lint.config import Config
-from perf_lint.fixing import fix_text
+from perf_lint.fixing import Finding, fix_text
 from perf_lint.registry import BY_CODE
 from perf_lint.rule import Rule
 from perf_lint.source import QUIET, FileResult, FixMode, Hooks, SourceError, decode, undecodable
@@ -43,24 +43,37 @@ class Engine:
             self._selection[codes] = [BY_CODE[code] for code in codes]
         return self._selection[codes]
 
-    def check_bytes(self, data: bytes, path: str, fix: FixMode = FixMode.NONE) -> FileResult:
+    def check_bytes(
+        self,
+        data: bytes,
+        path: str,
+        fix: FixMode = FixMode.NONE,
+        only: Optional[AbstractSet[Finding]] = None,
+    ) -> FileResult:
         with self.hooks.phase("decode"):
             try:
                 source, encoding = decode(data)
             except SourceError as error:
                 return FileResult(path, "", diagnostics=[undecodable(path, error)])
-        return self.check_text(source, path, fix=fix, encoding=encoding)
+        return self.check_text(source, path, fix=fix, encoding=encoding, only=only)
 
     def check_text(
-        self, source: str, path: str, fix: FixMode = FixMode.NONE, encoding: str = "utf-8"
+        self,
+        source: str,
+        path: str,
+        fix: FixMode = FixMode.NONE,
+        encoding: str = "utf-8",
+        only: Optional[AbstractSet[Finding]] = None,
     ) -> FileResult:
+        """The diagnostics of ``source`` or, with ``fix``, the result of the
+        fix loop (with ``only``: the fixes of those findings alone)."""
         mode = FixMode(fix)
         if mode is FixMode.NONE:
             result = FileResult(path, source, encoding)
             result.diagnostics = self.analyse(source, path).diagnostics
             return result
         with self.hooks.phase("fix"):
-            return fix_text(source, path, mode, encoding, self._analyse_for(path))
+            return fix_text(source, path, mode, encoding, self._analyse_for(path), only)
 
     def analyse(self, source: str, path: str, reduce: bool = True) -> Analysis:
         """One analysis of ``source`` with the rules selected for ``path``."""

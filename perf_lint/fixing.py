@@ -10,12 +10,24 @@ whose result libcst or Python rejects."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import (
+    TYPE_CHECKING,
+    AbstractSet,
+    Any,
+    Callable,
+    Dict,
+    FrozenSet,
+    List,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+)
 
 import libcst as cst
 
 from perf_lint import _compat, syntax
-from perf_lint.diagnostic import Edit, Location
+from perf_lint.diagnostic import Diagnostic, Edit, Location
 from perf_lint.positions import _advance
 from perf_lint.source import FileResult, FixMode
 
@@ -317,6 +329,45 @@ def overlap(first: Region, second: Region) -> bool:
     return a < d and c < b
 
 
+#: A finding as ``--min-share`` names the ones whose fixes may be applied:
+#: its code and its start and end (row, column) in the text being fixed.
+Finding = Tuple[Optional[str], int, int, int, int]
+
+
+def finding(diagnostic: Diagnostic) -> Finding:
+    start, end = diagnostic.location, diagnostic.end_location
+    return (diagnostic.code, start.row, start.column, end.row, end.column)
+
+
+def lines_moved(before: str, after: str) -> Dict[int, int]:
+    """Each line of ``before`` that is in ``after`` as it was (1-based):
+    its number there."""
+    import difflib
+
+    old, new = before.splitlines(), after.splitlines()
+    moved: Dict[int, int] = {}
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, first, last, other, _ in matcher.get_opcodes():
+        if tag == "equal":
+            for offset in range(last - first):
+                moved[first + offset + 1] = other + offset + 1
+    return moved
+
+
+def carried(only: AbstractSet[Finding], before: str, after: str) -> FrozenSet[Finding]:
+    """The findings of ``only`` (positions in ``before``) at their positions
+    in ``after``: those whose first and last lines are lines that the fixes
+    left as they were (moved up or down by lines added or removed above
+    them). A finding on a line that a fix changed is dropped: it was fixed,
+    or it is no longer the finding that was allowed."""
+    moved = lines_moved(before, after)
+    kept = set()
+    for code, row, column, end_row, end_column in only:
+        if row in moved and end_row in moved:
+            kept.add((code, moved[row], column, moved[end_row], end_column))
+    return frozenset(kept)
+
+
 def _compiles(source: str) -> bool:
     return syntax.parse(source) is not None
 
@@ -327,14 +378,18 @@ def fix_text(
     mode: FixMode,
     encoding: str,
     analyse: Callable[[str, bool], Analysis],
+    only: Optional[AbstractSet[Finding]] = None,
 ) -> FileResult:
     """Apply the fixes ``mode`` chooses to ``source`` until nothing changes.
     ``analyse(text, reduce)`` is the analysis of a text: reduced (what a lint
-    run sees) or of the whole text (whose module the fixes edit)."""
+    run sees) or of the whole text (whose module the fixes edit). With
+    ``only`` (``--min-share``), only the fixes of those findings (positions
+    in ``source``) are applied: the others are never chosen, in any round."""
     result = FileResult(path, source, encoding)
     lint = analyse(source, True)
-    current = _for_fixing(lint, source, mode, analyse)
-    if current is not lint and not mode.fixes_any(current.diagnostics):
+    allowed: Optional[FrozenSet[Finding]] = None if only is None else frozenset(only)
+    current = _for_fixing(lint, source, mode, analyse, allowed)
+    if current is not lint and not mode.fixes_any(_allowed(current.diagnostics, allowed)):
         # The definitions a lint run left out hold what libcst cannot parse
         # (valid Python it does not support) or reproduce exactly: no fix is
         # applied to such a file. Report the lint run's diagnostics, without
@@ -355,14 +410,18 @@ def fix_text(
         result.messages.append(withheld_message(path, source, current.module.code))
     text = source
     for _ in range(MAX_ROUNDS):
-        chosen = choose(current.fixes, mode)
+        fixes = current.fixes
+        if allowed is not None:
+            fixes = [fix for fix in fixes if finding(fix.diagnostic) in allowed]
+        chosen = choose(fixes, mode)
         if not chosen or current.module is None:
             break
         replacer = whole_fix([(fix.diagnostic.code or "", fix.report) for fix in chosen])
         new_text = current.module.visit(replacer).code
         if new_text == text:
             break
-        following = _for_fixing(analyse(new_text, True), new_text, mode, analyse)
+        next_allowed = None if allowed is None else carried(allowed, text, new_text)
+        following = _for_fixing(analyse(new_text, True), new_text, mode, analyse, next_allowed)
         if not following.parses:
             result.messages.append(
                 f"{path}: a fix produced code that does not parse; "
@@ -370,7 +429,7 @@ def fix_text(
             )
             break
         result.fixed.update(replacer.applied)
-        text, current = new_text, following
+        text, current, allowed = new_text, following, next_allowed
     if text != source and _compiles(source) and not _compiles(text):
         result.messages.append(
             f"{path}: fixes produced code that Python does not accept; the file is unchanged"
@@ -407,13 +466,26 @@ def withheld_message(path: str, source: str, code: str) -> str:
     )
 
 
+def _allowed(
+    diagnostics: Sequence[Diagnostic], allowed: Optional[FrozenSet[Finding]]
+) -> Sequence[Diagnostic]:
+    if allowed is None:
+        return diagnostics
+    return [d for d in diagnostics if finding(d) in allowed]
+
+
 def _for_fixing(
-    lint: Analysis, source: str, mode: FixMode, analyse: Callable[[str, bool], Analysis]
+    lint: Analysis,
+    source: str,
+    mode: FixMode,
+    analyse: Callable[[str, bool], Analysis],
+    allowed: Optional[FrozenSet[Finding]] = None,
 ) -> Analysis:
     """The analysis the fix loop needs: ``lint`` (what a lint run sees:
     libcst given only the definitions that hold a shape, the same
-    diagnostics, fixes included) when no fix of ``mode`` applies, else the
-    whole text's (the fixes edit its module)."""
-    if not lint.parses or not mode.fixes_any(lint.diagnostics):
+    diagnostics, fixes included) when no fix of ``mode`` applies (to the
+    ``allowed`` findings, when given), else the whole text's (the fixes
+    edit its module)."""
+    if not lint.parses or not mode.fixes_any(_allowed(lint.diagnostics, allowed)):
         return lint
     return analyse(source, False)

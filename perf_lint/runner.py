@@ -11,7 +11,7 @@ import gc
 import os
 import sys
 import time
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from perf_lint.cache import Cache, CachedResult, config_identity, diagnostics_from_bytes, file_key
 from perf_lint.config import Config
@@ -45,6 +45,9 @@ class Task:
     config: Config
     #: What reading the file saw (``reading.Read``; ``None`` for stdin).
     read: Any = None
+    #: When fixing: the findings whose fixes may be applied (``--min-share``;
+    #: ``fixing.finding``), or ``None`` for all of them.
+    only: Optional[FrozenSet[Any]] = None
 
 
 @dataclasses.dataclass
@@ -86,9 +89,9 @@ def quiet_collector() -> None:
 
 
 def _check(
-    item: Tuple[int, str, bytes, Config, str, str, bool],
+    item: Tuple[int, str, bytes, Config, str, str, bool, Optional[FrozenSet[Any]]],
 ) -> Tuple[int, Any, Optional[str], Optional[Dict[str, Any]]]:
-    index, display, data, config, identity, mode, want_timings = item
+    index, display, data, config, identity, mode, want_timings, only = item
     global _TIMINGS
     if want_timings and _TIMINGS is None:
         from perf_lint import timings
@@ -96,7 +99,11 @@ def _check(
         _TIMINGS = timings.Timings()
     started = time.perf_counter()
     try:
-        result = _engine(identity, config, want_timings).check_bytes(data, display, fix=mode)
+        engine = _engine(identity, config, want_timings)
+        if only is None:
+            result = engine.check_bytes(data, display, fix=mode)
+        else:  # --min-share: the fixes of these findings alone
+            result = engine.check_bytes(data, display, fix=mode, only=only)
         error = None
         if mode is FixMode.NONE:
             result.source = ""  # not needed by the command; less to send back
@@ -219,6 +226,7 @@ class Runner:
                 self._identity(tasks[index].config),
                 self.mode,
                 want,
+                tasks[index].only,
             )
             for index in work
         ]

@@ -273,7 +273,7 @@ def test_min_share_limits_the_files_fixed(tmp_path: Path) -> None:
         "prog.py",
         WORK,
     )
-    assert "cold.py" not in result.out  # below 5%: neither shown nor fixed
+    assert "cold.py:2:" not in result.out  # below 5%: neither shown nor fixed
     assert cold.read_text() == cold_text
     assert (tmp_path / "prog.py").read_text().count("{1, 3, 5") == 1
     assert result.rc == 0, result

@@ -79,7 +79,7 @@ async def test_messages_and_hover_carry_the_share(client: LanguageClient, tmp_pa
     for diagnostic in diagnostics:
         assert diagnostic.message.endswith(expected[diagnostic.range.start.line + 1])
     hot = next(d for d in diagnostics if d.range.start.line + 1 == 21)
-    assert "of run time" in hot.message and "calls]" in hot.message
+    assert "[at most " in hot.message and "of run time" in hot.message and "calls]" in hot.message
     hover = await client.text_document_hover_async(
         types.HoverParams(
             text_document=types.TextDocumentIdentifier(uri=path.as_uri()),
@@ -88,7 +88,8 @@ async def test_messages_and_hover_carry_the_share(client: LanguageClient, tmp_pa
     )
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
     first = hover.contents.value.splitlines()[0]
-    assert first.startswith("**Profile:** ") and "of run time in `hot`" in first
+    assert first.startswith("**Profile:** fixing it can win at most ")
+    assert "`hot` takes " in first and "with callees" in first
     assert "(Profile: run.pstats (" in first
     assert "# PRF101 list-literal-membership" in hover.contents.value
     # An edit that moves every line down: the functions whose names are

@@ -79,6 +79,14 @@ class RunSummary:
             return ""
         return self.profile.suffix(diagnostic)  # type: ignore[no-any-return]
 
+    def hot_code(self) -> List[str]:
+        """The lines after the findings with a profile: the hottest
+        functions of the linted files (none without a profile, with
+        ``--quiet`` or ``--statistics``)."""
+        if self.profile is None or self.quiet or self.statistics:
+            return []
+        return list(self.profile.summary())
+
     def header(self) -> List[str]:
         """The lines naming the profiles of the run (none without one)."""
         if self.profile is None or self.quiet:

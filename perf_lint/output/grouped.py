@@ -85,6 +85,9 @@ def render(summary: RunSummary) -> str:
                     pad = " " * len(str(diagnostic.end_location.row))
                     rows.append(f"    {pad} = {label}: {fix.message}")
             rows.append("")
+    hot = summary.hot_code()
+    if hot:
+        rows += [*hot[1:], ""]  # after the blank line that ends the last file
     if not summary.quiet:
         if summary.show_fixes:
             rows.extend(fixes(summary))

@@ -36,19 +36,30 @@ def line(summary: RunSummary, diagnostic: Diagnostic) -> str:
 
 def statistics(summary: RunSummary) -> List[str]:
     """ruff's layout: count (right-aligned), code, ``[*]`` when some are
-    fixable in this run else ``[ ]``, name; tab-separated, most frequent first."""
-    rows = []
+    fixable in this run else ``[ ]``, name; tab-separated, most frequent first.
+    With a profile, each row ends with what fixing the rule's findings can
+    win at most (``Ranking.rule_shares``), and the rows come by that share."""
+    rows: List[str] = []
     counts = summary.counts()
     if not counts:
         return rows
     count_width = len(str(max(counts.values())))
     code_width = max(len(code or "-") for code in counts)
-    for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0] or "")):
+    shares = None if summary.profile is None else summary.profile.rule_shares(summary.diagnostics)
+    order = sorted(counts.items(), key=lambda item: (-item[1], item[0] or ""))
+    if shares is not None:
+        order.sort(key=lambda item: -shares.get(item[0], 0.0))
+    for code, count in order:
         of_code = [d for d in summary.diagnostics if d.code == code]
         problem = any(d.is_file_problem for d in of_code)
         name = FILE_PROBLEM_NAME if problem else summary.names.get(code or "", "")
         mark = "[*]" if any(summary.fixable(d) for d in of_code) else "[ ]"
-        rows.append(f"{count:>{count_width}}\t{code or '-':<{code_width}}\t{mark} {name}")
+        row = f"{count:>{count_width}}\t{code or '-':<{code_width}}\t{mark} {name}"
+        if shares is not None and code in shares:
+            from perf_lint.profiles.report import percent
+
+            row += f"\t[at most {percent(shares[code])} of run time]"
+        rows.append(row)
     return rows
 
 
@@ -93,6 +104,7 @@ def render(summary: RunSummary) -> str:
         rows += statistics(summary)
     else:
         rows += [line(summary, d) for d in summary.ordered()]
+    rows += summary.hot_code()
     if not summary.quiet:
         if summary.show_fixes:
             rows.extend(fixes(summary))

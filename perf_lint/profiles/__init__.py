@@ -10,20 +10,21 @@ cache. Imported only when a profile is given.
 - ``scopes``: the functions of a linted file, from its ``ast``;
 - ``paths``: which profile file is which linted file;
 - ``attribution``: the numbers of each diagnostic's function;
-- ``report``: the suffix, header, order and JSON object the outputs show.
+- ``report``: the suffix, header, order, JSON object, summary of hot code
+  and warnings the outputs show.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from typing import Dict, List, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from perf_lint.diagnostic import Diagnostic
 from perf_lint.profiles.attribution import ProfileSet
 from perf_lint.profiles.formats import DEFAULT_LIMIT, ProfileError, read
 from perf_lint.profiles.model import Profile
-from perf_lint.profiles.report import Ranking, header, identity
+from perf_lint.profiles.report import Ranking, coverage_warnings, header, identity
 
 __all__ = ["DEFAULT_LIMIT", "ProfileError", "ProfileSet", "Ranking", "load", "rank"]
 
@@ -62,25 +63,39 @@ def rank(
     groups: Sequence[Tuple[Sequence[str], ProfileSet, Sequence[Diagnostic]]],
     sources: Dict[str, str],
     roots: Dict[str, str],
+    others: Optional[Sequence[Dict[str, Callable[[], str]]]] = None,
 ) -> Ranking:
     """The ``Ranking`` of a run: for each group of diagnostics, the names
     of its profiles (for the header), the profiles and the diagnostics.
     ``sources`` holds the text of every file with diagnostics, ``roots``
-    the directory of each file's project."""
+    the directory of each file's project; ``others``, for each group, its
+    other linted files (a path and how to read its text), for the
+    summary of hot functions and the warnings about the profiles' coverage
+    (without it, only the files of ``sources`` count)."""
     headers: List[str] = []
     answers = {}
-    for names, profiles, diagnostics in groups:
+    hottest = []
+    warnings: List[str] = []
+    for number, (names, profiles, diagnostics) in enumerate(groups):
         headers.append(header(names, profiles))
         paths = {d.path for d in diagnostics if not d.is_file_problem and d.path in sources}
-        found = profiles.attribute({path: sources[path] for path in paths}, roots)
+        mine = {path: sources[path] for path in paths}
+        rest = None
+        if others is not None:
+            rest = {path: read for path, read in others[number].items() if path not in mine}
+        found = profiles.attribute(mine, roots, rest)
+        warnings.extend(coverage_warnings(found.coverage, bool(mine) or bool(rest)))
+        holding = set()
         for diagnostic in diagnostics:
             if diagnostic.is_file_problem:
                 continue
-            answers_of_file = found.get(diagnostic.path)
+            answers_of_file = found.files.get(diagnostic.path)
             if answers_of_file is None:
                 continue
             start, end = diagnostic.location, diagnostic.end_location
             answers[identity(diagnostic)] = answers_of_file.answer(
                 (start.row, start.column), (end.row, end.column)
             )
-    return Ranking(headers, answers)
+            holding.add(answers_of_file.key((start.row, start.column)))
+        hottest.extend((function, function.key in holding) for function in found.hottest(10))
+    return Ranking(headers, answers, hottest, warnings)

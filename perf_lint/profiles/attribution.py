@@ -24,7 +24,16 @@ or sampled time, idle stacks included):
   for the other formats, which do not count calls;
 - ``line_share`` (samplers with line numbers only): the weight of the
   stacks where *f*'s frame is on a line of the reported statement and its
-  body / *T*.
+  body / *T*;
+- ``at_most`` (what fixing the finding can win at most, by which findings
+  are ranked and ``--min-share`` filters): ``line_share`` where there is
+  one, else ``self_share``; never ``cumulative_share``.
+
+A diagnostic without numbers is ``NOT_IN_PROFILE`` (no profile holds its
+file), ``NOT_RUN`` (cProfile, which records every call, never entered its
+function), ``NOT_SAMPLED`` (a sampler never saw it) or ``AMBIGUOUS``.
+``Attribution`` also tells how much of each profile lies in the linted
+files (``Coverage``) and which of their functions have the most own time.
 
 Several profiles add up (their totals too); they must count the same unit
 (time or samples)."""
@@ -33,15 +42,20 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import functools
 import os
-from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
 
 from perf_lint.profiles.formats import ProfileError
 from perf_lint.profiles.model import Frame, Profile
 from perf_lint.profiles.paths import Matcher, is_source
 from perf_lint.profiles.scopes import COMPREHENSIONS, FileScopes, Scope
 
-NOT_RUN, AMBIGUOUS = "not run", "ambiguous"
+#: What a diagnostic's answer is when its function has no numbers: never
+#: entered (deterministic profiles: cProfile), never seen in a sample (the
+#: sampling profilers), its file in no profile, or no unique match.
+NOT_RUN, NOT_SAMPLED, NOT_IN_PROFILE = "not run", "not sampled", "file not in the profile"
+AMBIGUOUS = "ambiguous"
 _Key = Tuple[str, int]  # (linted path, scope index)
 
 
@@ -55,18 +69,50 @@ class Share:
     self_share: float
     line_share: Optional[float]
 
+    @property
+    def at_most(self) -> float:
+        """What fixing the finding can win at most: the time spent in its
+        statement and body where the profile has lines (``line_share``),
+        else its function's own time (``self_share``), never the time of
+        the functions it calls (``cumulative_share``)."""
+        return self.self_share if self.line_share is None else self.line_share
+
     def as_json(self) -> Dict[str, object]:
         return {
             "function": self.function,
             "calls": self.calls,
+            "at_most_share": round(self.at_most, 6),
             "cumulative_share": round(self.cumulative_share, 6),
             "self_share": round(self.self_share, 6),
             "line_share": None if self.line_share is None else round(self.line_share, 6),
         }
 
 
-#: A diagnostic's answer: its ``Share``, ``NOT_RUN`` or ``AMBIGUOUS``.
+#: A diagnostic's answer: its ``Share``, ``NOT_RUN``, ``NOT_SAMPLED``,
+#: ``NOT_IN_PROFILE`` or ``AMBIGUOUS``.
 Answer = Union[Share, str]
+
+
+@dataclasses.dataclass(frozen=True)
+class HotFunction:
+    """A function of a linted file and its own time (``self_share``)."""
+
+    path: str
+    line: int
+    function: str
+    self_share: float
+    key: _Key
+
+
+@dataclasses.dataclass(frozen=True)
+class Coverage:
+    """How much of one profile lies in the linted files: the share of its
+    weight there (cProfile: the own time of their functions; stacks: the
+    stacks that pass through them) and how many linted files it holds."""
+
+    profile: Profile
+    share: float
+    files: int
 
 
 @dataclasses.dataclass
@@ -77,6 +123,32 @@ class _Totals:
     lines: Dict[FrozenSet[int], float] = dataclasses.field(
         default_factory=lambda: collections.defaultdict(float)
     )
+
+
+class Attribution:
+    """What a set of profiles says of the linted files: each file's answers
+    (``files``; ``None`` when its text does not parse), how much of each
+    profile the linted files hold (``coverage``) and their functions with
+    the most own time (``hottest``)."""
+
+    def __init__(
+        self,
+        files: Dict[str, Optional[FileAnswers]],
+        coverage: List[Coverage],
+        functions: List[HotFunction],
+    ) -> None:
+        self.files = files
+        self.coverage = coverage
+        self.functions = functions
+
+    def hottest(self, count: int) -> List[HotFunction]:
+        ordered = sorted(self.functions, key=lambda f: (-f.self_share, f.path, f.line))
+        # Under 0.1% of the run, code is not hot, whatever its rank.
+        return [f for f in ordered[:count] if f.self_share >= HOT_ENOUGH]
+
+
+#: The least own share of the run a function needs to be listed as hot.
+HOT_ENOUGH = 0.001
 
 
 class ProfileSet:
@@ -93,57 +165,99 @@ class ProfileSet:
         self.counts_calls = all(profile.counts_calls for profile in profiles)
         self.has_lines = all(profile.executing_lines for profile in profiles)
 
+    @property
+    def unentered(self) -> str:
+        """The answer for a function the profiles never saw: ``NOT_RUN``
+        when they count every call (cProfile), else ``NOT_SAMPLED``."""
+        return NOT_RUN if self.counts_calls else NOT_SAMPLED
+
     def attribute(
-        self, sources: Dict[str, str], roots: Dict[str, str]
-    ) -> Dict[str, Optional[FileAnswers]]:
-        """Each linted file's answers (``None`` when its text does not parse).
-        ``sources`` maps a path to its text, ``roots`` to its project's
-        directory."""
-        scopes: Dict[str, FileScopes] = {}
-        absolute = {path: os.path.abspath(path) for path in sources}
+        self,
+        sources: Dict[str, str],
+        roots: Dict[str, str],
+        others: Optional[Dict[str, Callable[[], str]]] = None,
+    ) -> Attribution:
+        """The answers for the files of ``sources`` (a path and its text),
+        and what the profiles say of them and of ``others`` (the other
+        linted files: a path and how to get its text, asked only for a file
+        a profile holds). ``roots`` maps a path to its project's directory."""
+        texts: Dict[str, Callable[[], str]] = dict(others or {})
         for path, text in sources.items():
-            try:
-                scopes[path] = FileScopes(text)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                continue
+            texts[path] = functools.partial(str, text)
+        absolute = {path: os.path.abspath(path) for path in texts}
+        parsed: Dict[str, Optional[FileScopes]] = {}
+
+        def scopes_of(path: str) -> Optional[FileScopes]:
+            if path not in parsed:
+                try:
+                    parsed[path] = FileScopes(texts[path]())
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    parsed[path] = None
+            return parsed[path]
+
         totals: Dict[_Key, _Totals] = {}
         ambiguous: Set[_Key] = set()
         ambiguous_files: Set[str] = set()
+        seen_files: Set[str] = set()
         unlined: Set[_Key] = set()  # functions found by name alone: their lines moved
+        coverage: List[Coverage] = []
         for profile in self.profiles:
-            args = (scopes, absolute, roots, totals, ambiguous, ambiguous_files, unlined)
-            self._add(profile, *args)
-        answers: Dict[str, Optional[FileAnswers]] = {path: None for path in sources}
-        for path, found in scopes.items():
+            matcher = Matcher({frame.file for frame in profile.frames}, absolute.values())
+            linted_for: Dict[str, str] = {}
+            for path in texts:
+                file, unclear = matcher.match(absolute[path], roots.get(path, os.getcwd()))
+                if unclear:
+                    ambiguous_files.add(path)
+                elif file is not None and scopes_of(path) is not None:
+                    linted_for[file] = path
+            seen_files.update(linted_for.values())
+            scopes = {path: parsed[path] for path in linted_for.values()}
+            args = (linted_for, scopes, totals, ambiguous, unlined)
+            share = self._add(profile, *args)  # type: ignore[arg-type]
+            coverage.append(Coverage(profile, share, len(linted_for)))
+        answers: Dict[str, Optional[FileAnswers]] = {}
+        for path in sources:
             unclear = path in ambiguous_files
-            answers[path] = FileAnswers(self, path, found, totals, ambiguous, unclear, unlined)
-        return answers
+            found = scopes_of(path) if unclear or path in seen_files else None
+            if (unclear or path in seen_files) and found is None:
+                answers[path] = None
+                continue
+            seen = path in seen_files or unclear
+            answers[path] = FileAnswers(
+                self, path, found, totals, ambiguous, unclear, unlined, seen
+            )
+        functions = []
+        for (path, index), entry in totals.items():
+            found = parsed.get(path)
+            if found is None or (path, index) in ambiguous:
+                continue
+            scope = found.scopes[index]
+            share = min(entry.own / self.total, 1.0)
+            functions.append(HotFunction(path, scope.header, scope.qualname, share, (path, index)))
+        return Attribution(answers, coverage, functions)
 
     def _add(
         self,
         profile: Profile,
+        linted_for: Dict[str, str],
         scopes: Dict[str, FileScopes],
-        absolute: Dict[str, str],
-        roots: Dict[str, str],
         totals: Dict[_Key, _Totals],
         ambiguous: Set[_Key],
-        ambiguous_files: Set[str],
         unlined: Set[_Key],
-    ) -> None:
-        matcher = Matcher({frame.file for frame in profile.frames}, absolute.values())
-        linted_for: Dict[str, str] = {}
-        for path in scopes:
-            file, unclear = matcher.match(absolute[path], roots.get(path, os.getcwd()))
-            if unclear:
-                ambiguous_files.add(path)
-            elif file is not None:
-                linted_for[file] = path
+    ) -> float:
+        """Add one profile's numbers to ``totals``; the share of its weight
+        that lies in the linted files (``linted_for``: a profile's file name
+        to the linted path)."""
         resolved = _resolve_frames(profile, linted_for, scopes, ambiguous)
         for key, _inlined, moved in resolved.values():
             if moved:
                 unlined.add(key)
+        frames = profile.frames
+        inside = 0.0
         if profile.functions is not None:
             for index, numbers in profile.functions.items():
+                if frames[index].file in linted_for:
+                    inside += numbers.own
                 hit = resolved.get(index)
                 if hit is None:
                     continue
@@ -153,9 +267,10 @@ class ProfileSet:
                 if not inlined:
                     entry.calls += numbers.calls
                     entry.cumulative += numbers.cumulative
-            return
-        frames = profile.frames
+            return min(inside / profile.total, 1.0) if profile.total else 0.0
         for stack, weight in (profile.stacks or {}).items():
+            if any(frames[index].file in linted_for for index in stack):
+                inside += weight
             seen: Dict[_Key, Set[int]] = {}
             for index in stack:
                 hit = resolved.get(index)
@@ -175,6 +290,7 @@ class ProfileSet:
             hit = resolved.get(leaf) if leaf is not None else None
             if hit is not None:
                 totals[hit[0]].own += weight
+        return min(inside / profile.total, 1.0) if profile.total else 0.0
 
 
 def _leaf(stack: Tuple[int, ...], frames: List[Frame]) -> Optional[int]:
@@ -272,17 +388,19 @@ def _resolve(
 
 
 class FileAnswers:
-    """The answers for the diagnostics of one linted file."""
+    """The answers for the diagnostics of one linted file (``scopes`` is
+    ``None`` for a file no profile holds)."""
 
     def __init__(
         self,
         profiles: ProfileSet,
         path: str,
-        scopes: FileScopes,
+        scopes: Optional[FileScopes],
         totals: Dict[_Key, _Totals],
         ambiguous: Set[_Key],
         file_ambiguous: bool,
         unlined: Set[_Key],
+        seen: bool = True,
     ) -> None:
         self.profiles = profiles
         self.unlined = unlined
@@ -291,15 +409,26 @@ class FileAnswers:
         self.totals = totals
         self.ambiguous = ambiguous
         self.file_ambiguous = file_ambiguous
+        self.seen = seen
+
+    def key(self, start: Tuple[int, int]) -> Optional[_Key]:
+        """The (path, scope) of the function around ``start``."""
+        if self.scopes is None:
+            return None
+        return (self.path, self.scopes.innermost(*start).index)
 
     def answer(self, start: Tuple[int, int], end: Tuple[int, int]) -> Answer:
+        if self.file_ambiguous:
+            return AMBIGUOUS
+        if not self.seen or self.scopes is None:
+            return NOT_IN_PROFILE
         scope = self.scopes.innermost(*start)
         key = (self.path, scope.index)
-        if self.file_ambiguous or key in self.ambiguous:
+        if key in self.ambiguous:
             return AMBIGUOUS
         entry = self.totals.get(key)
         if entry is None:
-            return NOT_RUN
+            return self.profiles.unentered
         total = self.profiles.total
         line_share: Optional[float] = None
         if self.profiles.has_lines and key not in self.unlined:
