@@ -828,10 +828,9 @@ class Session:
         )
         if total > fixable:
             out.write(
-                f"note: {total - fixable} of them {'are' if total - fixable != 1 else 'is'} for "
-                f"findings below "
-                f"{args.min_share:g}% in the same files (`check --fix` fixes every finding of a "
-                "file); they are verified with the others\n"
+                f"note: {total - fixable} more fix{'es' if total - fixable != 1 else ''} than "
+                "fixable findings shown (a fix made another one possible); "
+                "they are verified with the others\n"
             )
         out.flush()
         return self._verify(fixed, left, code)
