@@ -62,6 +62,36 @@ class ConfigError(Exception):
     """A configuration problem; the message names the key and the file."""
 
 
+#: ``target-version``: the Python versions the linted code runs on (ruff's
+#: key and values), read by the rules whose fix pays only on some of them.
+TARGET_VERSIONS = ("py39", "py310", "py311", "py312", "py313")
+#: ``target-version`` when neither the table nor ``requires-python`` sets it.
+OLDEST_TARGET = TARGET_VERSIONS[0]
+
+
+def target_from_requires_python(specifier: Any) -> Optional[str]:
+    """The ``target-version`` that a ``[project] requires-python`` value
+    implies, as ruff reads it: the lowest version it admits (``">=3.10"``,
+    ``"~=3.11"``, ``">=3.9,<4"``), clamped to ``TARGET_VERSIONS``; ``None``
+    when it sets no lower bound."""
+    import re
+
+    if not isinstance(specifier, str):
+        return None
+    lowest: Optional[Tuple[int, int]] = None
+    for clause in specifier.split(","):
+        found = re.fullmatch(r"\s*(>=|~=|==|===|>)\s*(\d+)(?:\.(\d+))?[\d.*]*\s*", clause)
+        if found is None:
+            continue
+        bound = (int(found.group(2)), int(found.group(3) or 0))
+        lowest = bound if lowest is None else max(lowest, bound)
+    if lowest is None:
+        return None
+    known = [(int(v[2]), int(v[3:])) for v in TARGET_VERSIONS]
+    chosen = min(max(lowest, known[0]), known[-1])
+    return f"py{chosen[0]}{chosen[1]}"
+
+
 def option_key(field_name: str) -> str:
     return field_name.replace("_", "-")
 
@@ -433,6 +463,12 @@ def load_file(path: Path) -> Config:
     root = path.resolve().parent
     if path.name == "pyproject.toml":
         table = data.get("tool", {}).get(SECTION, {})
+        project = data.get("project")
+        if isinstance(table, dict) and "target-version" not in table and isinstance(project, dict):
+            # ruff's default: the lower bound of the project's requires-python.
+            implied = target_from_requires_python(project.get("requires-python"))
+            if implied is not None:
+                table = {**table, "target-version": implied}
     else:
         table = data
     return parse_table(table, str(path), root, path)
