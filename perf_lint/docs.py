@@ -14,7 +14,7 @@ import functools
 import json
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Type
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
 
 from perf_lint.config import option_key
 from perf_lint.registry import RULES
@@ -57,21 +57,26 @@ def speed_section(rule: Type[Rule], heading: str = "#") -> List[str]:
         f"{heading}# Speed",
         "",
         f"Measured by `python bench/fix_speed.py` on CPython {versions}: the time of the "
-        "reported code divided by the time of the code the fix writes, so above 1 the fix "
-        f"is faster ({table['method']}). A ratio in *italics* is one where perf-lint does "
-        "not offer the fix (for that `target-version`) or does not report the code.",
+        "reported code divided by the time of the code the fix writes (or, without a fix, "
+        'the "Use instead" code), so above 1 the replacement is faster '
+        f"({table['method']}). A ratio in *italics* is one where perf-lint does not offer "
+        "the fix (for that `target-version`) or does not report the code.",
         "",
         "```python",
     ]
+    # One example per shape (with 3 items where size applies); shapes that
+    # differ only in the data (a value found or absent) share theirs.
     examples: Dict[str, Dict[str, Any]] = {}
     for row in rows:
         known = examples.get(row["shape"])
         if known is None or (known["size"] != 3 and row["size"] == 3):
             examples[row["shape"]] = row
-    for index, (shape, row) in enumerate(examples.items()):
+    shown: Dict[Tuple[str, str], List[str]] = {}
+    for shape, row in examples.items():
         size = "" if row["size"] is None else f", {row['size']} items"
-        lines += [*([""] if index else []), f"# {shape}{size}", row["before"], "# fixed:"]
-        lines.append(row["after"])
+        shown.setdefault((row["before"], row["after"]), []).append(shape + size)
+    for index, ((before, after), shapes) in enumerate(shown.items()):
+        lines += [*([""] if index else []), f"# {'; '.join(shapes)}", before, "# fixed:", after]
     lines += [
         "```",
         "",

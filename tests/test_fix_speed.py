@@ -88,9 +88,16 @@ def test_rule_page_has_the_speed_section(code: str) -> None:
     page = rule_page(BY_CODE[code])
     assert "\n## Speed\n" in page
     assert all(version in page for version in table["pythons"].values())
-    first = next(row for row in table["cases"] if row["rule"] == code)
-    assert f"| {first['shape']} |" in page
-    assert first["before"].splitlines()[0] in page
+    rows = [row for row in table["cases"] if row["rule"] == code]
+    for row in rows:
+        size = "" if row["size"] is None else str(row["size"])
+        ratios = " | ".join(
+            f"*{r['ratio']:.2f}*" if r["offered"] is False else f"{r['ratio']:.2f}"
+            for r in row["results"].values()
+        )
+        assert f"| {row['shape']} | {size} | {ratios} |" in page
+    example = next((row for row in rows if row["size"] in (3, None)), rows[0])
+    assert f"{example['before']}\n# fixed:\n{example['after']}\n" in page
 
 
 def test_rules_without_measurements_have_no_speed_section() -> None:

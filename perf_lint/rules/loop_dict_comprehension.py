@@ -50,7 +50,9 @@ class LoopDictComprehension(FreshContainerLoop):
 
     CODE = "PRF403"
     NAME = "loop-dict-comprehension"
-    SUMMARY = "`d = {}` + loop that only stores `d[k] = v` → dict comprehension, no fix (not faster)"
+    SUMMARY = (
+        "`d = {}` + loop that only stores `d[k] = v` → dict comprehension, no fix (not faster)"
+    )
     MESSAGE = "Loop only stores items in `{name}`; use a dict comprehension"
     FIX = Fix.NONE
     OPTIONS = NoOptions

@@ -47,7 +47,10 @@ class LoopSetComprehension(FreshContainerLoop):
 
     CODE = "PRF404"
     NAME = "loop-set-comprehension"
-    SUMMARY = "`s = set()` + loop that only adds → set comprehension, safe where proven"
+    SUMMARY = (
+        "`s = set()` + loop that only adds → set comprehension (`target-version` py312 on), "
+        "safe where proven"
+    )
     MESSAGE = "Loop only adds to `{name}`; use a set comprehension"
     FIX_MESSAGE = "Replace the loop by a set comprehension"
     KIND = "set"
