@@ -113,9 +113,10 @@ def rule_page(rule: Type[Rule], heading: str = "#") -> str:
         "",
     ]
     if rule.OPT_IN:
+        size_rules = " (or `PRF2` for every size rule)" if rule.CODE.startswith("PRF2") else ""
         lines += [
             "Opt-in: not in the default selection. Turn it on with a selector that names it: "
-            f"`--extend-select {rule.CODE}` (or `PRF2` for every size rule), or "
+            f"`--extend-select {rule.CODE}`{size_rules}, or "
             f'`extend-select = ["{rule.CODE}"]` in `[tool.perf-lint]`.',
             "",
         ]
