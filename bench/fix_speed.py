@@ -3,8 +3,8 @@ code its fix writes, on every CPython installed (issue 29).
 
 Run by hand, never in CI:
 
-    python bench/fix_speed.py            # full run: 7 rounds, every Python found (~7 min)
-    python bench/fix_speed.py --quick    # smoke run: 1 round, short timings
+    python bench/fix_speed.py            # full run: 7 rounds, every Python found (~10 min)
+    python bench/fix_speed.py --quick    # smoke run: 1 round, short timings (~1 min)
     python bench/fix_speed.py --rules PRF101,PRF401 --python /usr/bin/python3.12
 
 Each case is a statement the rule reports (``before``) and the statement its
@@ -31,8 +31,11 @@ Interpreters: this one, every ``pyenv versions --bare`` entry and every
 ``python3.N`` on ``PATH``; CPython only, from the project's
 ``requires-python`` lower bound on, one per minor version (this one first).
 
-Writes ``perf_lint/data/fix_speed.json`` (read by ``perf_lint.docs`` for the
-"Speed" section of each rule's documentation) and ``bench/fix_speed.md``.
+A full run writes ``perf_lint/data/fix_speed.json`` (read by
+``perf_lint.docs`` for the "Speed" section of each rule's documentation:
+regenerate the docs with ``python -m perf_lint.docs --write``) and
+``bench/fix_speed.md``; a partial run (``--quick``, ``--rules``,
+``--python``, ``--rounds``, ``--target``) writes under ``bench/.work``.
 """
 
 from __future__ import annotations
@@ -514,8 +517,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--target", type=float, default=None, help="seconds per repeat")
     parser.add_argument("--rules", default="", help="comma-separated codes (default: all)")
     parser.add_argument("--python", action="append", default=[], help="an interpreter (repeatable)")
-    parser.add_argument("--json", type=Path, default=TABLE)
-    parser.add_argument("--markdown", type=Path, default=MARKDOWN)
+    parser.add_argument("--json", type=Path, default=None, help=f"default: {TABLE}")
+    parser.add_argument("--markdown", type=Path, default=None, help=f"default: {MARKDOWN}")
     args = parser.parse_args(argv)
     rounds = args.rounds or (1 if args.quick else 7)
     target = args.target or (0.0005 if args.quick else 0.001)
@@ -543,9 +546,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if case.lint:
             offered(case, pythons[0].minor)
     table = run(cases, pythons, rounds, target)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(table, indent=1) + "\n", encoding="utf-8")
-    args.markdown.write_text(markdown(table), encoding="utf-8")
+    # A partial run (--quick, some rules, some Pythons) never overwrites the
+    # committed table: it goes under bench/.work unless named.
+    partial = args.quick or args.rules or args.python or args.rounds or args.target
+    where = HERE / ".work" if partial else None
+    json_path = args.json or (where / TABLE.name if where else TABLE)
+    markdown_path = args.markdown or (where / MARKDOWN.name if where else MARKDOWN)
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    markdown_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(table, indent=1) + "\n", encoding="utf-8")
+    markdown_path.write_text(markdown(table), encoding="utf-8")
+    print(f"wrote {json_path} and {markdown_path}", file=sys.stderr)
     print(markdown(table))
     return 0
 
