@@ -155,6 +155,36 @@ class ConfigError(Exception):
     """A configuration problem; the message names the key and the file."""
 
 
+#: ``target-version``: the Python versions the linted code runs on (ruff's
+#: key and values), read by the rules whose fix pays only on some of them.
+TARGET_VERSIONS = ("py39", "py310", "py311", "py312", "py313")
+#: ``target-version`` when neither the table nor ``requires-python`` sets it.
+OLDEST_TARGET = TARGET_VERSIONS[0]
+
+
+def target_from_requires_python(specifier: Any) -> Optional[str]:
+    """The ``target-version`` that a ``[project] requires-python`` value
+    implies, as ruff reads it: the lowest version it admits (``">=3.10"``,
+    ``"~=3.11"``, ``">=3.9,<4"``), clamped to ``TARGET_VERSIONS``; ``None``
+    when it sets no lower bound."""
+    import re
+
+    if not isinstance(specifier, str):
+        return None
+    lowest: Optional[Tuple[int, int]] = None
+    for clause in specifier.split(","):
+        found = re.fullmatch(r"\s*(>=|~=|==|===|>)\s*(\d+)(?:\.(\d+))?[\d.*]*\s*", clause)
+        if found is None:
+            continue
+        bound = (int(found.group(2)), int(found.group(3) or 0))
+        lowest = bound if lowest is None else max(lowest, bound)
+    if lowest is None:
+        return None
+    known = [(int(v[2]), int(v[3:])) for v in TARGET_VERSIONS]
+    chosen = min(max(lowest, known[0]), known[-1])
+    return f"py{chosen[0]}{chosen[1]}"
+
+
 def option_key(field_name: str) -> str:
     return field_name.replace("_", "-")
 
@@ -654,7 +684,10 @@ def perf_lint_table(path: Path) -> Optional[Dict[str, Any]]:
     a ``pyproject.toml`` (``None`` when it has none), the top level of any
     other TOML file. It is not validated (``parse_table`` does that), but a
     ``ConfigError`` names the file that cannot be read as TOML."""
-    data = read_toml(path)
+    return _table_of(path, read_toml(path))
+
+
+def _table_of(path: Path, data: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     if path.name != "pyproject.toml":
         return data
     table = data.get("tool", {}).get(SECTION)
@@ -666,8 +699,16 @@ def perf_lint_table(path: Path) -> Optional[Dict[str, Any]]:
 def load_file(path: Path) -> Config:
     """Load an explicit configuration file: a ``pyproject.toml`` (its
     ``[tool.perf-lint]`` table) or any other TOML file (its top level)."""
-    table = perf_lint_table(path)
+    data = read_toml(path)
+    table = _table_of(path, data)
     root = path.resolve().parent
+    if path.name == "pyproject.toml" and isinstance(table, dict) and "target-version" not in table:
+        project = data.get("project")
+        if isinstance(project, dict):
+            # ruff's default: the lower bound of the project's requires-python.
+            implied = target_from_requires_python(project.get("requires-python"))
+            if implied is not None:
+                table = {**table, "target-version": implied}
     return parse_table({} if table is None else table, str(path), root, path)
 
 

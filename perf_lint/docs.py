@@ -2,7 +2,9 @@
 text: ``perf-lint rule``, ``perf-lint rules``, ``docs/rules.md`` and the
 table of rules in the README (between its ``rules`` markers); and
 ``docs/configuration.md``, every key of ``[tool.perf-lint]`` from the
-known-keys table (``perf_lint.config.KEYS``) and the rules' options.
+known-keys table (``perf_lint.config.KEYS``) and the rules' options. The
+"Speed" section of a rule comes from the table ``bench/fix_speed.py``
+measures (``perf_lint/data/fix_speed.json``).
 
 ``python -m perf_lint.docs --write`` regenerates the files; the tests fail
 when one is stale."""
@@ -10,9 +12,11 @@ when one is stale."""
 from __future__ import annotations
 
 import dataclasses
+import functools
+import json
 import sys
 from pathlib import Path
-from typing import List, Optional, Sequence, Type
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
 
 from perf_lint.config import KEYS, option_key, rule_option_fields
 from perf_lint.registry import RULES
@@ -27,20 +31,94 @@ _FIX_LINES = {
 }
 
 
+#: The table ``bench/fix_speed.py`` writes.
+SPEED_TABLE = Path(__file__).resolve().parent / "data" / "fix_speed.json"
+
+
+@functools.lru_cache(maxsize=1)
+def speed_table() -> Optional[Dict[str, Any]]:
+    """The measured table of fix speeds (``None`` when it is not there)."""
+    try:
+        return json.loads(SPEED_TABLE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def speed_section(rule: Type[Rule], heading: str = "#") -> List[str]:
+    """The "Speed" section of ``rule``'s page: for each shape and size
+    ``bench/fix_speed.py`` measured, the time of the reported code divided
+    by the time of the code the fix (or the "Use instead") writes, on each
+    Python measured. Empty for a rule that was not measured."""
+    table = speed_table()
+    rows = [row for row in (table or {}).get("cases", ()) if row["rule"] == rule.CODE]
+    if table is None or not rows:
+        return []
+    minors = list(table["pythons"])
+    versions = ", ".join(table["pythons"].values())
+    lines = [
+        f"{heading}# Speed",
+        "",
+        f"Measured by `python bench/fix_speed.py` on CPython {versions}: the time of the "
+        "reported code divided by the time of the code the fix writes (or, without a fix, "
+        'the "Use instead" code), so above 1 the replacement is faster '
+        f"({table['method']}). A ratio in *italics* is one where perf-lint does not offer "
+        "the fix (for that `target-version`) or does not report the code.",
+        "",
+        "```python",
+    ]
+    # One example per shape (with 3 items where size applies); shapes that
+    # differ only in the data (a value found or absent) share theirs.
+    examples: Dict[str, Dict[str, Any]] = {}
+    for row in rows:
+        known = examples.get(row["shape"])
+        if known is None or (known["size"] != 3 and row["size"] == 3):
+            examples[row["shape"]] = row
+    shown: Dict[Tuple[str, str], List[str]] = {}
+    for shape, row in examples.items():
+        size = "" if row["size"] is None else f", {row['size']} items"
+        shown.setdefault((row["before"], row["after"]), []).append(shape + size)
+    for index, ((before, after), shapes) in enumerate(shown.items()):
+        lines += [*([""] if index else []), f"# {'; '.join(shapes)}", before, "# fixed:", after]
+    lines += [
+        "```",
+        "",
+        "| shape | items | " + " | ".join(minors) + " |",
+        "|---|---|" + "---|" * len(minors),
+    ]
+    for row in rows:
+        cells = []
+        for minor in minors:
+            result = row["results"][minor]
+            text = f"{result['ratio']:.2f}"
+            cells.append(f"*{text}*" if result["offered"] is False else text)
+        size = "" if row["size"] is None else str(row["size"])
+        lines.append(f"| {row['shape']} | {size} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def rule_page(rule: Type[Rule], heading: str = "#") -> str:
     """The full documentation of one rule, as Markdown."""
+    fix_line = _FIX_LINES[rule.FIX]
+    if any(field.name == "target_version" for field in dataclasses.fields(rule.OPTIONS)):
+        from perf_lint.rules._loops import INLINED_COMPREHENSIONS
+
+        fix_line = (
+            f'Fix is available when `target-version` is `"{INLINED_COMPREHENSIONS}"` or later; '
+            "it is safe where the rule can prove it, unsafe otherwise."
+        )
     lines: List[str] = [
         f"{heading} {rule.CODE} {rule.NAME}",
         "",
         f"Message: {rule.MESSAGE}",
         "",
-        _FIX_LINES[rule.FIX],
+        fix_line,
         "",
     ]
     if rule.OPT_IN:
+        size_rules = " (or `PRF2` for every size rule)" if rule.CODE.startswith("PRF2") else ""
         lines += [
             "Opt-in: not in the default selection. Turn it on with a selector that names it: "
-            f"`--extend-select {rule.CODE}` (or `PRF2` for every size rule), or "
+            f"`--extend-select {rule.CODE}`{size_rules}, or "
             f'`extend-select = ["{rule.CODE}"]` in `[tool.perf-lint]`.',
             "",
         ]
@@ -57,6 +135,9 @@ def rule_page(rule: Type[Rule], heading: str = "#") -> str:
         for field in fields:
             help_text = field.metadata.get("help", "")
             lines.append(f"- `{option_key(field.name)}` (default `{field.default!r}`): {help_text}")
+    section = speed_section(rule, heading)
+    if section:
+        lines += ["", *section]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -55,11 +55,13 @@ class Valid(NamedTuple):
 
 class Invalid(NamedTuple):
     """Code the rule must report; ``fixed`` is the output of ``--fix`` and
-    ``unsafe_fixed`` the output with unsafe fixes where that differs."""
+    ``unsafe_fixed`` the output with unsafe fixes where that differs, with
+    the configuration keys of ``options`` set (``target-version``)."""
 
     code: str
     fixed: Optional[str] = None
     unsafe_fixed: Optional[str] = None
+    options: Tuple[Tuple[str, Any], ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)

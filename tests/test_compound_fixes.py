@@ -108,8 +108,12 @@ class NeedsConstant(Rule):
 TOYS: Sequence[Type[Rule]] = (SwapWithPartners, NeedsConstant)
 
 
+#: The comprehension fixes are offered from Python 3.12 on.
+CONFIG = Config(options={"target-version": "py312"})
+
+
 def _analyse(source: str, rules: Sequence[Type[Rule]] = TOYS) -> analysis.Analysis:
-    return analysis.analyse(source, "t.py", rules, Config(), reduce=False)
+    return analysis.analyse(source, "t.py", rules, CONFIG, reduce=False)
 
 
 def _fix(source: str, rules: Sequence[Type[Rule]] = TOYS, mode: FixMode = FixMode.SAFE):
@@ -118,7 +122,7 @@ def _fix(source: str, rules: Sequence[Type[Rule]] = TOYS, mode: FixMode = FixMod
         "t.py",
         mode,
         "utf-8",
-        lambda text, reduce: analysis.analyse(text, "t.py", rules, Config(), reduce=reduce),
+        lambda text, reduce: analysis.analyse(text, "t.py", rules, CONFIG, reduce=reduce),
     )
 
 

@@ -222,23 +222,30 @@ def test_defaults_cover_the_documented_directories() -> None:
 
 
 def test_the_default_selection_leaves_the_opt_in_rules_out() -> None:
-    """Every rule runs by default but the opt-in size rules; a selector that
+    """Every rule runs by default but the opt-in ones (the size rules, and
+    PRF402 and PRF403, whose replacement is not faster); a selector that
     names them (in ``select``, ``extend-select``, on the command line) turns
     them on, an explicit ``select`` of the whole prefix too."""
     from perf_lint.config import Selection
 
     opt_in = {rule.CODE for rule in RULES if rule.OPT_IN}
-    assert opt_in == {"PRF201", "PRF202", "PRF203"}
+    assert opt_in == {"PRF201", "PRF202", "PRF203", "PRF402", "PRF403"}
     every = {rule.CODE for rule in RULES}
     assert set(Config().selected_codes()) == every - opt_in
-    assert set(Config(extend_select=("PRF2",)).selected_codes()) == every
+    not_faster = {"PRF402", "PRF403"}
+    assert set(Config(extend_select=("PRF2",)).selected_codes()) == every - not_faster
+    assert set(Config(extend_select=("PRF40",)).selected_codes()) == every - {
+        "PRF201",
+        "PRF202",
+        "PRF203",
+    }
     assert set(Config(select=("PRF",)).selected_codes()) == every
     assert set(Config(select=("PRF202",)).selected_codes()) == {"PRF202"}
     assert set(Config(extend_select=("PRF201",)).selected_codes()) == (every - opt_in) | {"PRF201"}
     on_command_line = Config(overrides=(Selection(extend_select=("PRF203",)),))
     assert set(on_command_line.selected_codes()) == (every - opt_in) | {"PRF203"}
     ignored = Config(extend_select=("PRF2",), ignore=("PRF201",))
-    assert set(ignored.selected_codes()) == every - {"PRF201"}
+    assert set(ignored.selected_codes()) == every - {"PRF201"} - not_faster
 
 
 def test_oversized_class_skips_stubs() -> None:

@@ -3,12 +3,17 @@ found by a property test or on real code."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import libcst as cst
 import pytest
 
 import perf_lint
+from perf_lint import analysis, fixing
 from perf_lint.config import Config
 from perf_lint.engine import Engine, FixMode
 from perf_lint.fixing import MAX_ROUNDS
+from perf_lint.rule import Fix, Rule
 
 
 def test_lone_cr_files_are_reported_but_never_fixed() -> None:
@@ -26,16 +31,46 @@ def test_fixes_inside_fstring_debug_fields_are_dropped() -> None:
     assert perf_lint.fix(source, unsafe=True) == source.replace("[3]", "{3}")
 
 
+class _ListToTuple(Rule):
+    """A toy rule whose fixes nest: every list display becomes a tuple (the
+    membership rules no longer nest: only displays of constants are
+    reported)."""
+
+    CODE = "PRF996"
+    NAME = "list-to-tuple"
+    MESSAGE = "A list"
+    FIX = Fix.SAFE
+
+    def visit_List(self, node: cst.List) -> None:
+        parens = {"lpar": [cst.LeftParen()], "rpar": [cst.RightParen()]}
+        self.report(node, replacement=cst.Tuple(elements=node.elements, **parens))
+
+
+def _toy_fix(source: str) -> Any:
+    return fixing.fix_text(
+        source,
+        "t.py",
+        FixMode.SAFE,
+        "utf-8",
+        lambda text, reduce: analysis.analyse(
+            text, "t.py", [_ListToTuple], Config(), reduce=reduce
+        ),
+    )
+
+
 def test_deep_nesting_is_fixed_in_one_run_and_idempotent() -> None:
     depth = MAX_ROUNDS + 5
-    source = "x in [" * depth + "1" + "]" * depth + "\n"
-    fixed = perf_lint.fix(source, unsafe=True)
-    assert fixed == "x in {" * depth + "1" + "}" * depth + "\n"
-    assert perf_lint.fix(fixed, unsafe=True) == fixed
+    source = "x = " + "[" * depth + "1" + "]" * depth + "\n"
+    result = _toy_fix(source)
+    assert result.fixed_source == "x = " + "(" * depth + "1" + ",)" * depth + "\n"
+    assert result.fixed == {"PRF996": depth}
+    again = _toy_fix(result.fixed_source)
+    assert again.fixed_source == result.fixed_source and not again.fixed
 
 
 def test_fix_counts_every_applied_fix() -> None:
-    result = Engine(Config()).check_text("x in [x in (x in [1],)]\n", "x.py", fix=FixMode.UNSAFE)
+    source = "((x in [1]) in (True,)) in [False]\n"
+    result = Engine(Config()).check_text(source, "x.py", fix=FixMode.UNSAFE)
     assert result.fixed == {"PRF101": 2, "PRF102": 1}
     assert result.diagnostics == []
 
@@ -125,7 +160,12 @@ def test_removal_edits_from_the_statements_alone_equal_whole_module_ones() -> No
     for source in sources:
         module = cst.parse_module(source)
         context = FileContext("x.py", source, module)
-        instances = [rule(context) for rule in RULES if rule.CODE.startswith("PRF40")]
+        py312 = Config(options={"target-version": "py312"})  # comprehension fixes offered
+        instances = [
+            rule(context, py312.rule_options(rule))
+            for rule in RULES
+            if rule.CODE.startswith("PRF40")
+        ]
         traversal.visit_batched(module, instances, frame=context.scopes)
         reports = [
             r

@@ -71,6 +71,10 @@ def trees(tmp_path_factory: pytest.TempPathFactory) -> Tuple[Path, Path, Path]:
     linted.mkdir(parents=True)
     shutil.copy(APP, profiled / "app.py")
     shutil.copy(APP, linted / "app.py")
+    # PRF403 (line 29 of app.py) is opt-in since issue 29.
+    (linted.parent / "pyproject.toml").write_text(
+        '[tool.perf-lint]\nextend-select = ["PRF403"]\n', encoding="utf-8"
+    )
     dump = base / "app.pstats"
     cprofile(Path("app.py"), dump, profiled, ROUNDS)
     return dump, linted / "app.py", linted.parent
@@ -392,7 +396,7 @@ def test_absolute_paths_of_another_tree_map_by_suffix(tmp_path: Path) -> None:
     dump = tmp_path / "run.pstats"
     cprofile(profiled / "app.py", dump, tmp_path, "5")  # absolute names in the dump
     assert any(str(profiled) in file for file, _, _ in pstats.Stats(str(dump)).stats)  # type: ignore[attr-defined]
-    records = lint_json(linted.parent, dump, "pkg")
+    records = lint_json(linted.parent, dump, "pkg", "--extend-select", "PRF403")
     assert {r["location"]["row"] for r in records if r["profile"] is not None} >= {21, 29}
 
 

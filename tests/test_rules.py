@@ -40,7 +40,7 @@ def test_valid_examples(case: Tuple[Type[Rule], Valid]) -> None:
 @pytest.mark.parametrize("case", _examples(Invalid), ids=_ids)
 def test_invalid_examples(case: Tuple[Type[Rule], Invalid]) -> None:
     rule, example = case
-    engine = Engine(Config(select=(rule.CODE,)))
+    engine = Engine(Config(select=(rule.CODE,), options=dict(example.options)))
     found = engine.check_text(example.code, "example.py").diagnostics
     assert found and {d.code for d in found} == {rule.CODE}
     safe = engine.check_text(example.code, "example.py", fix=FixMode.SAFE).fixed_source

@@ -19,9 +19,9 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from perf_lint.output import rule_url
 
-PROBLEMS = 'def f(x: str) -> bool:\n    return x in ["a", "b"] or x in (1, y)\n'
-FIXED_ONE = 'def f(x: str) -> bool:\n    return x in {"a", "b"} or x in (1, y)\n'
-FIXED_UNSAFE = 'def f(x: str) -> bool:\n    return x in ["a", "b"] or x in {1, y}\n'
+PROBLEMS = 'def f(x: str) -> bool:\n    return x in ["a", "b"] or y in (1, 2)\n'
+FIXED_ONE = 'def f(x: str) -> bool:\n    return x in {"a", "b"} or y in (1, 2)\n'
+FIXED_UNSAFE = 'def f(x: str) -> bool:\n    return x in ["a", "b"] or y in {1, 2}\n'
 
 _ENV = {**os.environ, "NO_COLOR": "1"}
 _ENV.pop("PYTHONWARNINGS", None)

@@ -12,6 +12,7 @@ can be observed; ``site_safety`` computes it from the code around the loop.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from typing import (
     ClassVar,
@@ -30,6 +31,7 @@ from typing import (
 import libcst as cst
 
 from perf_lint import syntax, traversal
+from perf_lint.config import OLDEST_TARGET, TARGET_VERSIONS
 from perf_lint.context import FileContext
 from perf_lint.rule import Fix, Rule
 from perf_lint.scopes import Scope, ScopeNames, VariableVisitor, target_names
@@ -693,13 +695,46 @@ def loop_targets(filling: Filling) -> Set[str]:
     return names
 
 
+@dataclasses.dataclass(frozen=True)
+class ComprehensionOptions:
+    """Options of the rules whose fix writes a comprehension."""
+
+    target_version: str = dataclasses.field(
+        default=OLDEST_TARGET,
+        metadata={
+            "help": "the oldest Python the code runs on (ruff's key and values); the "
+            "comprehension fix is offered from py312 on, where a comprehension is "
+            "inlined (PEP 709). Default: the lower bound of `[project] requires-python`, "
+            f"else {OLDEST_TARGET}",
+            "choices": TARGET_VERSIONS,
+        },
+    )
+
+
+#: The first ``target-version`` that inlines comprehensions (PEP 709): before
+#: it a comprehension is a function call, and the loop it replaces is faster
+#: up to about ten items (``bench/fix_speed.py``).
+INLINED_COMPREHENSIONS = "py312"
+
+
+#: ``Invalid.options`` of the examples whose comprehension fix is offered.
+PY312 = (("target-version", INLINED_COMPREHENSIONS),)
+
+
+def inlines_comprehensions(target_version: str) -> bool:
+    """Every Python from ``target_version`` on inlines comprehensions."""
+    return TARGET_VERSIONS.index(target_version) >= TARGET_VERSIONS.index(INLINED_COMPREHENSIONS)
+
+
 class FreshContainerLoop(Rule):
     """Base of PRF401, PRF403 and PRF404 (not registered itself): an empty
-    container created just before a loop that only fills it."""
+    container created just before a loop that only fills it. A subclass
+    with no fix (``Fix.NONE``, PRF403) only reports."""
 
     KIND: ClassVar[str]
     METHOD: ClassVar[str]
     FIX = Fix.SAFE_WHEN_PROVEN
+    OPTIONS = ComprehensionOptions
 
     def visit_For(self, node: cst.For) -> None:
         facts = LoopFacts.of(self.context)
@@ -722,7 +757,12 @@ class FreshContainerLoop(Rule):
             # `d[k] = v` evaluates v first, `{k: v ...}` k first.
             targets = loop_targets(filling)
             safe = inert(filling.key, targets) or inert(filling.element, targets)
-        replacement = self._statement(filling, init) if safety.fixable else None
+        fixable = (
+            self.FIX is not Fix.NONE
+            and safety.fixable
+            and inlines_comprehensions(self.options.target_version)
+        )
+        replacement = self._statement(filling, init) if fixable else None
         if replacement is not None and not parses(replacement):
             replacement = None
         self.report(

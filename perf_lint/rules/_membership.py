@@ -45,12 +45,15 @@ class LiteralMembership(Rule):
         if not isinstance(container, self.CONTAINER):
             return
         elements = container.elements  # type: ignore[attr-defined]
-        if not elements:
-            return
-        if any(
-            isinstance(element, cst.Element) and is_unhashable_display(element.value)
+        if not elements or not all(
+            isinstance(element, cst.Element) and is_hashable_constant(element.value)
             for element in elements
         ):
+            # Only a display of constants becomes a constant: CPython folds
+            # `x in {1, 2}` into a frozenset built once. A set display with
+            # any other element is built, and each element hashed, at every
+            # test: slower than searching the list or tuple (measured in
+            # bench/fix_speed.py at every size from 1 to 100 elements).
             return
         replacement = as_set(container)  # type: ignore[arg-type]
         if replacement is None or chained or is_unhashable_display(left):
@@ -59,13 +62,7 @@ class LiteralMembership(Rule):
             # a set would change; or a set would always raise TypeError.
             self.report(container)
             return
-        safe = (
-            all(
-                isinstance(element, cst.Element) and is_hashable_constant(element.value)
-                for element in elements
-            )
-            and self.types.infer(left) is not None
-        )
+        safe = self.types.infer(left) is not None
         self.report(container, replacement=replacement, safe=safe)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from perf_lint.rule import Invalid, Valid
-from perf_lint.rules._loops import FOR, LOOP_NODES, FreshContainerLoop, adds
+from perf_lint.rules._loops import FOR, LOOP_NODES, PY312, FreshContainerLoop, adds
 
 
 class LoopSetComprehension(FreshContainerLoop):
@@ -17,6 +17,10 @@ class LoopSetComprehension(FreshContainerLoop):
     Each iteration looks `add` up and calls it; a set comprehension builds
     the same set with a dedicated instruction and says in one expression
     what the set holds.
+
+    As for PRF401 (`perf-lint rule PRF401`), the fix is offered only when
+    `target-version` is `py312` or later: before PEP 709 a set
+    comprehension is a function call, slower than the loop on short loops.
 
     ## Example
     ```python
@@ -43,7 +47,10 @@ class LoopSetComprehension(FreshContainerLoop):
 
     CODE = "PRF404"
     NAME = "loop-set-comprehension"
-    SUMMARY = "`s = set()` + loop that only adds → set comprehension, safe where proven"
+    SUMMARY = (
+        "`s = set()` + loop that only adds → set comprehension (`target-version` py312 on), "
+        "safe where proven"
+    )
     MESSAGE = "Loop only adds to `{name}`; use a set comprehension"
     FIX_MESSAGE = "Replace the loop by a set comprehension"
     KIND = "set"
@@ -57,8 +64,10 @@ class LoopSetComprehension(FreshContainerLoop):
         Valid("def f(xs):\n    s = set()\n    for x in xs:\n        s.add(len(s))\n    return s\n"),
     )
     INVALID = (
+        Invalid("def f(xs):\n    s = set()\n    for x in xs:\n        s.add(x)\n    return s\n"),
         Invalid(
             "def f(xs):\n    s = set()\n    for x in xs:\n        s.add(x)\n    return s\n",
             fixed="def f(xs):\n    s = {x for x in xs}\n    return s\n",
+            options=PY312,
         ),
     )

@@ -18,10 +18,13 @@ class TupleLiteralMembership(LiteralMembership):
     ## Why is this bad?
     A tuple is searched element by element, so each test costs time linear
     in its length. A set literal of constants is folded by CPython into a
-    `frozenset` constant and answers in constant time.
+    `frozenset` constant and answers in constant time; it is faster from one
+    element on (the "Speed" section below).
 
-    Tuples that hold a list, dict or set display are not reported, since
-    those elements cannot go into a set; neither are empty tuples.
+    Only tuples whose every element is a constant are reported, as in
+    PRF101 (`perf-lint rule PRF101`): a set display with any other element
+    (`x in (a.b, a.c)`) is built at every test and is slower than the
+    tuple. Empty tuples are not reported either.
 
     ## Example
     ```python
@@ -39,8 +42,8 @@ class TupleLiteralMembership(LiteralMembership):
     The fix replaces the tuple's own parentheses by braces and keeps every
     element, comment and line break (a one-element tuple `(a,)` becomes the
     one-element set `{a,}`). It is safe under exactly the conditions of
-    PRF101 (`perf-lint rule PRF101`): every element a hashable constant and
-    the left operand provably hashable. Otherwise it is unsafe.
+    PRF101 (`perf-lint rule PRF101`): the left operand provably hashable.
+    Otherwise it is unsafe.
     """
 
     CODE = "PRF102"
@@ -57,6 +60,8 @@ class TupleLiteralMembership(LiteralMembership):
         Valid("x == (1, 2)\n"),
         Valid("x in ([1], [2])\n"),
         Valid("x in ()\n"),
+        Valid("x in (a.b, a.c)\n"),
+        Valid('x in ("a", f"{b}")\n'),
     )
     INVALID = (
         Invalid("x in (1, 2)\n", unsafe_fixed="x in {1, 2}\n"),
