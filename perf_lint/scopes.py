@@ -454,6 +454,18 @@ class ScopeNames:
                 return True
         return False
 
+    def read_outside(self, name: str, region: cst.CSTNode) -> bool:
+        """``read_elsewhere`` for the uses outside ``region`` only: after the
+        loop, in a handler around it, in an enclosing loop's next iteration,
+        or in a nested scope defined outside it (a closure inside the region
+        sees the region's own binding)."""
+        for use in self.uses.get(name, ()):
+            if use.role == "store" or self.inside(use.node, region):
+                continue
+            if use.role == "nested" or not self._shielded(use.node, name, region):
+                return True
+        return False
+
     def _shielded(self, node: cst.CSTNode, name: str, region: cst.CSTNode) -> bool:
         for child, parent in self.ancestors(node):
             if parent is region:

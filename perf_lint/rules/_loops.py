@@ -538,6 +538,11 @@ def loop_safety(facts: LoopFacts, filling: Filling, site: Site, accumulator: str
     if isinstance(site.scope, cst.Module):
         return Safety(True, False)
     names = facts.names(site.scope)
+    if any(names.read_outside(t, loop) for t in targets):
+        # The loop variable is read (or deleted) after the loop, a handler
+        # included: a comprehension does not bind it there (NameError,
+        # UnboundLocalError or another value). No fix at all.
+        return NO_FIX
     safe = not (
         cst.Await in inside.kinds
         or inside.names & _FRAME_BOUND

@@ -60,13 +60,8 @@ class LoopAppendComprehension(FreshContainerLoop):
     - the code is at module level (the list and the loop variable are
       globals, visible to the functions the loop calls and to importers
       after a failed import);
-    - a loop variable is declared `global`/`nonlocal`, used in a nested
-      function, lambda, class or generator expression (including inside the
-      loop), or read anywhere else in the function where it may still hold
-      the loop's value: after the loop, or before it inside an enclosing
-      loop, unless a rebinding that the loop cannot come between (an
-      assignment earlier in the same block, or another `for` over the same
-      name around the read) shadows it;
+    - a loop variable is declared `global`/`nonlocal`, or used in a nested
+      function, lambda, class or generator expression inside the loop;
     - the list's name is declared `global`/`nonlocal` or used in a nested
       scope, or the pair is inside a `try` or `with` of the function (when
       the loop raises, the original leaves a partly filled list that the
@@ -79,8 +74,15 @@ class LoopAppendComprehension(FreshContainerLoop):
       the comprehension binds it (in the loop's own iterable, say).
 
     No fix is offered in a class body (the comprehension could not see the
-    class's names), when a loop target is not a plain name, or when the loop
-    holds `yield` or `:=`. The loop is not reported at all when the list is
+    class's names), when a loop target is not a plain name, when the loop
+    holds `yield` or `:=`, or when a loop variable is read (or deleted)
+    outside the loop where it may still hold the loop's value: after the
+    loop, in a handler of a `try` around it, in a nested scope defined
+    outside it, or before it inside an enclosing loop, unless a rebinding
+    that the loop cannot come between (an assignment earlier in the same
+    block, or another `for` over the same name around the read) shadows it.
+    The comprehension would not bind it there: the code would raise
+    `NameError` or `UnboundLocalError`, or see another value. The loop is not reported at all when the list is
     used inside it other than by `append`. A traceback's frame still shows a
     loop variable after an exception; debuggers are not considered.
     """
