@@ -82,8 +82,9 @@ class LoopAppendComprehension(FreshContainerLoop):
     that the loop cannot come between (an assignment earlier in the same
     block, or another `for` over the same name around the read) shadows it.
     The comprehension would not bind it there: the code would raise
-    `NameError` or `UnboundLocalError`, or see another value. The loop is not reported at all when the list is
-    used inside it other than by `append`. A traceback's frame still shows a
+    `NameError` or `UnboundLocalError`, or see another value. The loop is
+    not reported at all when the list is used inside it other than by
+    `append`. A traceback's frame still shows a
     loop variable after an exception; debuggers are not considered.
     """
 
