@@ -148,6 +148,8 @@ def _boolean_words(source: str) -> bool:
     """Whether ``source`` has enough ``or``/``and`` words to hold a chain
     deeper than ``_DEEP_LEVELS`` in libcst's tree (few texts do; only those
     are measured)."""
+    if source.count("or") + source.count("and") < _DEEP_LEVELS // 2:
+        return False  # every ``or`` and ``and`` word holds one of these (fast)
     for words, _ in enumerate(_BOOLEAN_WORD.finditer(source), 1):
         if words >= _DEEP_LEVELS // 2:
             return True

@@ -4,17 +4,20 @@ libcst's ``PositionProvider`` renders the whole module, tracking the line
 and column after every token and recording a range for every node; on a
 file with a few diagnostics that is much of the cost of the run. Here the
 module is rendered plainly (tokens appended, nothing else) and positions are
-tracked and recorded only inside the reported nodes: on entering one, the
-line and column are brought up to date by counting the line breaks of the
-text rendered since the last one (exactly as ``PositionProvider`` counts
-them, token by token), and its subtree is rendered with libcst's own
-position-recording code. The ranges are therefore ``PositionProvider``'s.
+recorded only inside the reported nodes, with libcst's own
+position-recording code: where a range starts or ends, the line and column
+are brought up to date by counting the line breaks of the text rendered
+since the last time (exactly as ``PositionProvider`` counts them, token by
+token). The ranges are therefore ``PositionProvider``'s. For the engine,
+only the ranges it reads are recorded: the reported nodes', their
+parentheses' and those of the statements a statement's range is taken
+from (a reported list of 200,000 items would otherwise record a million).
 Rendering stops after the last reported node unless the module's full text
 is wanted too (the engine compares it with the source before offering fixes).
 
-Any node outside the reported subtrees that the engine asks for makes
-``Positions`` fall back to the full computation, so a lookup never fails and
-never differs from libcst's answer.
+Any other node that the engine asks for makes ``Positions`` fall back to
+the full computation, so a lookup never fails and never differs from
+libcst's answer.
 
 When the whole module is rendered, each wanted node's rendering is kept
 too (``Rendered``: where its tokens start and end, the row it starts on and
