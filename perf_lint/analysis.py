@@ -20,7 +20,9 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
-from typing import Any, Callable, List, NamedTuple, Optional, Sequence, Tuple, Type
+import sys
+import threading
+from typing import Any, Callable, List, NamedTuple, Optional, Sequence, Tuple, Type, TypeVar
 
 import libcst as cst
 from libcst.metadata import CodePosition, MetadataWrapper, PositionProvider
@@ -75,22 +77,149 @@ def analyse(
     settled: Sequence[Tuple[int, int]] = (),
     shortcuts: Shortcuts = prefilter.FULL,
     hooks: Hooks = QUIET,
-    parsed: Optional[Tuple[Optional[ast.Module], FileFacts]] = None,
+    parsed: Optional[Tuple[Optional[ast.Module], Optional[FileFacts]]] = None,
 ) -> Analysis:
     """Everything ``rules`` report in ``source``. With ``reduce`` (no fix
     will be applied), libcst parses only the definitions that hold the
     candidate rules' shapes (but those in the ``settled`` spans of lines:
     the definitions whose findings the language server already has); the
     module of the result is then that text's. ``parsed``: the text's ``ast`` and
-    facts, when the caller has them already."""
+    facts, when the caller has them already.
+
+    A text whose libcst tree nests too deep for this thread's stack (a long
+    ``a or b or ...`` chain, which ``ast`` keeps flat) is analysed on a
+    thread with a big stack (``on_deep_stack``): up front when its ``ast``
+    says so (libcst's native parser would overflow the stack and take the
+    process down), and again there when the analysis here runs out of
+    recursion."""
+    if parsed is None:
+        with hooks.phase("syntax check (ast)"):
+            parsed = (syntax.parse(source), None)
+    known = parsed
+
+    def run() -> Analysis:
+        return _analyse(
+            source,
+            path,
+            rules,
+            config,
+            reduce=reduce,
+            settled=settled,
+            shortcuts=shortcuts,
+            hooks=hooks,
+            parsed=known,
+        )
+
+    def refused(why: str) -> Analysis:
+        return Analysis([too_deep_problem(path, why)], parses=False)
+
+    tree = parsed[0]
+    if getattr(_DEEP, "active", False):
+        return run()
+    levels = syntax.cst_depth(tree) if tree is not None and _boolean_words(source) else 0
+    if levels > MAX_LEVELS:
+        return refused(f"{levels:,} levels; perf-lint analyses at most {MAX_LEVELS:,}")
+    if levels > _DEEP_LEVELS:
+        return on_deep_stack(run, refused)
+    try:
+        return run()
+    except RecursionError:
+        return on_deep_stack(run, refused)
+
+
+#: Recognises the words that make ``ast``'s flat ``BoolOp`` (libcst nests
+#: one level per operator): a text with few of them needs no closer look.
+_BOOLEAN_WORD = re.compile(r"\b(?:or|and)\b")
+#: libcst levels beyond which a text goes to the deep stack up front. Below
+#: it, a tree CPython accepts (it bounds its own tree below 3,000 levels)
+#: parses on an 8 MB stack; libcst's native parser overflowed one at 7,000.
+_DEEP_LEVELS = 1_000
+#: libcst levels beyond which a text is not analysed at all.
+MAX_LEVELS = 100_000
+#: The stack of the deep thread (address space; only what it uses is
+#: memory) and the recursion limit while it runs.
+_DEEP_STACK = 1 << 30
+_DEEP_RECURSION = 300_000
+_DEEP = threading.local()
+_DEEP_LOCK = threading.Lock()
+
+
+def _boolean_words(source: str) -> bool:
+    """Whether ``source`` has enough ``or``/``and`` words to hold a chain
+    deeper than ``_DEEP_LEVELS`` in libcst's tree (few texts do; only those
+    are measured)."""
+    if source.count("or") + source.count("and") < _DEEP_LEVELS // 2:
+        return False  # every ``or`` and ``and`` word holds one of these (fast)
+    for words, _ in enumerate(_BOOLEAN_WORD.finditer(source), 1):
+        if words >= _DEEP_LEVELS // 2:
+            return True
+    return False
+
+
+_T = TypeVar("_T")
+
+
+def on_deep_stack(call: Callable[[], _T], refuse: Callable[[str], _T]) -> _T:
+    """``call()`` on a thread with a big stack and a high recursion limit
+    (one such call at a time: the limit is the interpreter's); on this
+    thread when it is that thread already. ``refuse(why)`` is the answer
+    when even that is not enough."""
+    if getattr(_DEEP, "active", False):
+        return call()
+    box: List[Any] = []
+
+    def deep() -> None:
+        _DEEP.active = True
+        with _DEEP_LOCK:
+            before = sys.getrecursionlimit()
+            sys.setrecursionlimit(max(before, _DEEP_RECURSION))
+            try:
+                box.append(call())
+            except RecursionError:
+                box.append(refuse("its tree nests too deeply for the analysis"))
+            except BaseException as error:  # raised again on the caller's thread
+                box.append(error)
+            finally:
+                sys.setrecursionlimit(before)
+
+    try:
+        previous = threading.stack_size()
+        try:
+            threading.stack_size(_DEEP_STACK)
+            worker = threading.Thread(target=deep, name="perf-lint-deep", daemon=True)
+            worker.start()
+        finally:
+            threading.stack_size(previous)
+    except (RuntimeError, ValueError, MemoryError) as error:
+        return refuse(f"no thread with a stack big enough: {error}")
+    worker.join()
+    found = box[0]
+    if isinstance(found, BaseException):
+        raise found
+    return found  # type: ignore[no-any-return]
+
+
+def too_deep_problem(path: str, why: str) -> Diagnostic:
+    """The diagnostic of a text too deep to analyse."""
+    return file_problem(path, "parse-error", f"cannot analyse: nested too deeply ({why})")
+
+
+def _analyse(
+    source: str,
+    path: str,
+    rules: Sequence[Type[Rule]],
+    config: Config,
+    *,
+    reduce: bool,
+    settled: Sequence[Tuple[int, int]],
+    shortcuts: Shortcuts,
+    hooks: Hooks,
+    parsed: Tuple[Optional[ast.Module], Optional[FileFacts]],
+) -> Analysis:
+    """``analyse`` on this thread's stack."""
     file_noqa = noqa.file_suppression(source)
     active = [rule for rule in rules if not noqa.file_suppresses(file_noqa, rule.CODE)]
-    if parsed is not None:
-        tree, facts = parsed
-    else:
-        with hooks.phase("syntax check (ast)"):
-            tree = syntax.parse(source)
-        facts = None
+    tree, facts = parsed
     with hooks.phase("pre-filter"):
         if shortcuts.prefilter:
             found = prefilter.candidates(source, tree, active, config, settled)
@@ -110,7 +239,7 @@ def analyse(
         with hooks.phase("pre-filter"):
             shaped = dataclasses.replace(found, rules=by_cst)
             reduction = prefilter.reduced(source, tree, shaped, settled)
-    parsed = _parse(reduction.text if reduction else source, source, path, hooks)
+    parsed = _parse(reduction.text if reduction else source, source, path, hooks, tree is not None)
     if isinstance(parsed, Analysis):
         return parsed
     module, text = parsed
@@ -121,9 +250,7 @@ def analyse(
         return Analysis(diagnostics, module, reduction=reduction)
     context = FileContext(path, source, module, tree, parsed=True, known_facts=facts)
     instances = [rule(context, config.rule_options(rule)) for rule in by_cst]
-    problem = _traverse(context, instances, path, hooks)
-    if problem is not None:
-        return Analysis([problem], module)
+    _traverse(context, instances, path, hooks)
     reports = [report for instance in instances for report in instance.reports]
     if not reports:
         return Analysis(diagnostics, module, reduction=reduction)
@@ -220,10 +347,13 @@ def _every_shape(
     return prefilter.shape_lines(source, tree, shaped) if shaped else {}
 
 
-def _parse(text: str, source: str, path: str, hooks: Hooks) -> Any:
+def _parse(text: str, source: str, path: str, hooks: Hooks, valid: bool) -> Any:
     """libcst's module of ``text`` (a reduced form of ``source``, or
     ``source``) and the text it is of; or the ``Analysis`` of a file libcst
-    cannot parse. A reduced text libcst rejects is replaced by the whole."""
+    cannot parse. A reduced text libcst rejects is replaced by the whole.
+    ``valid``: Python accepts ``source`` (when libcst does not, the
+    diagnostic says so: its parser has limits of its own, such as a few
+    thousand implicitly concatenated strings)."""
     with hooks.phase("parse (libcst)"):
         try:
             try:
@@ -235,28 +365,30 @@ def _parse(text: str, source: str, path: str, hooks: Hooks) -> Any:
         except cst.ParserSyntaxError as error:
             lines = error.message.strip().splitlines()
             message = lines[0] if lines else "invalid syntax"
-            problem = syntax_error(path, source, message, error.raw_line, error.raw_column + 1)
+            row, column = error.raw_line, error.raw_column + 1
+            if valid:
+                problem = file_problem(
+                    path,
+                    "parse-error",
+                    "cannot analyse: libcst cannot parse this file, which Python accepts "
+                    f"(libcst: {message} at line {row}, column {column})",
+                    row,
+                    column,
+                )
+            else:
+                problem = syntax_error(path, source, message, row, column)
             return Analysis([problem], parses=False)
-        except (RecursionError, MemoryError) as error:
+        except MemoryError as error:
             problem = file_problem(path, "parse-error", f"cannot parse: {type(error).__name__}")
             return Analysis([problem], parses=False)
 
 
-def _traverse(
-    context: FileContext, instances: Sequence[Rule], path: str, hooks: Hooks
-) -> Optional[Diagnostic]:
-    """Run the rules over the module in one batched traversal; a problem
-    diagnostic when the tree is too deep for it."""
-    try:
-        with hooks.phase("visit (traversal)"):
-            traversal.visit_batched(
-                context.module, instances, frame=context.scopes, wrap=hooks.wrap
-            )
-    except RecursionError:
-        # libcst nodes nest as deep as the code: a very deep tree (an
-        # implicit concatenation of thousands of strings) exhausts the stack.
-        return file_problem(path, "parse-error", "cannot analyse: nested too deeply")
-    return None
+def _traverse(context: FileContext, instances: Sequence[Rule], path: str, hooks: Hooks) -> None:
+    """Run the rules over the module in one batched traversal (a tree too
+    deep for the stack raises ``RecursionError``: ``analyse`` tries again on
+    the deep stack)."""
+    with hooks.phase("visit (traversal)"):
+        traversal.visit_batched(context.module, instances, frame=context.scopes, wrap=hooks.wrap)
 
 
 def _source_diagnostics(

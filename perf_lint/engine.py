@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import AbstractSet, Dict, List, Optional, Tuple, Type
 
 from perf_lint import prefilter
-from perf_lint.analysis import Analysis, analyse
+from perf_lint.analysis import Analysis, analyse, on_deep_stack, too_deep_problem
 from perf_lint.config import Config
 from perf_lint.fixing import Finding, fix_text
 from perf_lint.registry import BY_CODE
@@ -73,7 +73,17 @@ class Engine:
             result.diagnostics = self.analyse(source, path).diagnostics
             return result
         with self.hooks.phase("fix"):
-            return fix_text(source, path, mode, encoding, self._analyse_for(path), only)
+
+            def run() -> FileResult:
+                return fix_text(source, path, mode, encoding, self._analyse_for(path), only)
+
+            def refuse(why: str) -> FileResult:
+                return FileResult(path, source, encoding, [too_deep_problem(path, why)])
+
+            try:
+                return run()
+            except RecursionError:  # rendering a module nested too deep for this stack
+                return on_deep_stack(run, refuse)
 
     def analyse(self, source: str, path: str, reduce: bool = True) -> Analysis:
         """One analysis of ``source`` with the rules selected for ``path``."""

@@ -4,17 +4,20 @@ libcst's ``PositionProvider`` renders the whole module, tracking the line
 and column after every token and recording a range for every node; on a
 file with a few diagnostics that is much of the cost of the run. Here the
 module is rendered plainly (tokens appended, nothing else) and positions are
-tracked and recorded only inside the reported nodes: on entering one, the
-line and column are brought up to date by counting the line breaks of the
-text rendered since the last one (exactly as ``PositionProvider`` counts
-them, token by token), and its subtree is rendered with libcst's own
-position-recording code. The ranges are therefore ``PositionProvider``'s.
+recorded only inside the reported nodes, with libcst's own
+position-recording code: where a range starts or ends, the line and column
+are brought up to date by counting the line breaks of the text rendered
+since the last time (exactly as ``PositionProvider`` counts them, token by
+token). The ranges are therefore ``PositionProvider``'s. For the engine,
+only the ranges it reads are recorded: the reported nodes', their
+parentheses' and those of the statements a statement's range is taken
+from (a reported list of 200,000 items would otherwise record a million).
 Rendering stops after the last reported node unless the module's full text
 is wanted too (the engine compares it with the source before offering fixes).
 
-Any node outside the reported subtrees that the engine asks for makes
-``Positions`` fall back to the full computation, so a lookup never fails and
-never differs from libcst's answer.
+Any other node that the engine asks for makes ``Positions`` fall back to
+the full computation, so a lookup never fails and never differs from
+libcst's answer.
 
 When the whole module is rendered, each wanted node's rendering is kept
 too (``Rendered``: where its tokens start and end, the row it starts on and
@@ -40,7 +43,7 @@ from typing import (
 )
 
 import libcst as cst
-from libcst.metadata import CodeRange, PositionProvider
+from libcst.metadata import CodePosition, CodeRange, PositionProvider
 
 from perf_lint import _compat
 
@@ -87,56 +90,114 @@ class _Done(Exception):
 
 _STATE: Any = _compat.position_state_class() or object
 
+#: The nodes whose ranges a statement's range is taken from (its block,
+#: last statement, handlers, ``else``, ``finally``, cases, the last name or
+#: closing parenthesis of an import): recorded inside a wanted node even
+#: when not needed themselves. Any other node there is not (``_SparseState``).
+_HOISTED = (
+    cst.BaseStatement,
+    cst.BaseSmallStatement,
+    cst.BaseSuite,
+    cst.ExceptHandler,
+    cst.ExceptStarHandler,
+    cst.Else,
+    cst.Finally,
+    cst.If,
+    cst.MatchCase,
+    cst.ImportAlias,
+    cst.RightParen,
+)
+
 
 class _SparseState(_STATE):  # type: ignore[misc, valid-type]
     """Renders plainly outside the wanted nodes and like ``PositionProvider``
     inside them (libcst's position-recording state, extended; defined on
-    ``object`` where this libcst lacks it, and then never used)."""
+    ``object`` where this libcst lacks it, and then never used).
 
-    def start(self, wanted: Collection[cst.CSTNode], stop_early: bool) -> None:
+    The line and column are brought up to date only where a range is
+    recorded (``_sync``), not after every token. With ``needed`` nodes
+    given, only their ranges are recorded inside the wanted nodes, with
+    those of the statements around them (``_HOISTED``) and nothing inside
+    any other node: a fix's edits need the ranges of the wanted nodes,
+    their parentheses and the statements a statement's range is taken
+    from, and a reported list of 200,000 items would otherwise record a
+    million ranges. (``needed`` is ``None``: every range inside.)"""
+
+    def start(
+        self,
+        wanted: Collection[cst.CSTNode],
+        stop_early: bool,
+        needed: Optional[Collection[cst.CSTNode]] = None,
+    ) -> None:
         self.wanted = wanted
+        #: ``None``: every node inside the wanted ones is wanted.
+        self.needed = needed
         self.left = len(wanted) if stop_early else -1
         self.depth = 0
+        #: The nodes entered, inside a wanted one, whose range is recorded;
+        #: ``skipping``: how many of those entered are not.
+        self.recording: List[cst.CSTNode] = []
+        self.skipping = 0
+        #: ``line`` and ``column`` are where ``tokens[:synced]`` ends.
         self.synced = 0
         self.rendered: Dict[cst.CSTNode, Rendered] = {}
 
+    def _sync(self) -> None:
+        if self.synced != len(self.tokens):
+            self.line, self.column = _advance(self.line, self.column, self.tokens[self.synced :])
+            self.synced = len(self.tokens)
+
     def add_token(self, value: str) -> None:
         self.tokens.append(value)
-        if self.depth:
-            self._update_position(value)
 
     def add_indent_tokens(self) -> None:
         self.tokens.extend(self.indent_tokens)
-        if self.depth:
-            for token in self.indent_tokens:
-                self._update_position(token)
+
+    def pop_trailing_newline(self) -> None:
+        self._sync()  # ``PositionProvider`` counted the newline before it goes
+        super().pop_trailing_newline()
+        self.synced = len(self.tokens)
 
     def before_codegen(self, node: cst.CSTNode) -> None:
         if not self.depth:
             if node not in self.wanted:
                 return
-            self.line, self.column = _advance(self.line, self.column, self.tokens[self.synced :])
+        elif self.skipping and node not in self.needed:  # the fast way: most nodes
+            self.depth += 1
+            self.skipping += 1
+            return
+        needed = self.needed
+        if needed is not None and node not in needed and not isinstance(node, _HOISTED):
+            self.depth += 1
+            self.skipping += 1
+            return
+        self._sync()
         if node in self.wanted:
             start = len(self.tokens)
             indent = tuple(self.indent_tokens)
             self.rendered[node] = Rendered(start, start, self.line, self.column, indent)
         self.depth += 1
+        self.recording.append(node)
         super().before_codegen(node)
 
     def after_codegen(self, node: cst.CSTNode) -> None:
         if not self.depth:
             return
-        super().after_codegen(node)
         self.depth -= 1
+        recording = self.recording
+        if not recording or recording[-1] is not node:
+            self.skipping -= 1
+            return
+        recording.pop()
+        self._sync()
+        super().after_codegen(node)
         found = self.rendered.get(node)
         if found is not None:
             self.rendered[node] = found._replace(end=len(self.tokens))
-        if not self.depth:
-            self.synced = len(self.tokens)
-            if node in self.wanted:
-                self.left -= 1
-                if self.left == 0:
-                    raise _Done
+        if not self.depth and node in self.wanted:
+            self.left -= 1
+            if self.left == 0:
+                raise _Done
 
     def record_syntactic_position(  # type: ignore[override]
         self,
@@ -145,23 +206,60 @@ class _SparseState(_STATE):  # type: ignore[misc, valid-type]
         start_node: Optional[cst.CSTNode] = None,
         end_node: Optional[cst.CSTNode] = None,
     ) -> Any:
-        if self.depth:
-            return super().record_syntactic_position(node, start_node=start_node, end_node=end_node)
+        if self.depth and self.recording and self.recording[-1] is node:
+            return self._record(node, start_node, end_node)
         return contextlib.nullcontext()
+
+    @contextlib.contextmanager
+    def _record(
+        self,
+        node: cst.CSTNode,
+        start_node: Optional[cst.CSTNode],
+        end_node: Optional[cst.CSTNode],
+    ) -> Iterator[None]:
+        """``PositionProvidingCodegenState.record_syntactic_position``, with
+        the line and column brought up to date where it reads them. A range
+        taken from a node whose range was not recorded is left out (a lookup
+        then takes the full computation)."""
+        self._sync()
+        start = CodePosition(self.line, self.column)
+        try:
+            yield
+        finally:
+            self._sync()
+            end = CodePosition(self.line, self.column)
+            computed = self.provider._computed
+            known = True
+            if start_node is not None:
+                hoisted = computed.get(start_node)
+                known = hoisted is not None
+                start = hoisted.start if known else start
+            if end_node is not None:
+                hoisted = computed.get(end_node)
+                known = known and hoisted is not None
+                end = hoisted.end if hoisted is not None else end
+            if known:
+                computed[node] = CodeRange(start, end)
+            else:
+                computed.pop(node, None)
 
 
 def _render(
-    module: cst.Module, wanted: Collection[cst.CSTNode], with_code: bool
+    module: cst.Module,
+    wanted: Collection[cst.CSTNode],
+    with_code: bool,
+    needed: Optional[Collection[cst.CSTNode]] = None,
 ) -> Tuple[Dict[cst.CSTNode, CodeRange], Optional[_SparseState]]:
-    """The ranges inside the ``wanted`` nodes, and the rendering state when
-    the whole module was rendered (``with_code``)."""
+    """The ranges inside the ``wanted`` nodes (only of the ``needed`` ones
+    and the statements around them, when given), and the rendering state
+    when the whole module was rendered (``with_code``)."""
     provider = PositionProvider()
     state = _SparseState(
         default_indent=module.default_indent,
         default_newline=module.default_newline,
         provider=provider,
     )
-    state.start(set(wanted), stop_early=not with_code)
+    state.start(set(wanted), stop_early=not with_code, needed=needed)
     computed = _compat.computed(provider)
     if not wanted and not with_code:
         return computed, None
@@ -234,7 +332,15 @@ def report_positions(
         wanted.extend(getattr(report, "removals", None) or ())
         wanted.extend(node for node, _ in getattr(report, "also", None) or ())
         wanted.extend(anchor for anchor, _ in getattr(report, "insertions", None) or ())
-    sparse, state = _render(module, wanted, with_code)
+    needed = set(wanted)
+    for node in wanted:  # the parentheses the engine reads a node's span from
+        for field in ("lpar", "rpar"):
+            parens = getattr(node, field, None)
+            if isinstance(parens, cst.CSTNode):
+                needed.add(parens)
+            elif parens:
+                needed.update(parens)
+    sparse, state = _render(module, wanted, with_code, needed)
     if state is None:
         return Positions(sparse, full)
     return Positions(sparse, full, "".join(state.tokens), state.tokens, state.rendered)

@@ -232,12 +232,13 @@ def reduced(
     wide = sorted(
         {line for rule in found.rules if rule.SCOPE_WIDE for line in lines_of.get(rule, ())}
     )
-    spans = [_span(node) for node in tree.body if type(node) in _DEFINITIONS]
-    if any(not any(first <= line <= last for first, last in spans) for line in wide):
+    spans = _Spans([_span(node) for node in tree.body if type(node) in _DEFINITIONS])
+    if not all(spans.hold(line) for line in wide):
         return None
     hot = sorted({line for rule in found.rules for line in lines_of.get(rule, ())})
     if settled:
-        hot = [line for line in hot if not any(first <= line <= last for first, last in settled)]
+        done = _Spans(settled)
+        hot = [line for line in hot if not done.hold(line)]
     stubs: List[Tuple[int, int, str]] = []
     lines = source.split("\n")
     _plan(tree.body, hot, ":=" in source, lines, stubs)
@@ -270,6 +271,27 @@ def _span(node: ast.AST) -> Tuple[int, int]:
     return first, node.end_lineno  # type: ignore[attr-defined]
 
 
+class _Spans:
+    """Spans of lines (first, last), asked whether one holds a line in
+    logarithmic time: a file of 20,000 definitions with a finding in each
+    asks 20,000 times."""
+
+    def __init__(self, spans: Sequence[Tuple[int, int]]) -> None:
+        merged: List[List[int]] = []
+        for first, last in sorted(spans):
+            if merged and first <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], last)
+            else:
+                merged.append([first, last])
+        self._firsts = [first for first, _ in merged]
+        self._lasts = [last for _, last in merged]
+
+    def hold(self, line: int) -> bool:
+        """Whether one of the spans holds ``line``."""
+        index = bisect.bisect_right(self._firsts, line) - 1
+        return index >= 0 and line <= self._lasts[index]
+
+
 def _holds(hot: Sequence[int], first: int, last: int) -> bool:
     index = bisect.bisect_left(hot, first)
     return index < len(hot) and hot[index] <= last
@@ -300,9 +322,9 @@ def _plan(
                 form = "class {}: pass" if kind is ast.ClassDef else "def {}(): pass"
                 stubs.append((first, last, form.format(node.name)))  # type: ignore[attr-defined]
         elif kind is ast.ClassDef:
-            inner = [_span(child) for child in node.body if type(child) in _DEFINITIONS]  # type: ignore[attr-defined]
+            inner = _Spans([_span(child) for child in node.body if type(child) in _DEFINITIONS])  # type: ignore[attr-defined]
             held = hot[bisect.bisect_left(hot, first) : bisect.bisect_right(hot, last)]
-            if all(any(a <= line <= b for a, b in inner) for line in held):
+            if all(inner.hold(line) for line in held):
                 _plan(node.body, hot, walrus, lines, stubs)  # type: ignore[attr-defined]
 
 

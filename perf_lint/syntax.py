@@ -115,3 +115,25 @@ def dotted(node: ast.AST) -> str:
         inner = dotted(node.value)
         return inner + "." + node.attr if inner else ""
     return ""
+
+
+def cst_depth(tree: ast.AST) -> int:
+    """How deep libcst's tree of the text nests, as far as ``tree`` tells:
+    its own depth, with ``a or b or c`` counted as libcst nests it (each
+    ``or`` one level; ``ast`` keeps the operands in one flat list). CPython
+    bounds the depth of its own tree (below 3,000 levels), but not the
+    length of a flat ``or`` chain."""
+    deepest = 0
+    pending: List[Tuple[ast.AST, int]] = [(tree, 1)]
+    pop, push = pending.pop, pending.append
+    bool_op = ast.BoolOp
+    while pending:
+        node, level = pop()
+        if level > deepest:
+            deepest = level
+        if type(node) is bool_op:
+            level += len(node.values) - 1  # type: ignore[attr-defined]
+        level += 1
+        for child in children(node):
+            push((child, level))
+    return deepest
