@@ -141,10 +141,16 @@ def _radon_cannot_tokenize(source: str) -> bool:
 def test_what_radon_cannot_measure_is_not_reported_by_sloc(line: str) -> None:
     source = "y = 2\n" * 30 + line
     assert python_accepts(source)
+    lines = _found("PRF201", source, max_module_lines=20, module_size_metric="lines")
+    assert len(lines) == 1
+    if line.startswith("a") and sys.version_info >= (3, 12):
+        # Python 3.12's tokenizer (the C one) reads `a·b`: radon measures it.
+        assert module_size(source).sloc == 31
+        assert len(_found("PRF201", source, max_module_lines=20, module_size_metric="sloc")) == 1
+        return
     with pytest.raises(SyntaxError):
         module_size(source)
     assert _found("PRF201", source, max_module_lines=20, module_size_metric="sloc") == []
-    assert len(_found("PRF201", source, max_module_lines=20, module_size_metric="lines")) == 1
 
 
 # -- limits: exactly at, one over -------------------------------------------------
