@@ -28,8 +28,8 @@ fails when the offered fix does not write ``after``, so the table measures
 exactly what the fix writes.
 
 Interpreters: this one, every ``pyenv versions --bare`` entry and every
-``python3.N`` on ``PATH``; CPython only, from the project's
-``requires-python`` lower bound on, one per minor version (this one first).
+``python3.N`` on ``PATH``; CPython only, from the oldest ``target-version``
+(3.9) on, one per minor version (this one first).
 
 A full run writes ``perf_lint/data/fix_speed.json`` (read by
 ``perf_lint.docs`` for the "Speed" section of each rule's documentation:
@@ -299,8 +299,10 @@ class Python(NamedTuple):
 
 
 def _lower_bound() -> Tuple[int, int]:
-    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    found = re.search(r'requires-python\s*=\s*">=\s*(\d+)\.(\d+)', text)
+    """The oldest ``target-version`` (``py39``): the linted code may run on
+    Pythons older than perf-lint's own ``requires-python``."""
+    text = (ROOT / "perf_lint" / "config.py").read_text(encoding="utf-8")
+    found = re.search(r'TARGET_VERSIONS = \("py(\d)(\d+)"', text)
     return (int(found.group(1)), int(found.group(2))) if found else (3, 9)
 
 

@@ -631,10 +631,8 @@ def read_toml(path: Path) -> Dict[str, Any]:
     not TOML, nests too deeply, or is a ``pyproject.toml`` whose ``tool`` is
     not a table."""
     # Imported here: most runs find no configuration file to parse.
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on 3.9/3.10
-        import tomli as tomllib
+    import tomllib
+
     data = read_config_bytes(path)
     try:
         text = data.decode("utf-8")
