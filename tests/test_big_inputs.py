@@ -84,6 +84,11 @@ def test_a_chain_deeper_than_the_main_stack_is_analysed(tmp_path: Path) -> None:
         timeout=120,
     )
     assert run.returncode == 1, run.stderr
+    if sys.version_info >= (3, 13):
+        # Python 3.13's C recursion limit is fixed (setrecursionlimit does not
+        # raise it): the file is refused by name, never a crash.
+        assert f"{path}:1:1: E902 cannot analyse: nested too deeply" in run.stdout
+        return
     assert f"{path}:2:17: PRF101" in run.stdout
     assert "E902" not in run.stdout
 

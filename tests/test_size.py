@@ -840,6 +840,11 @@ def _size_module() -> Any:
     return _size
 
 
+#: Names the compiler makes for a class body itself (Python 3.13's symbol
+#: table lists ``__class__`` there): no module-level definition they read.
+_IMPLICIT = frozenset({"__class__", "__classdict__", "__conditional_annotations__"})
+
+
 def test_used_names_see_every_reference_the_symbol_table_sees() -> None:
     """Every module name a statement reads by the compiler's account (and by
     the class-body order) is a name the split plan sees it read."""
@@ -856,7 +861,7 @@ def test_used_names_see_every_reference_the_symbol_table_sees() -> None:
         except (SyntaxError, ValueError):
             continue
         for statement in tree.body:
-            missing = references.of(statement) - _size._used_names(statement)
+            missing = references.of(statement) - _size._used_names(statement) - _IMPLICIT
             assert not missing, (path.name, statement.lineno, missing)
             compared += 1
     assert compared > 1000
@@ -875,7 +880,7 @@ def test_used_names_see_every_reference_the_symbol_table_sees_property(source: s
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         assume(False)
     for statement in tree.body:
-        assert references.of(statement) <= _size._used_names(statement)
+        assert references.of(statement) - _IMPLICIT <= _size._used_names(statement)
 
 
 @pytest.mark.slow
