@@ -516,7 +516,25 @@ def speedup(measurement: Measurement, timer: str = "CPU") -> str:
         verdict = "1.000x (no change)"
     else:
         verdict = f"{ratio:.3f}x ({1 / ratio:.3f}x slower)"
-    return f"before {before:.3f} s, after {after:.3f} s {timer} (median of {rounds}): {verdict}"
+    line = f"before {before:.3f} s, after {after:.3f} s {timer} (median of {rounds}): {verdict}"
+    spread = noise(measurement)
+    if ratio != 1 and abs(ratio - 1) <= spread:
+        line += f"; within the rounds' noise (±{spread * 100:.1f}%): not measurably different"
+    return line
+
+
+def noise(measurement: Measurement) -> float:
+    """How much the rounds of one version vary: the larger median absolute
+    deviation of the two, relative to its median (a difference of medians no
+    larger than this is not a measured speedup)."""
+    import statistics
+
+    spreads = []
+    for times in (measurement.before, measurement.after):
+        middle = statistics.median(times)
+        if middle > 0 and len(times) > 1:
+            spreads.append(statistics.median(abs(t - middle) for t in times) / middle)
+    return max(spreads, default=0.0)
 
 
 class Verifier:
