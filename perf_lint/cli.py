@@ -559,7 +559,9 @@ class Check:
         task, result = outcome.task, outcome.result
         writing = time.perf_counter()
         try:
-            if os.path.islink(task.target) and not files.inside(task.target, os.getcwd()):
+            named = task.target in {os.path.normpath(path) for path in self.paths}
+            if named and os.path.islink(task.target) and not files.inside(task.target, os.getcwd()):
+                # (A link found in a directory was followed only into it.)
                 raise files.Refused(
                     f"a symbolic link to {os.path.realpath(task.target)}, outside the checked "
                     "tree; not fixed"

@@ -352,3 +352,18 @@ def test_fix_killed_at_random_moments_leaves_each_file_old_or_new(tmp_path: Path
     # The kills landed at different stages: some runs had written nothing or
     # some files, not all of them every time.
     assert min(outcomes) < len(changed)
+
+
+def test_a_link_inside_a_walked_tree_elsewhere_is_fixed(tmp_path: Path) -> None:
+    """The tree of a link found in a directory is that directory, not the
+    working directory (the target sits in an excluded folder, so it is
+    found only through the link)."""
+    project = tmp_path / "project"
+    target = write(project / "build" / "real.py", FIXABLE)
+    (project / "alias.py").symlink_to(target)
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    result = run(elsewhere, "check", "--fix", "--no-cache", str(project))
+    assert result.rc == 0, result.err
+    assert target.read_text() == FIXED
+    assert (project / "alias.py").is_symlink()
