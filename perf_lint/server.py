@@ -39,7 +39,6 @@ import os
 import re
 import sys
 import time
-from pathlib import Path
 from typing import Any, Callable, Dict, Generator, List, Optional, Sequence, Set, Tuple
 
 from lsprotocol import types
@@ -933,31 +932,6 @@ class CheckedInput:
 def _shown(data: bytes) -> str:
     text = repr(data.rstrip(b"\r\n")[:60])[1:]
     return text + ("..." if len(data) > 60 else "")
-
-
-def _warm_up() -> None:
-    """Run every rule once on its own examples and on some of perf-lint's
-    own code, so that what an analysis does the first time (loading
-    modules, reading libcst's node classes, compiling patterns) is done
-    before the editor's first document; then keep the objects that exist
-    now out of the cycle collector's way, as the command's workers do."""
-    import perf_lint.incremental  # noqa: F401
-    from perf_lint import runner
-    from perf_lint.config import Config
-    from perf_lint.engine import Engine
-    from perf_lint.registry import RULES
-
-    engine = Engine(Config(select=("PRF",)))
-    texts = [example.code for rule in RULES for example in rule.INVALID]
-    for module in ("analysis.py", "rules/_hazards.py", "rules/_types.py"):
-        with contextlib.suppress(OSError):
-            texts.append((Path(__file__).parent / module).read_text(encoding="utf-8"))
-    for text in texts:
-        try:
-            engine.check_text(text, "warm_up.py")
-        except Exception:  # pragma: no cover - a warm-up never stops the server
-            log.exception("warm-up failed")
-    runner.quiet_collector()
 
 
 def main() -> int:
