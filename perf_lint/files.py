@@ -190,7 +190,7 @@ def write_fixed(path: str, data: bytes, read: Read) -> None:
         return
     directory = os.path.dirname(real) or "."
     sweeper = Sweeper.get()
-    with _held_signals():
+    with held_signals():
         name: Optional[str] = os.path.join(directory, f".perf-lint-{os.getpid()}-{_token()}.tmp")
         sweeper.expect(name)
         try:
@@ -241,7 +241,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _write_in_place(real: str, data: bytes, read: Read) -> None:
-    with _held_signals():
+    with held_signals():
         fd = os.open(real, os.O_RDWR | _CLOEXEC)
         try:
             _unchanged(real, read, fd)
@@ -349,7 +349,7 @@ class Sweeper:
 
 
 @contextlib.contextmanager
-def _held_signals() -> Iterator[None]:
+def held_signals() -> Iterator[None]:
     """Hold back ``SIGINT`` and ``SIGTERM`` (delivered when the block ends),
     in the main thread, where Python handles signals."""
     import signal

@@ -369,6 +369,8 @@ class Program:
         import tempfile
         import time
 
+        from perf_lint.files import held_signals
+
         for name in self.outputs:
             if os.path.lexists(name):
                 os.unlink(name)
@@ -376,13 +378,16 @@ class Program:
         try:
             with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
                 started = time.perf_counter()
-                child = self.child = subprocess.Popen(
-                    argv,
-                    stdin=source,
-                    stdout=out,
-                    stderr=None if show_errors else err,
-                    env=self.env,
-                )
+                # An interrupt waits until the child is known, so that it is
+                # always killed (it could start untracked and outlive us).
+                with held_signals():
+                    child = self.child = subprocess.Popen(
+                        argv,
+                        stdin=source,
+                        stdout=out,
+                        stderr=None if show_errors else err,
+                        env=self.env,
+                    )
                 if hasattr(os, "wait4"):
                     _, status, usage = os.wait4(child.pid, 0)
                     child.returncode = os.waitstatus_to_exitcode(status)
