@@ -301,7 +301,7 @@ class Python(NamedTuple):
 def _lower_bound() -> Tuple[int, int]:
     """The oldest ``target-version`` (``py39``): the linted code may run on
     Pythons older than perf-lint's own ``requires-python``."""
-    text = (ROOT / "perf_lint" / "config.py").read_text(encoding="utf-8")
+    text = (ROOT / "perf_lint" / "targets.py").read_text(encoding="utf-8")
     found = re.search(r'TARGET_VERSIONS = \("py(\d)(\d+)"', text)
     return (int(found.group(1)), int(found.group(2))) if found else (3, 9)
 

@@ -29,6 +29,7 @@ from typing import (
 )
 
 from perf_lint.diagnostic import FILE_PROBLEM
+from perf_lint.targets import OLDEST_TARGET, TARGET_VERSIONS  # noqa: F401 (re-exported)
 
 SECTION = "perf-lint"
 #: ``select`` when nothing sets it: every rule that is not opt-in (the size
@@ -153,13 +154,6 @@ GENERAL_KEYS = tuple(key.name for key in KEYS)
 
 class ConfigError(Exception):
     """A configuration problem; the message names the key and the file."""
-
-
-#: ``target-version``: the Python versions the linted code runs on (ruff's
-#: key and values), read by the rules whose fix pays only on some of them.
-TARGET_VERSIONS = ("py39", "py310", "py311", "py312", "py313")
-#: ``target-version`` when neither the table nor ``requires-python`` sets it.
-OLDEST_TARGET = TARGET_VERSIONS[0]
 
 
 def target_from_requires_python(specifier: Any) -> Optional[str]:

@@ -31,10 +31,10 @@ from typing import (
 import libcst as cst
 
 from perf_lint import syntax, traversal
-from perf_lint.config import OLDEST_TARGET, TARGET_VERSIONS
 from perf_lint.context import FileContext
 from perf_lint.rule import Fix, Rule
 from perf_lint.scopes import Scope, ScopeNames, VariableVisitor, target_names
+from perf_lint.targets import OLDEST_TARGET, TARGET_VERSIONS
 
 Level = Union[cst.For, cst.If]
 
