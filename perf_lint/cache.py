@@ -40,6 +40,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from perf_lint import __version__
 from perf_lint.config import Config, Selection
 from perf_lint.diagnostic import Applicability, Diagnostic, Edit, FixRecord, Location
+from perf_lint.reading import inside
 
 DEFAULT_DIR = ".perf-lint-cache"
 #: Bumped when the layout or the entry format changes (2: file problems
@@ -587,13 +588,6 @@ def _stale_temporaries(directory: str, contents: Sequence[bytes], now: float) ->
     return deleted
 
 
-def _inside(path: Path, directory: Path) -> bool:
-    """Whether ``path`` is ``directory`` or below it, symbolic links
-    resolved."""
-    real, top = os.path.realpath(path), os.path.realpath(directory)
-    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
-
-
 def directory_for(
     explicit: Optional[str], config_file: Optional[Path]
 ) -> Tuple[Path, Optional[str]]:
@@ -620,7 +614,7 @@ def directory_for(
         if isinstance(value, str) and value:
             project = found.resolve().parent
             where = project / value
-            if _inside(where, project):
+            if inside(str(where), str(project)):
                 return where, None
             return Path(DEFAULT_DIR), (
                 f"{found}: cache-dir {value!r} points outside the project; ignored, "

@@ -598,18 +598,15 @@ def _profiles_in(source: str, mtime_ns: int, size: int) -> Tuple[Tuple[str, ...]
         os.path.normpath(os.path.join(directory, os.path.expanduser(entry)))
         for entry in _profile_list(table["profile"], source)
     )
+    from perf_lint.reading import lies_in
+
     for profile in paths:
-        if not _inside(os.path.realpath(profile), str(directory)):
+        if not lies_in(os.path.realpath(profile), str(directory)):
             warn(
                 f"{source}: `profile` names {profile}, outside {directory} (the directory "
                 "of this configuration file); it is read anyway"
             )
     return paths, limit
-
-
-def _inside(path: str, directory: str) -> bool:
-    prefix = directory if directory.endswith(os.sep) else directory + os.sep
-    return path == directory or path.startswith(prefix)
 
 
 def warn(message: str) -> None:

@@ -11,7 +11,7 @@ import sys
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from perf_lint.config import Config, Resolver
-from perf_lint.reading import Read
+from perf_lint.reading import Read, inside
 
 SOURCE_SUFFIXES = (".py", ".pyi")
 
@@ -156,12 +156,6 @@ class Refused(Exception):
     """The file is not written, for the reason in the message."""
 
 
-def inside(path: str, root: str) -> bool:
-    """Whether the real path of ``path`` lies in the real directory ``root``."""
-    real, top = os.path.realpath(path), os.path.realpath(root)
-    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
-
-
 def write_fixed(path: str, data: bytes, read: Read) -> None:
     """Write ``data`` as the new content of ``path``, whose content and
     identity ``read`` recorded, so that no one's edit is lost or broken:
@@ -215,7 +209,7 @@ def write_fixed(path: str, data: bytes, read: Read) -> None:
             if name is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(name)
-        sweeper.done()
+            sweeper.done()  # nothing of this write is left to remove
 
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -337,15 +331,6 @@ class Sweeper:
         with contextlib.suppress(OSError):
             self.pipe.write(line)
             self.pipe.flush()
-
-    @classmethod
-    def close(cls) -> None:
-        """End the sweeper of this process (nothing is pending then)."""
-        running, cls._running = cls._running, None
-        if running is not None and running.pipe is not None:
-            with contextlib.suppress(OSError):
-                running.pipe.close()
-            running.process.wait()
 
 
 @contextlib.contextmanager

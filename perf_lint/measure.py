@@ -273,7 +273,9 @@ def query_interpreter(interpreter: str) -> Interpreter:
 
 
 def _under(path: str, directories: FrozenSet[str]) -> bool:
-    return any(path == top or path.startswith(top.rstrip(os.sep) + os.sep) for top in directories)
+    from perf_lint.reading import lies_in
+
+    return any(lies_in(path, top) for top in directories)
 
 
 def ran_files(

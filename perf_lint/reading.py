@@ -25,6 +25,18 @@ _FLAGS = (
 )
 
 
+def lies_in(real: str, top: str) -> bool:
+    """Whether the resolved path ``real`` is the resolved directory ``top``
+    or below it (string work only: both are ``os.path.realpath`` already)."""
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def inside(path: str, directory: str) -> bool:
+    """Whether ``path`` is ``directory`` or below it, symbolic links
+    resolved on both sides."""
+    return lies_in(os.path.realpath(path), os.path.realpath(directory))
+
+
 class Refused(Exception):
     """A file that is not read; ``reason`` says why (without the path)."""
 
