@@ -344,7 +344,11 @@ def lines_moved(before: str, after: str) -> Dict[int, int]:
     its number there."""
     import difflib
 
-    old, new = before.splitlines(), after.splitlines()
+    from perf_lint.noqa import lines
+
+    # Lines as rows count them (not str.splitlines, which also breaks at
+    # form feeds and other separators and would shift every row after one).
+    old, new = lines(before), lines(after)
     moved: Dict[int, int] = {}
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     for tag, first, last, other, _ in matcher.get_opcodes():

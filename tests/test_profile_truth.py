@@ -356,3 +356,12 @@ def test_statistics_show_what_each_rule_can_win(tmp_path: Path) -> None:
     assert rows[0].split("\t")[1].strip() == "PRF101"  # by share, not count
     plain = run(tmp_path, "--statistics", "prog.py")
     assert "at most" not in plain.out
+
+
+def test_findings_are_followed_by_rows_as_python_counts_them() -> None:
+    """A form feed inside a line is no line break for a row: the findings
+    allowed in one round are found again on the right rows in the next."""
+    before = "x = f(1)  # \x0c page\nhot = v in [1, 2]\n"
+    after = "import re\nx = g(1)\nhot = v in [1, 2]\n"
+    allowed = {("PRF101", 2, 11, 2, 17)}
+    assert carried(allowed, before, after) == {("PRF101", 3, 11, 3, 17)}
