@@ -33,6 +33,7 @@ from perf_lint.config import Config
 from perf_lint.context import FileContext
 from perf_lint.diagnostic import Diagnostic, Edit, FixRecord, Location
 from perf_lint.facts import FileFacts
+from perf_lint.heat import NO_HEAT, FileHeat
 from perf_lint.prefilter import Shortcuts
 from perf_lint.rule import Report, Rule
 from perf_lint.source import QUIET, Hooks, file_problem, syntax_error, too_deep
@@ -78,6 +79,7 @@ def analyse(
     shortcuts: Shortcuts = prefilter.FULL,
     hooks: Hooks = QUIET,
     parsed: Optional[Tuple[Optional[ast.Module], Optional[FileFacts]]] = None,
+    heat: FileHeat = NO_HEAT,
 ) -> Analysis:
     """Everything ``rules`` report in ``source``. With ``reduce`` (no fix
     will be applied), libcst parses only the definitions that hold the
@@ -91,7 +93,7 @@ def analyse(
     thread with a big stack (``on_deep_stack``): up front when its ``ast``
     says so (libcst's native parser would overflow the stack and take the
     process down), and again there when the analysis here runs out of
-    recursion."""
+    recursion. ``heat``: the profile's facts for the profile-guided rules."""
     if parsed is None:
         with hooks.phase("syntax check (ast)"):
             parsed = (syntax.parse(source), None)
@@ -108,6 +110,7 @@ def analyse(
             shortcuts=shortcuts,
             hooks=hooks,
             parsed=known,
+            heat=heat,
         )
 
     def refused(why: str) -> Analysis:
@@ -215,6 +218,7 @@ def _analyse(
     shortcuts: Shortcuts,
     hooks: Hooks,
     parsed: Tuple[Optional[ast.Module], Optional[FileFacts]],
+    heat: FileHeat = NO_HEAT,
 ) -> Analysis:
     """``analyse`` on this thread's stack."""
     file_noqa = noqa.file_suppression(source)
@@ -248,7 +252,7 @@ def _analyse(
     diagnostics = _source_diagnostics(source, tree, path, by_source, config, inline, hooks)
     if not by_cst:
         return Analysis(diagnostics, module, reduction=reduction)
-    context = FileContext(path, source, module, tree, parsed=True, known_facts=facts)
+    context = FileContext(path, source, module, tree, parsed=True, known_facts=facts, heat=heat)
     instances = [rule(context, config.rule_options(rule)) for rule in by_cst]
     _traverse(context, instances, path, hooks)
     reports = [report for instance in instances for report in instance.reports]
@@ -286,6 +290,7 @@ def _analyse(
             shortcuts=shortcuts,
             hooks=hooks,
             parsed=again,
+            heat=heat,
         )
     row = reduction.row if reduction is not None else None
     with hooks.phase("report"):

@@ -263,6 +263,8 @@ class Check:
         self.cache = None
         #: Each file's profiles (their paths), when the run has any.
         self.profile_of: Dict[str, Tuple[str, ...]] = {}
+        #: ``max-profile-size`` of each group of profiles, in bytes.
+        self._limits: Dict[Tuple[str, ...], int] = {}
 
     def _resolver(self):  # type: ignore[no-untyped-def]
         from perf_lint.config import Resolver
@@ -353,6 +355,8 @@ class Check:
         except ProfileProblem as problem:
             _error(str(problem))
             return EXIT_ERROR
+        if profiled:
+            self._give_heat(tasks)
         jobs = args.jobs if args.jobs is not None else default_jobs()
         writes = args.fix and not args.diff
 
@@ -467,12 +471,31 @@ class Check:
 
         loaded: Dict[Tuple[str, ...], Any] = {}
         self.profile_of = wanted
+        self._limits = {paths: limits.get(paths, profiles.DEFAULT_LIMIT) for paths in limits}
         for paths in sorted(set(wanted.values())) or [tuple(args.profile)]:
             try:
                 loaded[paths] = profiles.load(paths, limits.get(paths, profiles.DEFAULT_LIMIT))
             except profiles.ProfileError as error:
                 raise ProfileProblem(str(error)) from None
         return loaded
+
+    def _give_heat(self, tasks: List[Task]) -> None:
+        """Give each task with a profile the profile's facts, for the
+        profile-guided rules (PRF6xx)."""
+        from perf_lint.profiles import DEFAULT_LIMIT
+        from perf_lint.profiles.heat import ProfileHeat
+
+        sources: Dict[Tuple[Tuple[str, ...], str], Any] = {}
+        for task in tasks:
+            paths = self.profile_of.get(task.display)
+            if not paths:
+                continue
+            root = str(task.config.root)
+            heat = sources.get((paths, root))
+            if heat is None:
+                limit = self._limits.get(paths, DEFAULT_LIMIT)
+                heat = sources[(paths, root)] = ProfileHeat(paths, limit, root)
+            task.heat = heat
 
     def _hot_only(
         self,
@@ -588,7 +611,9 @@ class Check:
         task = outcome.task
         _error(f"{task.display}: {why}")
         self.failed = True
-        outcome.result = Engine(task.config).check_bytes(task.data, task.display, fix=FixMode.NONE)
+        outcome.result = Engine(task.config, heat=task.heat).check_bytes(
+            task.data, task.display, fix=FixMode.NONE
+        )
 
     def _finish(
         self,

@@ -10,6 +10,7 @@ import libcst as cst
 
 from perf_lint import syntax
 from perf_lint.facts import FileFacts
+from perf_lint.heat import NO_HEAT, FileHeat
 from perf_lint.scopes import Scopes
 
 
@@ -25,7 +26,8 @@ class FileContext:
     other definitions from it; whole-file questions go to ``facts``, built
     from ``tree``. ``scopes`` is the scope chain the traversal keeps up to
     date. ``cache`` holds analyses that several rules share (computed
-    lazily, at most once per file)."""
+    lazily, at most once per file). ``heat`` is what a profile of a real
+    run says of the file's functions (``NO_HEAT`` without a profile)."""
 
     path: str
     source: str
@@ -39,6 +41,7 @@ class FileContext:
     facts: FileFacts = dataclasses.field(init=False)
     scopes: Scopes = dataclasses.field(init=False)
     cache: Dict[Any, Any] = dataclasses.field(default_factory=dict)
+    heat: FileHeat = NO_HEAT
 
     def __post_init__(self, parsed: bool, known_facts: Optional[FileFacts]) -> None:
         if not parsed and self.tree is None:

@@ -14,6 +14,7 @@ from perf_lint import prefilter
 from perf_lint.analysis import Analysis, analyse, on_deep_stack, too_deep_problem
 from perf_lint.config import Config
 from perf_lint.fixing import Finding, fix_text
+from perf_lint.heat import NO_HEAT, FileHeat, HeatSource
 from perf_lint.registry import BY_CODE
 from perf_lint.rule import Rule
 from perf_lint.source import QUIET, FileResult, FixMode, Hooks, SourceError, decode, undecodable
@@ -24,24 +25,46 @@ __all__ = ["Engine", "FileResult", "FixMode"]
 class Engine:
     """Runs the rules a configuration selects. ``shortcuts`` are the
     pre-filter, the reduction and sparse positions (on, unless a test proves
-    they change nothing); ``hooks`` receive the time of each stage."""
+    they change nothing); ``hooks`` receive the time of each stage;
+    ``heat``, where a profile of a real run is given, its facts for the
+    profile-guided rules (``Rule.NEEDS_PROFILE``), which do not run
+    without one."""
 
     def __init__(
         self,
         config: Optional[Config] = None,
         shortcuts: prefilter.Shortcuts = prefilter.FULL,
         hooks: Hooks = QUIET,
+        heat: Optional[HeatSource] = None,
     ) -> None:
         self.config = config if config is not None else Config()
         self.shortcuts = shortcuts
         self.hooks = hooks
+        self.heat = heat
         self._selection: Dict[Tuple[str, ...], List[Type[Rule]]] = {}
+        self._heat_of: Tuple[str, str, FileHeat] = ("", "", NO_HEAT)
 
     def rules_for(self, path: str) -> List[Type[Rule]]:
         codes = self.config.selected_codes(path)
         if codes not in self._selection:
-            self._selection[codes] = [BY_CODE[code] for code in codes]
+            rules = [BY_CODE[code] for code in codes]
+            if self.heat is None:
+                rules = [rule for rule in rules if not rule.NEEDS_PROFILE]
+            self._selection[codes] = rules
         return self._selection[codes]
+
+    def heat_for(self, path: str, source: str) -> FileHeat:
+        """The profile's facts about ``path`` with the text ``source``
+        (``NO_HEAT`` without a profile, or when no selected rule needs
+        them); the last answer is kept (the fix loop asks again)."""
+        if self.heat is None or not any(r.NEEDS_PROFILE for r in self.rules_for(path)):
+            return NO_HEAT
+        known_path, known_source, known = self._heat_of
+        if known_path == path and known_source == source:
+            return known
+        found = self.heat.for_file(path, source)
+        self._heat_of = (path, source, found)
+        return found
 
     def check_bytes(
         self,
@@ -95,6 +118,7 @@ class Engine:
             reduce=reduce,
             shortcuts=self.shortcuts,
             hooks=self.hooks,
+            heat=self.heat_for(path, source),
         )
 
     def _analyse_for(self, path: str):  # type: ignore[no-untyped-def]

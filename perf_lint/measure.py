@@ -362,6 +362,16 @@ class Program:
         options = ["-m", "cProfile", "-o", destination]
         return self._run(self.command.argv(options), show_errors=True)
 
+    def record_calls(self, destination: str, targets: str) -> Result:
+        """Run under ``profiles/record_calls.py``, which records the argument
+        repeats of the functions listed in the file ``targets`` into
+        ``destination`` (``perf_lint.profiles.repeats``)."""
+        from perf_lint.profiles.repeats import SCRIPT
+
+        program = ["-m", self.command.target] if self.command.module else [self.command.target]
+        argv = [self.command.interpreter, SCRIPT, destination, targets, "--", *program]
+        return self._run([*argv, *self.command.arguments], show_errors=False)
+
     def run(self, cache: str) -> Result:
         """Run plainly, with its byte code cached under ``cache``."""
         return self._run(self.command.argv(["-X", f"pycache_prefix={cache}"]), show_errors=False)
@@ -778,10 +788,13 @@ class Session:
         interpreter = query_interpreter(self.command.interpreter)
         root = self._root()
         destination = args.profile_out or os.path.join(root, DEFAULT_PROFILE)
+        from perf_lint.profiles.repeats import sidecar
+
         try:
             os.makedirs(os.path.dirname(os.path.abspath(destination)), exist_ok=True)
-            if os.path.lexists(destination):
-                os.unlink(destination)
+            for stale in (destination, sidecar(destination)):
+                if os.path.lexists(stale):
+                    os.unlink(stale)
         except OSError as error:
             raise UsageError(f"{destination}: {error.strerror or error}") from None
         self.say(f"running {self.command.shown()} under cProfile")
@@ -810,12 +823,73 @@ class Session:
                 f"{_relative(destination)}: no file {where} ran (project root {root}); run "
                 "from the project's directory, or pass --include-site-packages"
             )
+        if self._wants_repeats(paths):
+            self._record_repeats(destination, paths)
         shown_paths = [_relative(path) for path in paths]
         argv = _check_argv(args, shown_paths, _relative(destination))
         code, shown = _report(argv)
         if not args.fix or code == EXIT_ERROR:
             return code
         return self._fix(argv, shown, code)
+
+    def _wants_repeats(self, paths: Sequence[str]) -> bool:
+        """Whether a rule that reads argument repeats (PRF602) is selected
+        for one of ``paths``."""
+        from pathlib import Path
+
+        from perf_lint.config import ConfigError, Resolver
+        from perf_lint.registry import BY_CODE
+
+        args = self.args
+        try:
+            resolver = Resolver.for_command_line(
+                Path(args.config) if args.config else None,
+                args.select,
+                args.extend_select,
+                args.ignore,
+            )
+            for path in paths:
+                codes = resolver.for_path(path).selected_codes(path)
+                if any(getattr(BY_CODE[code], "READS_REPEATS", False) for code in codes):
+                    return True
+        except ConfigError as error:
+            raise UsageError(str(error)) from None
+        return False
+
+    def _record_repeats(self, destination: str, paths: Sequence[str]) -> None:
+        """Run the program once more, recording how often its busiest
+        functions repeat their arguments, beside the profile
+        (``perf_lint.profiles.repeats``). A run that fails to record leaves
+        no record (a warning says so): PRF602 is then silent."""
+        import json
+        import pstats
+        import tempfile
+
+        from perf_lint.profiles import repeats
+
+        stats: Dict[Any, Any] = pstats.Stats(destination).stats  # type: ignore[attr-defined]
+        targets = repeats.targets(stats, paths)
+        if not targets:
+            return
+        self.say(f"recording the arguments of {len(targets)} functions (one more run)")
+        handle, name = tempfile.mkstemp(prefix="perf-lint-targets-", suffix=".json")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(targets, out)
+            try:
+                self.program.record_calls(repeats.sidecar(destination), name)
+            except KeyboardInterrupt:
+                self.program.stop()
+                raise
+            except OSError as error:
+                raise UsageError(f"{self.command.interpreter}: cannot run it: {error}") from None
+        finally:
+            os.unlink(name)
+        if not os.path.isfile(repeats.sidecar(destination)):
+            sys.stderr.write(
+                f"perf-lint: warning: {self.command.target}: no argument record was written "
+                "(PRF602 is silent)\n"
+            )
 
     def _fix(self, argv: List[str], shown: List[Diagnostic], code: int) -> int:
         from perf_lint.diagnostic import Applicability

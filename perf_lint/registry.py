@@ -7,6 +7,7 @@ from typing import Dict, Tuple, Type
 from perf_lint.rule import Rule
 from perf_lint.rules.await_in_loop import AwaitInLoop
 from perf_lint.rules.complex_function import ComplexFunction
+from perf_lint.rules.constant_rebuilt_per_call import ConstantRebuiltPerCall
 from perf_lint.rules.dict_items_unused_part import DictItemsUnusedPart
 from perf_lint.rules.list_literal_membership import ListLiteralMembership
 from perf_lint.rules.list_pop_front import ListPopFront
@@ -55,6 +56,7 @@ RULES: Tuple[Type[Rule], ...] = (
     AwaitInLoop,
     ListPopFront,
     WallClockDuration,
+    ConstantRebuiltPerCall,
 )
 
 BY_CODE: Dict[str, Type[Rule]] = {rule.CODE: rule for rule in RULES}

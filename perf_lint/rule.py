@@ -48,20 +48,26 @@ class Fix(enum.Enum):
 
 
 class Valid(NamedTuple):
-    """Code the rule must leave alone."""
+    """Code the rule must leave alone (with ``heat``, a
+    ``perf_lint.heat.HeatSource``, as a profile describes it: for the rules
+    that need a profile, every function is hot when it is not given)."""
 
     code: str
+    heat: Any = None
 
 
 class Invalid(NamedTuple):
     """Code the rule must report; ``fixed`` is the output of ``--fix`` and
     ``unsafe_fixed`` the output with unsafe fixes where that differs, with
-    the configuration keys of ``options`` set (``target-version``)."""
+    the configuration keys of ``options`` set (``target-version``) and,
+    for the rules that need a profile, the profile's facts ``heat`` (a
+    ``perf_lint.heat.HeatSource``; every function hot when not given)."""
 
     code: str
     fixed: Optional[str] = None
     unsafe_fixed: Optional[str] = None
     options: Tuple[Tuple[str, Any], ...] = ()
+    heat: Any = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,6 +163,13 @@ class Rule(cst.BatchableCSTVisitor):
     OPT_IN: ClassVar[bool] = False
     #: ``False`` for a rule that does not run on ``.pyi`` stub files.
     STUBS: ClassVar[bool] = True
+    #: ``True`` for a rule that reports only what a profile of a real run
+    #: shows hot (``FileContext.heat``): it does not run without a profile,
+    #: and a profile's identity enters the cache key of the files it runs on.
+    NEEDS_PROFILE: ClassVar[bool] = False
+    #: ``True`` for a rule that reads the argument repeats ``perf-lint
+    #: profile`` records (one more run of the program, made only then).
+    READS_REPEATS: ClassVar[bool] = False
 
     @staticmethod
     def shape(node: ast.AST, source: str) -> bool:

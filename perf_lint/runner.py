@@ -48,6 +48,9 @@ class Task:
     #: When fixing: the findings whose fixes may be applied (``--min-share``;
     #: ``fixing.finding``), or ``None`` for all of them.
     only: Optional[FrozenSet[Any]] = None
+    #: The profile facts for the profile-guided rules (``heat.HeatSource``),
+    #: when the file has a profile.
+    heat: Any = None
 
 
 @dataclasses.dataclass
@@ -65,14 +68,15 @@ _ENGINES: Dict[str, Any] = {}
 _TIMINGS: Optional[Timings] = None
 
 
-def _engine(identity: str, config: Config, timed: bool) -> Any:
-    engine = _ENGINES.get(identity)
+def _engine(identity: str, config: Config, timed: bool, heat: Any = None) -> Any:
+    key = identity if heat is None else f"{identity}\0{heat.identity}"
+    engine = _ENGINES.get(key)
     if engine is None:
         from perf_lint.engine import Engine
 
         if not _ENGINES:
             quiet_collector()
-        engine = _ENGINES[identity] = Engine(config)
+        engine = _ENGINES[key] = Engine(config, heat=heat)
     engine.hooks = _TIMINGS if timed and _TIMINGS is not None else QUIET
     return engine
 
@@ -89,9 +93,9 @@ def quiet_collector() -> None:
 
 
 def _check(
-    item: Tuple[int, str, bytes, Config, str, str, bool, Optional[FrozenSet[Any]]],
+    item: Tuple[int, str, bytes, Config, str, str, bool, Optional[FrozenSet[Any]], Any],
 ) -> Tuple[int, Any, Optional[str], Optional[Dict[str, Any]]]:
-    index, display, data, config, identity, mode, want_timings, only = item
+    index, display, data, config, identity, mode, want_timings, only, heat = item
     global _TIMINGS
     if want_timings and _TIMINGS is None:
         from perf_lint import timings
@@ -99,7 +103,7 @@ def _check(
         _TIMINGS = timings.Timings()
     started = time.perf_counter()
     try:
-        engine = _engine(identity, config, want_timings)
+        engine = _engine(identity, config, want_timings, heat)
         if only is None:
             result = engine.check_bytes(data, display, fix=mode)
         else:  # --min-share: the fixes of these findings alone
@@ -144,6 +148,20 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)  # the parent died before the request took effect
 
 
+def profile_identity(task: Task) -> str:
+    """What of the task's profile enters its cache key: the profile's
+    identity when a profile-guided rule is selected for the file (its
+    findings depend on the profile), else nothing."""
+    if task.heat is None:
+        return ""
+    from perf_lint.registry import BY_CODE
+
+    codes = task.config.selected_codes(task.display)
+    if not any(BY_CODE[code].NEEDS_PROFILE for code in codes):
+        return ""
+    return "\0profile:" + task.heat.identity
+
+
 # -- the runner -----------------------------------------------------------------
 class Runner:
     """Checks tasks with the cache, and ``jobs`` processes for the misses."""
@@ -178,8 +196,9 @@ class Runner:
         started = time.perf_counter()
         for index, task in enumerate(tasks):
             if self.cache is not None:
+                identity = self._identity(task.config) + profile_identity(task)
                 key = keys[index] = file_key(
-                    self.cache, task.display, task.data, self._identity(task.config), self.mode
+                    self.cache, task.display, task.data, identity, self.mode
                 )
                 data = self.cache.get(key)
                 if data is not None:
@@ -227,6 +246,7 @@ class Runner:
                 self.mode,
                 want,
                 tasks[index].only,
+                tasks[index].heat,
             )
             for index in work
         ]

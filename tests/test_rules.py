@@ -11,6 +11,7 @@ import pytest
 
 from perf_lint.config import Config
 from perf_lint.engine import Engine, FixMode
+from perf_lint.heat import ALL_HOT
 from perf_lint.registry import RULES, codes_matching, rule_for
 from perf_lint.rule import Fix, Invalid, Rule, Valid
 
@@ -33,14 +34,23 @@ def _ids(item: Tuple[Type[Rule], object]) -> str:
 @pytest.mark.parametrize("case", _examples(Valid), ids=_ids)
 def test_valid_examples(case: Tuple[Type[Rule], Valid]) -> None:
     rule, example = case
-    result = Engine(Config(select=(rule.CODE,))).check_text(example.code, "example.py")
+    engine = Engine(Config(select=(rule.CODE,)), heat=_heat(rule, example))
+    result = engine.check_text(example.code, "example.py")
     assert result.diagnostics == []
+
+
+def _heat(rule: Type[Rule], example: object) -> object:
+    """The profile facts an example is checked with: its own, else (for a
+    rule that needs a profile) every function hot."""
+    given = example.heat  # type: ignore[attr-defined]
+    return given if given is not None or not rule.NEEDS_PROFILE else ALL_HOT
 
 
 @pytest.mark.parametrize("case", _examples(Invalid), ids=_ids)
 def test_invalid_examples(case: Tuple[Type[Rule], Invalid]) -> None:
     rule, example = case
-    engine = Engine(Config(select=(rule.CODE,), options=dict(example.options)))
+    config = Config(select=(rule.CODE,), options=dict(example.options))
+    engine = Engine(config, heat=_heat(rule, example))  # type: ignore[arg-type]
     found = engine.check_text(example.code, "example.py").diagnostics
     assert found and {d.code for d in found} == {rule.CODE}
     safe = engine.check_text(example.code, "example.py", fix=FixMode.SAFE).fixed_source
