@@ -65,6 +65,17 @@ class FunctionHeat:
     cumulative_share: float
     lines: Optional[Mapping[int, float]] = None
     repeats: Optional[Repeats] = None
+    #: cProfile's cumulative time of the function, in seconds (``None``
+    #: for samples).
+    cumulative_seconds: Optional[float] = None
+
+    @property
+    def seconds_per_call(self) -> Optional[float]:
+        """Cumulative time per call, as the profiler measured it (its own
+        overhead included), when known."""
+        if self.cumulative_seconds is None or not self.calls:
+            return None
+        return self.cumulative_seconds / self.calls
 
     def line_share(self, first: int, last: int) -> Optional[float]:
         """The share of the run on lines ``first`` to ``last`` (``None``

@@ -6,6 +6,7 @@ from typing import Dict, Tuple, Type
 
 from perf_lint.rule import Rule
 from perf_lint.rules.await_in_loop import AwaitInLoop
+from perf_lint.rules.cacheable_function import CacheableFunction
 from perf_lint.rules.complex_function import ComplexFunction
 from perf_lint.rules.constant_rebuilt_per_call import ConstantRebuiltPerCall
 from perf_lint.rules.dict_items_unused_part import DictItemsUnusedPart
@@ -57,6 +58,7 @@ RULES: Tuple[Type[Rule], ...] = (
     ListPopFront,
     WallClockDuration,
     ConstantRebuiltPerCall,
+    CacheableFunction,
 )
 
 BY_CODE: Dict[str, Type[Rule]] = {rule.CODE: rule for rule in RULES}

@@ -851,6 +851,9 @@ async def hover(ls: PerfLintServer, params: types.HoverParams) -> Optional[types
     for diagnostic in found.diagnostics:
         if diagnostic.code in BY_CODE and _overlaps(found.lsp(diagnostic).range, point):
             page = rule_page(BY_CODE[diagnostic.code])
+            evidence = (diagnostic.data or {}).get("evidence")
+            if evidence:  # the profile-guided rules' own numbers (PRF6xx)
+                page = f"**Evidence from the profile:** {evidence}.\n\n" + page
             if found.profile is not None:
                 page = found.profile.hover(diagnostic) + "\n\n" + page
             if page not in pages:

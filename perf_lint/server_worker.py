@@ -52,8 +52,11 @@ def findings(
         config = Resolver().for_path(str(directory / Path(path).name))
     except ConfigError as error:
         return [], str(error), None
-    if documents is None:
-        diagnostics = Engine(config).check_text(source, path).diagnostics
+    heat = _heat(config, path)
+    if documents is None or heat is not None:
+        # With a profile for the profile-guided rules, the whole text is
+        # analysed (their findings depend on the profile, not on the edit).
+        diagnostics = Engine(config, heat=heat).check_text(source, path).diagnostics
     else:
         document = documents.get(uri)
         if document is None or document.config != config or document.path != path:
@@ -62,6 +65,26 @@ def findings(
         diagnostics = document.update(source).diagnostics
     ranking, problem = _profile(config, source, path, diagnostics)
     return diagnostics, problem, ranking
+
+
+def _heat(config: Any, path: str) -> Optional[Any]:
+    """The profile facts for the profile-guided rules (PRF6xx), when one of
+    them is selected for ``path`` and the configuration names a profile."""
+    from perf_lint.config import ConfigError, configured_profile_limit, configured_profiles
+    from perf_lint.registry import BY_CODE
+
+    if not any(BY_CODE[code].NEEDS_PROFILE for code in config.selected_codes(path)):
+        return None
+    try:
+        paths = configured_profiles(config)
+        limit = configured_profile_limit(config)
+    except ConfigError:
+        return None  # reported by ``_profile``
+    if not paths:
+        return None
+    from perf_lint.profiles.heat import ProfileHeat
+
+    return ProfileHeat(tuple(paths), limit, str(config.root))
 
 
 def _profile(

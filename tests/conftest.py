@@ -53,6 +53,42 @@ def fixture_options(text: str) -> Dict[str, Any]:
     return found
 
 
+@cache
+def fixture_heat(source: Path) -> Any:
+    """For a fixture of a rule that needs a profile (PRF6xx): the facts of
+    a real profile of the fixture, run as a program under cProfile (and,
+    for a rule that reads argument repeats, under the recorder of
+    ``perf-lint profile``); ``None`` for the other rules."""
+    import atexit
+    import json
+    import pstats
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    from perf_lint.profiles import DEFAULT_LIMIT, repeats
+    from perf_lint.profiles.heat import ProfileHeat
+    from perf_lint.registry import BY_CODE
+
+    rule = BY_CODE[fixture_code(source)]
+    if not rule.NEEDS_PROFILE:
+        return None
+    where = tempfile.mkdtemp(prefix="perf-lint-fixture-profile-")
+    atexit.register(shutil.rmtree, where, True)
+    profile = os.path.join(where, source.name + ".pstats")
+    run = {"cwd": where, "capture_output": True, "check": True, "timeout": 120}
+    subprocess.run([sys.executable, "-m", "cProfile", "-o", profile, str(source)], **run)
+    if rule.READS_REPEATS:
+        targets = os.path.join(where, "targets.json")
+        stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+        with open(targets, "w", encoding="utf-8") as handle:
+            json.dump(repeats.targets(stats, [str(source)]), handle)
+        record = [sys.executable, repeats.SCRIPT, repeats.sidecar(profile), targets, "--"]
+        subprocess.run([*record, str(source)], **run)
+    return ProfileHeat((profile,), DEFAULT_LIMIT, str(FIXTURES))
+
+
 def output_path(source: Path, kind: str) -> Path:
     return source.with_name(source.name[: -len(".py")] + kind)
 

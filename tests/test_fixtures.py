@@ -21,6 +21,7 @@ from tests.conftest import (
     ROOT,
     expected_marks,
     fixture_code,
+    fixture_heat,
     fixture_options,
     fixture_sources,
     output_path,
@@ -33,7 +34,7 @@ def _engine(code: str, source: Path) -> Engine:
     """An engine running ``code`` with the options the fixture's ``# options:``
     lines set (the defaults otherwise)."""
     table = {"select": [code], **fixture_options(source.read_text(encoding="utf-8"))}
-    return Engine(parse_table(table, source.name, ROOT, None))
+    return Engine(parse_table(table, source.name, ROOT, None), heat=fixture_heat(source))
 
 
 def test_every_rule_has_a_fixture() -> None:
@@ -114,9 +115,11 @@ def test_fix_through_the_command(source: Path, tmp_path: Path) -> None:
             (row, c) for row, codes in expected_marks(text).items() for c in codes
         )
         return
+    heat = fixture_heat(source)  # the rules that need one read a real profile
+    profile = ["--profile", heat.paths[0]] if heat is not None else []
     for flags, kind in (
-        (["--fix"], ".fixed.py"),
-        (["--fix", "--unsafe-fixes"], ".unsafe-fixed.py"),
+        (["--fix", *profile], ".fixed.py"),
+        (["--fix", "--unsafe-fixes", *profile], ".unsafe-fixed.py"),
     ):
         copy = tmp_path / source.name
         shutil.copyfile(source, copy)

@@ -12,6 +12,7 @@ from typing import Dict, Optional, Tuple
 
 from perf_lint.heat import FileHeat, FunctionHeat, HeatSource, Repeats
 from perf_lint.profiles import repeats as recorded
+from perf_lint.profiles.model import SECONDS
 from perf_lint.profiles.paths import Matcher
 from perf_lint.profiles.scopes import FileScopes
 
@@ -80,6 +81,9 @@ class ProfileHeat(HeatSource):
                 cumulative_share=min(entry.cumulative / total, 1.0) if entry is not None else 0.0,
                 lines=lines,
                 repeats=repeats.get(scope.index),
+                cumulative_seconds=entry.cumulative
+                if entry is not None and loaded.unit == SECONDS
+                else None,
             )
         return FileHeat(True, functions)
 

@@ -23,7 +23,7 @@ class ConstantRebuiltOptions:
         default=1000,
         metadata={
             "min": 1,
-            "help": "fewest calls in the profile of a function whose constants PRF601 reports",
+            "help": "fewest calls of a function in the profile for PRF601 and PRF602 to report it",
         },
     )
 
@@ -77,6 +77,7 @@ READ_BUILTINS = frozenset(
         "repr",
     }
 )
+_DEFINITIONS = (cst.FunctionDef, cst.ClassDef)
 _LISTS_GLOBALS = re.compile(r"\b(?:globals|vars|dir|locals)\s*\(\s*\)")
 
 
@@ -347,7 +348,10 @@ class ConstantRebuiltPerCall(Rule):
         self.names.add(constant)
         statement = cst.SimpleStatementLine(
             [cst.Assign([cst.AssignTarget(cst.Name(constant))], assign.value)],
-            leading_lines=[cst.EmptyLine()],
+            # Two blank lines after a definition, as PEP 8 has it; one after
+            # an import or another statement.
+            leading_lines=[cst.EmptyLine()]
+            * (2 if isinstance(body[index - 1], _DEFINITIONS) else 1),
         )
         safe = not _LISTS_GLOBALS.search(self.context.source)
         return constant, body[index - 1], statement, safe

@@ -1,0 +1,534 @@
+"""PRF602: a pure-looking function that a real run called over and over
+with the same arguments."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Dict, List, Optional, Set, Tuple
+
+import libcst as cst
+
+from perf_lint import traversal
+from perf_lint.context import FileContext
+from perf_lint.heat import FunctionHeat, Repeats, StaticHeat, hot
+from perf_lint.rule import Fix, Invalid, Rule, Valid
+from perf_lint.rules._heat import Functions, count
+from perf_lint.rules._imports import is_import_line, top_level_imports
+from perf_lint.scopes import all_params, qualified_name
+
+
+@dataclasses.dataclass(frozen=True)
+class CacheableOptions:
+    min_calls: int = dataclasses.field(
+        default=1000,
+        metadata={
+            "min": 1,
+            "help": "fewest calls of a function in the profile for PRF601 and PRF602 to report it",
+        },
+    )
+    min_call_microseconds: int = dataclasses.field(
+        default=3,
+        metadata={
+            "min": 0,
+            "help": "least time per call (microseconds, with callees, as cProfile measured "
+            "it) of a function PRF602 reports",
+        },
+    )
+    min_hit_rate: int = dataclasses.field(
+        default=50,
+        metadata={
+            "min": 1,
+            "help": "least share (percent) of calls a cache would have answered, for PRF602",
+        },
+    )
+
+
+#: Builtins taken as pure: they read their arguments and return a value.
+PURE_BUILTINS = frozenset(
+    {
+        "abs",
+        "all",
+        "any",
+        "ascii",
+        "bin",
+        "bool",
+        "bytes",
+        "chr",
+        "divmod",
+        "float",
+        "format",
+        "frozenset",
+        "hex",
+        "int",
+        "isinstance",
+        "issubclass",
+        "len",
+        "max",
+        "min",
+        "oct",
+        "ord",
+        "pow",
+        "range",
+        "repr",
+        "round",
+        "str",
+        "sum",
+        "tuple",
+        "enumerate",
+        "zip",
+        "sorted",
+        "list",
+        "dict",
+        "set",
+        "reversed",
+    }
+)
+#: Modules whose functions are taken as pure.
+PURE_MODULES = ("math.", "re.", "unicodedata.", "string.", "operator.")
+#: Method names taken as reads of their receiver (``str``, ``bytes``,
+#: ``tuple``, ``dict`` reads, compiled patterns and their matches).
+PURE_METHODS = frozenset(
+    {
+        "lower",
+        "upper",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "split",
+        "rsplit",
+        "splitlines",
+        "join",
+        "replace",
+        "startswith",
+        "endswith",
+        "find",
+        "rfind",
+        "index",
+        "rindex",
+        "count",
+        "format",
+        "encode",
+        "decode",
+        "isdigit",
+        "isalpha",
+        "isalnum",
+        "isspace",
+        "isupper",
+        "islower",
+        "isidentifier",
+        "isdecimal",
+        "isnumeric",
+        "partition",
+        "rpartition",
+        "zfill",
+        "ljust",
+        "rjust",
+        "center",
+        "title",
+        "capitalize",
+        "casefold",
+        "swapcase",
+        "expandtabs",
+        "translate",
+        "get",
+        "keys",
+        "values",
+        "items",
+        "match",
+        "search",
+        "fullmatch",
+        "findall",
+        "sub",
+        "subn",
+        "group",
+        "groups",
+        "groupdict",
+        "span",
+        "start",
+        "end",
+    }
+)
+#: Displays and calls whose value is a new mutable object: a cached
+#: function returning one would hand every caller the same object.
+_MUTABLE_RESULTS = (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)
+_MUTABLE_CALLS = frozenset({"list", "dict", "set", "sorted", "bytearray"})
+_NESTED = (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.GeneratorExp)
+
+
+class _Purity(cst.CSTVisitor):
+    """Reads one function body (``PURITY`` in the rule's docstring); the
+    first reason it is not pure-looking is in ``why``."""
+
+    def __init__(self, rule: CacheableFunction, params: Set[str]) -> None:
+        super().__init__()
+        self.rule = rule
+        self.params = params
+        self.why: Optional[str] = None
+        self.locals: Set[str] = set(params)
+
+    def _no(self, why: str) -> bool:
+        if self.why is None:
+            self.why = why
+        return False
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.why is not None:
+            return False
+        if isinstance(node, _NESTED):
+            return self._no("defines a function, class, lambda or generator")
+        if isinstance(node, (cst.Global, cst.Nonlocal)):
+            return self._no("declares a global or nonlocal name")
+        if isinstance(node, (cst.Yield, cst.Await)):
+            return self._no("is a generator or coroutine")
+        if isinstance(node, (cst.AssignTarget, cst.Del)) and self._writes(node):
+            return self._no("writes an attribute or item")
+        if isinstance(node, cst.AugAssign) and not isinstance(node.target, cst.Name):
+            return self._no("writes an attribute or item")
+        if isinstance(node, cst.Call):
+            why = self.rule.impure_call(node)
+            if why is not None:
+                return self._no(why)
+        if isinstance(node, cst.Return) and _mutable(node.value):
+            return self._no("returns a new mutable object")
+        return True
+
+    @staticmethod
+    def _writes(node: cst.CSTNode) -> bool:
+        target = node.target  # type: ignore[attr-defined]
+        found = [target]
+        while found:
+            item = found.pop()
+            if isinstance(item, (cst.Attribute, cst.Subscript)):
+                return True
+            if isinstance(item, (cst.Tuple, cst.List)):
+                found.extend(e.value for e in item.elements)
+            elif isinstance(item, cst.StarredElement):
+                found.append(item.value)
+        return False
+
+
+class CacheableFunction(Rule):
+    """## What it does
+    With a profile taken by `perf-lint profile` (which records, besides
+    the cProfile dump, how often the busiest functions repeat their
+    arguments), checks functions that were called at least `min-calls`
+    times (default 1000) with arguments equal to an earlier call's at
+    least `min-hit-rate` percent of the time (default 50), and that look
+    pure when read. A function is *pure-looking* when its body (read as
+    written; nothing else is checked):
+
+    - defines no function, class, lambda or generator expression, and
+      declares no `global` or `nonlocal` name;
+    - is no generator or coroutine (`yield`, `await`);
+    - assigns, augments and deletes only plain names (no `x.a = ...`,
+      `x[k] = ...`, `del x[k]`, `x.a += ...`);
+    - calls only: the builtins `abs all any ascii bin bool bytes chr
+      divmod float format frozenset hex int isinstance issubclass len max
+      min oct ord pow range repr round str sum tuple enumerate zip sorted
+      list dict set reversed` (not rebound in the file); functions of
+      `math`, `re`, `unicodedata`, `string` and `operator`; functions
+      defined at the top level of the same file that are pure-looking
+      themselves; and methods named `lower upper strip lstrip rstrip split
+      rsplit splitlines join replace startswith endswith find rfind index
+      rindex count format encode decode is... partition rpartition zfill
+      ljust rjust center title capitalize casefold swapcase expandtabs
+      translate get keys values items match search fullmatch findall sub
+      subn group groups groupdict span start end` on any object (taken as
+      reads: a method of that name with side effects is not detected);
+      anything else (`print`, `open`, `time.time`, `random.random`, an
+      unknown function) makes it not pure-looking;
+    - reads no module-level name that the file binds more than once or
+      declares `global` anywhere (other global reads are taken as
+      constants);
+    - returns no new list, dict or set (display, comprehension, `list()`,
+      `dict()`, `set()`, `sorted()`, `bytearray()`): a cache would hand
+      every caller the same mutable object.
+
+    Without a recording (no profile, a profile not taken by `perf-lint
+    profile`, or a function it did not watch) the rule is silent.
+
+    How the calls are recorded: after the profiled run, `perf-lint profile`
+    runs the program once more under a `sys.settrace` hook that watches
+    the functions of the project that cProfile saw called at least 100
+    times, the 40 with the most cumulative time. For each of their calls
+    it hashes the tuple of the arguments when every argument is hashable
+    by value (numbers, strings, bytes, `None`, tuples and frozensets of
+    such, and objects whose class defines `__hash__`) and counts a repeat
+    when the hash was seen before; an unhashable argument, or one hashed
+    by identity, makes the call count as one a cache cannot answer. Only
+    hashes are kept (no object is kept alive), at most 10,000 per
+    function (past that, a new one counts as a miss), so the recording
+    holds at most about 30 MB. The recording run is slower than the
+    profiled run: the trace hook runs on every Python call (the watched
+    functions' arguments are read and hashed); measured at 1.5x to 3x the
+    plain run's time on the programs tried.
+
+    ## Why is this bad?
+    A function that computes the same result from the same arguments tens
+    of thousands of times spends all but the first of those calls
+    recomputing what it knew. `functools.lru_cache` answers a repeated
+    call with a dictionary lookup. The message gives the evidence, as in
+    "called 96,000 times with 212 distinct arguments; a cache would have
+    answered 99.8%" (the JSON `data` holds the counts).
+
+    ## Example
+    ```python
+    def normalize(name):
+        return unicodedata.normalize("NFKC", name).casefold().strip()
+    ```
+
+    Use instead:
+    ```python
+    @functools.lru_cache(maxsize=512)
+    def normalize(name):
+        return unicodedata.normalize("NFKC", name).casefold().strip()
+    ```
+
+    ## Fix safety
+    The fix is unsafe: a pure-looking function may still depend on
+    something the reading does not see (a global container mutated
+    elsewhere, a method with side effects under a listed name, an
+    argument object whose attributes change), callers of a cached
+    function share the objects it returns, and a cache keeps its
+    arguments and results alive. It adds `@functools.lru_cache(maxsize=N)`
+    (N: the smallest power of two at least twice the distinct arguments
+    recorded, at least 128; `@functools.cache` for a function of no
+    parameters), and `import functools` after the module's imports where
+    the file does not import it (no fix where the module starts with the
+    function). No fix is offered for a method (a function in a class
+    body): `lru_cache` on a method keeps every instance alive in the
+    cache (flake8-bugbear's B019); move the computation to a module-level
+    function of the values it needs and cache that, or cache per instance
+    (`functools.cached_property` for a method of no arguments). Functions
+    with any other decorator are not reported.
+    """
+
+    CODE = "PRF602"
+    NAME = "cacheable-function"
+    SUMMARY = "pure-looking function called again and again with the same arguments → `lru_cache`"
+    MESSAGE = (
+        "`{function}` was called {calls} times with {distinct}; a cache "
+        "would have answered {rate} of the calls, and it looks pure: cache it"
+    )
+    FIX_MESSAGE = "Decorate with `{decorator}`"
+    FIX = Fix.UNSAFE
+    OPTIONS = CacheableOptions
+    NEEDS_PROFILE = True
+    READS_REPEATS = True
+    # Whether a function is pure-looking depends on the file's other functions.
+    FILE_WIDE = True
+    VALID = (
+        Valid("def f(x):\n    print(x)\n    return x\n"),
+        Valid("def f(x):\n    x.a = 1\n    return x\n"),
+        Valid("def f(x):\n    return [x]\n"),
+        Valid("import time\n\n\ndef f(x):\n    return time.time() + x\n"),
+        Valid("class C:\n    @property\n    def f(self):\n        return 1\n"),
+        Valid(
+            "def f(x):\n    return x * 2\n",
+            heat=StaticHeat(default=hot(repeats=Repeats(10_000, 10_000, 9_000))),
+        ),
+    )
+    INVALID = (
+        Invalid(
+            "import math\n\n\ndef f(x):\n    return math.sqrt(x) * 2\n",
+            unsafe_fixed="import math\nimport functools\n\n\n"
+            "@functools.lru_cache(maxsize=128)\ndef f(x):\n    return math.sqrt(x) * 2\n",
+            heat=StaticHeat(default=hot(repeats=Repeats(10_000, 10_000, 12))),
+        ),
+    )
+
+    def __init__(self, context: FileContext, options: object = None) -> None:
+        super().__init__(context, options)
+        self.functions = Functions(context)
+        #: Top-level functions of the file: pure-looking or not (computed lazily).
+        self._pure: Dict[str, Optional[bool]] = {}
+
+    # -- purity ------------------------------------------------------------------
+    def _top_level(self, name: str) -> Optional[cst.FunctionDef]:
+        found = [
+            s
+            for s in self.context.module.body
+            if isinstance(s, cst.FunctionDef) and s.name.value == name
+        ]
+        return found[0] if len(found) == 1 else None
+
+    def impure_call(self, call: cst.Call) -> Optional[str]:
+        """Why ``call`` makes a function not pure-looking (``None``: it does not)."""
+        func = call.func
+        if isinstance(func, cst.Name):
+            name = func.value
+            if name in PURE_BUILTINS and self.context.facts.is_builtin(name):
+                return None
+            if self.context.facts.bindings.counts.get(name) == 1:
+                defined = self._top_level(name)
+                if defined is not None and self.pure(defined) is None:
+                    return None
+            return f"calls `{name}`"
+        qualified = qualified_name(func, self.context.facts)
+        if qualified is not None and qualified.startswith(PURE_MODULES):
+            return None
+        if isinstance(func, cst.Attribute) and func.attr.value in PURE_METHODS:
+            return None
+        return "calls an unknown function"
+
+    def pure(self, node: cst.FunctionDef) -> Optional[str]:
+        """Why ``node`` is not pure-looking (``None``: it is)."""
+        name = node.name.value
+        top = self._top_level(name) is node
+        if top and name in self._pure:
+            # Known, or being read (recursion): taken as pure meanwhile.
+            return None if self._pure[name] in (True, None) else "calls an impure function"
+        if top:
+            self._pure[name] = None
+        params = {p.name.value for p in all_params(node.params)}
+        for star in (node.params.star_arg, node.params.star_kwarg):
+            if isinstance(star, cst.Param):
+                params.add(star.name.value)
+        purity = _Purity(self, params)
+        traversal.visit(node.body, purity)
+        why = purity.why or self._globals(node, params)
+        if top:
+            self._pure[name] = why is None
+        return why
+
+    def _globals(self, node: cst.FunctionDef, params: Set[str]) -> Optional[str]:
+        """A module-level name the function reads that the file binds more
+        than once or declares global."""
+        names = self.context.scopes.names(node)
+        bindings = self.context.facts.bindings
+        for name, uses in names.uses.items():
+            if name in params or any(use.role == "store" for use in uses):
+                continue
+            if name in bindings.declared or bindings.counts.get(name, 0) > 1:
+                return f"reads the global `{name}`, which changes"
+        return None
+
+    # -- reporting ---------------------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        heat = self.functions.heat(node)
+        if heat is None or heat.repeats is None:
+            return
+        repeats = heat.repeats
+        if repeats.calls < self.options.min_calls:
+            return
+        if repeats.hit_rate * 100 < self.options.min_hit_rate:
+            return
+        per_call = heat.seconds_per_call
+        if per_call is not None and per_call * 1e6 < self.options.min_call_microseconds:
+            return  # a cache lookup costs about as much as the call
+        method = isinstance(self.context.scopes.current, cst.ClassDef)
+        decorators = [d.decorator for d in node.decorators]
+        if any(
+            not (method and isinstance(d, cst.Name) and d.value == "staticmethod")
+            for d in decorators
+        ):
+            return
+        if self.pure(node) is not None:
+            return
+        self._report(node, heat, repeats, method)
+
+    def _report(
+        self, node: cst.FunctionDef, heat: FunctionHeat, repeats: Repeats, method: bool
+    ) -> None:
+        function = heat.function or node.name.value
+        rate = f"{math.floor(repeats.hit_rate * 1000) / 10:.1f}%"
+        distinct = count(repeats.distinct) + ("+" if repeats.capped else "")
+        distinct += " distinct argument" + ("s" if distinct != "1" else "")
+        evidence = (
+            f"called {count(repeats.calls)} times with {distinct}; "
+            f"a cache would have answered {rate}"
+        )
+        params = bool(all_params(node.params)) or any(
+            isinstance(star, cst.Param) for star in (node.params.star_arg, node.params.star_kwarg)
+        )
+        maxsize = max(128, 1 << max(2 * repeats.distinct - 1, 1).bit_length())
+        data: Dict[str, object] = {
+            "function": function,
+            "calls": heat.calls,
+            **repeats.as_json(),
+            "maxsize": None if not params else maxsize,
+            "evidence": evidence,
+        }
+        slots = {"function": function, "calls": count(repeats.calls), "distinct": distinct}
+        slots["rate"] = rate
+        fix = None if method else self._fix(node, bool(params), maxsize)
+        if fix is None:
+            self.report(node.name, data=data, decorator="", **slots)
+            return
+        replacement, insertions, decorator = fix
+        self.report(
+            node,
+            replacement=replacement,
+            data=data,
+            insert_after=insertions,
+            decorator=decorator,
+            **slots,
+        )
+
+    def _fix(
+        self, node: cst.FunctionDef, has_params: bool, maxsize: int
+    ) -> Optional[Tuple[cst.FunctionDef, list, str]]:  # type: ignore[type-arg]
+        imports = top_level_imports(self.context)
+        insertions: List[Tuple[cst.CSTNode, List[cst.BaseStatement]]] = []
+        body = list(self.context.module.body)
+        module: Optional[str] = None
+        for local, (qualified, _index) in imports.items():
+            if qualified == "functools":
+                module = local
+        if module is None:
+            anchor = None
+            for statement in body:
+                if is_import_line(statement) or (
+                    anchor is None and _docstring(statement) and statement is body[0]
+                ):
+                    anchor = statement
+                    continue
+                break
+            if (
+                anchor is None
+                or anchor is node
+                or "functools" in self.context.facts.bindings.counts
+            ):
+                return None
+            module = "functools"
+            new = cst.SimpleStatementLine([cst.Import([cst.ImportAlias(cst.Name("functools"))])])
+            insertions.append((anchor, [new]))
+        if has_params:
+            text = f"{module}.lru_cache(maxsize={maxsize})"
+            decorator: cst.BaseExpression = cst.Call(
+                cst.Attribute(cst.Name(module), cst.Name("lru_cache")),
+                [
+                    cst.Arg(
+                        cst.Integer(str(maxsize)),
+                        keyword=cst.Name("maxsize"),
+                        equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+                    )
+                ],
+            )
+        else:
+            text = f"{module}.cache"
+            decorator = cst.Attribute(cst.Name(module), cst.Name("cache"))
+        replacement = node.with_changes(decorators=[cst.Decorator(decorator), *node.decorators])
+        return replacement, insertions, f"@{text}"
+
+
+def _mutable(value: Optional[cst.BaseExpression]) -> bool:
+    """``value`` is a new mutable object (a display, comprehension or call
+    of ``list``, ``dict``, ``set``, ``sorted``, ``bytearray``)."""
+    if isinstance(value, _MUTABLE_RESULTS):
+        return True
+    return (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Name)
+        and value.func.value in _MUTABLE_CALLS
+    )
+
+
+def _docstring(statement: cst.CSTNode) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
