@@ -237,3 +237,37 @@ def test_recorder_counts_unhashable_and_identity_arguments_as_misses(tmp_path: P
     )
     (record,) = repeats.load(str(out))
     assert (record.calls, record.keyed, record.distinct, record.capped) == (150, 50, 1, False)
+
+
+def test_profile_heat_gives_calls_shares_and_lines() -> None:
+    """A cProfile dump (calls, own and cumulative share) and py-spy's raw
+    output (shares of each line) of the same program."""
+    import tempfile
+
+    from perf_lint.profiles import DEFAULT_LIMIT
+    from perf_lint.profiles.heat import ProfileHeat
+
+    data = Path(__file__).resolve().parent / "data" / "profiles"
+    app = data / "app.py"
+    source = app.read_text()
+    sampled = ProfileHeat((str(data / "app.py-spy.txt"),), DEFAULT_LIMIT, str(data))
+    heat = sampled.for_file(str(app), source)
+    hot = heat.function("hot", 17)
+    assert hot is not None and hot.calls is None  # samples count no calls
+    assert hot.lines is not None and hot.lines.get(20, 0) > 0.05
+    assert hot.line_share(17, 24) == pytest.approx(sum(hot.lines.values()))
+    assert hot.self_share > 0.05 and hot.cumulative_share >= hot.self_share
+    with tempfile.TemporaryDirectory() as where:
+        dump = os.path.join(where, "app.pstats")
+        subprocess.run(
+            [sys.executable, "-m", "cProfile", "-o", dump, str(app), "20"],
+            cwd=where,
+            check=True,
+            capture_output=True,
+        )
+        exact = ProfileHeat((dump,), DEFAULT_LIMIT, str(data)).for_file(str(app), source)
+        assert exact.function("hot", 17).calls == 500  # 25 a round  # type: ignore[union-attr]
+        assert exact.function("hot", 17).lines is None  # type: ignore[union-attr]
+        assert exact.function("never", 39) is None  # never run
+        # The two `parse` methods are told apart by their qualified names.
+        assert exact.function("Reader.parse", 45) is not exact.function("Writer.parse", 50)

@@ -128,3 +128,35 @@ async def test_unreadable_profile_is_reported_and_diagnostics_stay(
     problem = next(d for d in diagnostics if d.code is None)
     assert "run.json: JSON, but not a speedscope profile" in problem.message
     assert not next(d for d in diagnostics if d.code == "PRF101").message.endswith("]")
+
+
+@pytest.mark.asyncio
+async def test_hot_rule_hover_shows_the_profile_evidence(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """A profile-guided rule (PRF601) reports in the editor when the
+    configuration names a profile, and its hover shows the evidence."""
+    from tests.test_hot_rules import PROGRAM
+
+    path = tmp_path / "prog.py"
+    path.write_text(PROGRAM)
+    subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(tmp_path / "run.pstats"), "prog.py", "2000"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (tmp_path / "pyproject.toml").write_text('[tool.perf-lint]\nprofile = ["run.pstats"]\n')
+    diagnostics = await open_document(client, path, PROGRAM)
+    found = [d for d in diagnostics if d.code == "PRF601"]
+    assert len(found) == 1 and found[0].range.start.line == 4
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=path.as_uri()),
+            position=found[0].range.start,
+        )
+    )
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "**Evidence from the profile:** `classify` called 10,000 times." in hover.contents.value
+    assert "# PRF601 constant-rebuilt-per-call" in hover.contents.value
