@@ -153,6 +153,24 @@ PURE_METHODS = frozenset(
 #: function returning one would hand every caller the same object.
 _MUTABLE_RESULTS = (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)
 _MUTABLE_CALLS = frozenset({"list", "dict", "set", "sorted", "bytearray"})
+#: Methods that change a list, dict or set in place.
+MUTATORS = frozenset(
+    {
+        "append",
+        "extend",
+        "insert",
+        "pop",
+        "remove",
+        "clear",
+        "update",
+        "add",
+        "discard",
+        "setdefault",
+        "sort",
+        "reverse",
+        "popitem",
+    }
+)
 _NESTED = (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.GeneratorExp)
 
 
@@ -160,12 +178,14 @@ class _Purity(cst.CSTVisitor):
     """Reads one function body (``PURITY`` in the rule's docstring); the
     first reason it is not pure-looking is in ``why``."""
 
-    def __init__(self, rule: CacheableFunction, params: Set[str]) -> None:
+    def __init__(self, rule: CacheableFunction, fresh: Set[str]) -> None:
         super().__init__()
         self.rule = rule
-        self.params = params
+        #: Local variables bound only to new lists, dicts or sets.
+        self.fresh = fresh
         self.why: Optional[str] = None
-        self.locals: Set[str] = set(params)
+        #: A ``return`` hands out a new mutable object.
+        self.returns_mutable = False
 
     def _no(self, why: str) -> bool:
         if self.why is None:
@@ -181,25 +201,31 @@ class _Purity(cst.CSTVisitor):
             return self._no("declares a global or nonlocal name")
         if isinstance(node, (cst.Yield, cst.Await)):
             return self._no("is a generator or coroutine")
-        if isinstance(node, (cst.AssignTarget, cst.Del)) and self._writes(node):
-            return self._no("writes an attribute or item")
-        if isinstance(node, cst.AugAssign) and not isinstance(node.target, cst.Name):
-            return self._no("writes an attribute or item")
+        if isinstance(node, (cst.AssignTarget, cst.Del, cst.AugAssign)) and self._writes(node):
+            return self._no("writes an attribute, or an item of what it did not build")
         if isinstance(node, cst.Call):
-            why = self.rule.impure_call(node)
+            why = self.rule.impure_call(node, self.fresh)
             if why is not None:
                 return self._no(why)
-        if isinstance(node, cst.Return) and _mutable(node.value):
-            return self._no("returns a new mutable object")
+        if isinstance(node, cst.Return) and (
+            _mutable(node.value)
+            or (isinstance(node.value, cst.Name) and node.value.value in self.fresh)
+        ):
+            self.returns_mutable = True
         return True
 
-    @staticmethod
-    def _writes(node: cst.CSTNode) -> bool:
+    def _writes(self, node: cst.CSTNode) -> bool:
+        """``node`` writes an attribute, or an item of something else than
+        a list, dict or set the function built."""
         target = node.target  # type: ignore[attr-defined]
         found = [target]
         while found:
             item = found.pop()
-            if isinstance(item, (cst.Attribute, cst.Subscript)):
+            if isinstance(item, cst.Attribute):
+                return True
+            if isinstance(item, cst.Subscript) and not (
+                isinstance(item.value, cst.Name) and item.value.value in self.fresh
+            ):
                 return True
             if isinstance(item, (cst.Tuple, cst.List)):
                 found.extend(e.value for e in item.elements)
@@ -240,10 +266,17 @@ class CacheableFunction(Rule):
       unknown function) makes it not pure-looking;
     - reads no module-level name that the file binds more than once or
       declares `global` anywhere (other global reads are taken as
-      constants);
-    - returns no new list, dict or set (display, comprehension, `list()`,
-      `dict()`, `set()`, `sorted()`, `bytearray()`): a cache would hand
-      every caller the same mutable object.
+      constants).
+
+    Writing items of, and calling the methods `append extend insert pop
+    remove clear update add discard setdefault sort reverse popitem` of,
+    a local variable that the function binds only to a list, dict or set
+    it builds (a display, a comprehension, `list()`, `dict()`, `set()`,
+    `sorted()`, `bytearray()`, `[x] * n`) is allowed: no caller sees that
+    object before it is returned. A function that returns such an object
+    is reported with the fix message saying so (`returns_mutable` in the
+    JSON `data`): with a cache, every caller gets the same object, which
+    is wrong if one of them changes it.
 
     Without a recording (no profile, a profile not taken by `perf-lint
     profile`, or a function it did not watch) the rule is silent.
@@ -301,7 +334,9 @@ class CacheableFunction(Rule):
     cache (flake8-bugbear's B019); move the computation to a module-level
     function of the values it needs and cache that, or cache per instance
     (`functools.cached_property` for a method of no arguments). Functions
-    with any other decorator are not reported.
+    with any other decorator are not reported. A `@staticmethod` has no
+    instance to keep alive: it gets the fix, the cache below
+    `@staticmethod`.
     """
 
     CODE = "PRF602"
@@ -311,7 +346,7 @@ class CacheableFunction(Rule):
         "`{function}` was called {calls} times with {distinct}; a cache "
         "would have answered {rate} of the calls, and it looks pure: cache it"
     )
-    FIX_MESSAGE = "Decorate with `{decorator}`"
+    FIX_MESSAGE = "Decorate with `{decorator}`{shared}"
     FIX = Fix.UNSAFE
     OPTIONS = CacheableOptions
     NEEDS_PROFILE = True
@@ -321,7 +356,8 @@ class CacheableFunction(Rule):
     VALID = (
         Valid("def f(x):\n    print(x)\n    return x\n"),
         Valid("def f(x):\n    x.a = 1\n    return x\n"),
-        Valid("def f(x):\n    return [x]\n"),
+        Valid("def f(x):\n    x[0] = 1\n    return x\n"),
+        Valid("def f(x):\n    x.append(1)\n    return 1\n"),
         Valid("import time\n\n\ndef f(x):\n    return time.time() + x\n"),
         Valid("class C:\n    @property\n    def f(self):\n        return 1\n"),
         Valid(
@@ -343,6 +379,8 @@ class CacheableFunction(Rule):
         self.functions = Functions(context)
         #: Top-level functions of the file: pure-looking or not (computed lazily).
         self._pure: Dict[str, Optional[bool]] = {}
+        #: Whether a function read returns a new mutable object.
+        self.returns_mutable: Dict[cst.FunctionDef, bool] = {}
 
     # -- purity ------------------------------------------------------------------
     def _top_level(self, name: str) -> Optional[cst.FunctionDef]:
@@ -353,9 +391,18 @@ class CacheableFunction(Rule):
         ]
         return found[0] if len(found) == 1 else None
 
-    def impure_call(self, call: cst.Call) -> Optional[str]:
-        """Why ``call`` makes a function not pure-looking (``None``: it does not)."""
+    def impure_call(self, call: cst.Call, fresh: Set[str]) -> Optional[str]:
+        """Why ``call`` makes a function not pure-looking (``None``: it does
+        not); ``fresh``: the local variables bound only to new lists, dicts
+        and sets, whose mutating methods the function may call."""
         func = call.func
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value in fresh
+            and func.attr.value in MUTATORS
+        ):
+            return None
         if isinstance(func, cst.Name):
             name = func.value
             if name in PURE_BUILTINS and self.context.facts.is_builtin(name):
@@ -385,12 +432,26 @@ class CacheableFunction(Rule):
         for star in (node.params.star_arg, node.params.star_kwarg):
             if isinstance(star, cst.Param):
                 params.add(star.name.value)
-        purity = _Purity(self, params)
+        purity = _Purity(self, self._fresh(node, params))
         traversal.visit(node.body, purity)
         why = purity.why or self._globals(node, params)
         if top:
             self._pure[name] = why is None
+        self.returns_mutable[node] = purity.returns_mutable
         return why
+
+    def _fresh(self, node: cst.FunctionDef, params: Set[str]) -> Set[str]:
+        """The local variables (not parameters) that every binding in the
+        function binds to a new list, dict or set (``[None] * n`` too)."""
+        names = self.context.scopes.names(node)
+        fresh = set()
+        for name, uses in names.uses.items():
+            stores = [use for use in uses if use.role == "store"]
+            if name in params or name in names.declared or not stores:
+                continue
+            if all(_fresh_binding(use.node, names.parents) for use in stores):
+                fresh.add(name)
+        return fresh
 
     def _globals(self, node: cst.FunctionDef, params: Set[str]) -> Optional[str]:
         """A module-level name the function reads that the file binds more
@@ -419,18 +480,19 @@ class CacheableFunction(Rule):
             return  # a cache lookup costs about as much as the call
         method = isinstance(self.context.scopes.current, cst.ClassDef)
         decorators = [d.decorator for d in node.decorators]
-        if any(
-            not (method and isinstance(d, cst.Name) and d.value == "staticmethod")
-            for d in decorators
-        ):
+        static = method and any(
+            isinstance(d, cst.Name) and d.value == "staticmethod" for d in decorators
+        )
+        if len(decorators) > (1 if static else 0):
             return
         if self.pure(node) is not None:
             return
-        self._report(node, heat, repeats, method)
+        self._report(node, heat, repeats, method and not static)
 
     def _report(
         self, node: cst.FunctionDef, heat: FunctionHeat, repeats: Repeats, method: bool
     ) -> None:
+        """``method``: a method with an instance or class (no fix)."""
         function = heat.function or node.name.value
         rate = f"{math.floor(repeats.hit_rate * 1000) / 10:.1f}%"
         distinct = count(repeats.distinct) + ("+" if repeats.capped else "")
@@ -448,13 +510,17 @@ class CacheableFunction(Rule):
             "calls": heat.calls,
             **repeats.as_json(),
             "maxsize": None if not params else maxsize,
+            "returns_mutable": self.returns_mutable.get(node, False),
             "evidence": evidence,
         }
         slots = {"function": function, "calls": count(repeats.calls), "distinct": distinct}
         slots["rate"] = rate
         fix = None if method else self._fix(node, bool(params), maxsize)
+        shared = ""
+        if data["returns_mutable"]:
+            shared = " (it returns a new list, dict or set: every caller will get the same one)"
         if fix is None:
-            self.report(node.name, data=data, decorator="", **slots)
+            self.report(node.name, data=data, decorator="", shared=shared, **slots)
             return
         replacement, insertions, decorator = fix
         self.report(
@@ -463,6 +529,7 @@ class CacheableFunction(Rule):
             data=data,
             insert_after=insertions,
             decorator=decorator,
+            shared=shared,
             **slots,
         )
 
@@ -509,7 +576,8 @@ class CacheableFunction(Rule):
         else:
             text = f"{module}.cache"
             decorator = cst.Attribute(cst.Name(module), cst.Name("cache"))
-        replacement = node.with_changes(decorators=[cst.Decorator(decorator), *node.decorators])
+        # Below a ``staticmethod`` (the cache wraps the function itself).
+        replacement = node.with_changes(decorators=[*node.decorators, cst.Decorator(decorator)])
         return replacement, insertions, f"@{text}"
 
 
@@ -523,6 +591,18 @@ def _mutable(value: Optional[cst.BaseExpression]) -> bool:
         and isinstance(value.func, cst.Name)
         and value.func.value in _MUTABLE_CALLS
     )
+
+
+def _fresh_binding(name: cst.Name, parents: Dict[cst.CSTNode, cst.CSTNode]) -> bool:
+    """``name`` is bound by ``name = <new list, dict or set>``."""
+    target = parents.get(name)
+    assign = parents.get(target) if target is not None else None
+    if not isinstance(target, cst.AssignTarget) or not isinstance(assign, cst.Assign):
+        return False
+    value = assign.value
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Multiply):
+        return isinstance(value.left, cst.List) or isinstance(value.right, cst.List)
+    return _mutable(value)
 
 
 def _docstring(statement: cst.CSTNode) -> bool:
