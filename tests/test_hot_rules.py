@@ -196,6 +196,7 @@ if __name__ == "__main__":
 
 def test_profile_command_records_repeats_and_reports_cacheable_calls(tmp_path: Path) -> None:
     (tmp_path / "prog.py").write_text(CACHEABLE)
+    (tmp_path / "pyproject.toml").write_text("[tool.perf-lint]\n")  # the project root
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "CI")}
     done = subprocess.run(
         [*PERF_LINT, "--select", "PRF602", "--format", "json", "--", "python", "prog.py", "3000"],
@@ -271,3 +272,32 @@ def test_profile_heat_gives_calls_shares_and_lines() -> None:
         assert exact.function("never", 39) is None  # never run
         # The two `parse` methods are told apart by their qualified names.
         assert exact.function("Reader.parse", 45) is not exact.function("Writer.parse", 50)
+
+
+def test_recorder_wraps_the_functions_of_imported_modules(tmp_path: Path) -> None:
+    """Functions and static methods of an imported module are wrapped (no
+    trace hook); a call by keyword is another cache key, as for lru_cache."""
+    from perf_lint.profiles import repeats
+
+    lib = tmp_path / "lib.py"
+    lib.write_text(
+        "def f(x):\n    return 1\n\n\nclass K:\n    @staticmethod\n    def s(x):\n"
+        "        return 2\n\n    def m(self, x):\n        return 3\n"
+    )
+    (tmp_path / "p.py").write_text(
+        "import sys\nimport lib\n\nfor i in range(50):\n    lib.f(i % 5)\n    lib.f(x=1)\n"
+        "    lib.K.s((1, 'a'))\n    lib.K().m(1)\nassert sys.gettrace() is None\n"
+    )
+    targets = tmp_path / "t.json"
+    wanted = [[str(lib), 1, "f"], [str(lib), 6, "s"], [str(lib), 10, "m"]]
+    targets.write_text(json.dumps(wanted))
+    out = tmp_path / "calls.json"
+    subprocess.run(
+        [sys.executable, repeats.SCRIPT, str(out), str(targets), "--", str(tmp_path / "p.py")],
+        check=True,
+        cwd=tmp_path,
+    )
+    found = {record.name: record for record in repeats.load(str(out))}
+    assert (found["f"].calls, found["f"].keyed, found["f"].distinct) == (100, 100, 6)
+    assert (found["K.s"].calls, found["K.s"].keyed, found["K.s"].distinct) == (50, 50, 1)
+    assert (found["K.m"].calls, found["K.m"].keyed) == (50, 0)  # self: by identity

@@ -5,8 +5,12 @@ After the profiled run, the program runs once more under ``record_calls``
 (a script of the standard library alone, run by path in the program's
 interpreter), which watches the functions of the project that the profile
 shows called at least ``MIN_CALLS`` times, the ``MAX_FUNCTIONS`` with the
-most cumulative time. For each call of one of them it builds the tuple of
-its arguments and, when every argument is hashable *by value* (its type
+most cumulative time (not lambdas or comprehensions). A watched function
+of an imported module is wrapped when its module has run; one of the
+script itself is watched by a ``sys.settrace`` hook. For each call it
+builds the tuple of its arguments (positional, then keyword ones sorted:
+a call by keyword is another key, as for ``functools.lru_cache``) and,
+when every argument is hashable *by value* (its type
 defines ``__hash__``: numbers, strings, bytes, ``None``, tuples and
 frozensets of such, enums, frozen dataclasses...), stores the tuple's hash
 (never the arguments: no object is kept alive). A call whose arguments
@@ -81,6 +85,8 @@ def targets(stats: Dict[Any, Any], files: Sequence[str]) -> List[Tuple[str, int,
     found = []
     for (file, line, name), numbers in stats.items():
         if not file or os.path.abspath(file) not in wanted or numbers[1] < MIN_CALLS:
+            continue
+        if name.startswith("<"):  # a lambda, comprehension or module: no cache for it
             continue
         found.append((-numbers[3], file, line, name))
     found.sort()

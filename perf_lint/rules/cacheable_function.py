@@ -282,20 +282,27 @@ class CacheableFunction(Rule):
     profile`, or a function it did not watch) the rule is silent.
 
     How the calls are recorded: after the profiled run, `perf-lint profile`
-    runs the program once more under a `sys.settrace` hook that watches
-    the functions of the project that cProfile saw called at least 100
-    times, the 40 with the most cumulative time. For each of their calls
-    it hashes the tuple of the arguments when every argument is hashable
-    by value (numbers, strings, bytes, `None`, tuples and frozensets of
-    such, and objects whose class defines `__hash__`) and counts a repeat
-    when the hash was seen before; an unhashable argument, or one hashed
-    by identity, makes the call count as one a cache cannot answer. Only
-    hashes are kept (no object is kept alive), at most 10,000 per
-    function (past that, a new one counts as a miss), so the recording
-    holds at most about 30 MB. The recording run is slower than the
-    profiled run: the trace hook runs on every Python call (the watched
-    functions' arguments are read and hashed); measured at 1.5x to 3x the
-    plain run's time on the programs tried.
+    runs the program once more, watching the functions of the project that
+    cProfile saw called at least 100 times, the 40 with the most
+    cumulative time (lambdas and comprehensions left out). A watched
+    function of an imported module is replaced, once its module has run,
+    by a wrapper in the module and in the classes it defines (plain and
+    static methods); one of the script itself is watched by a
+    `sys.settrace` hook, which slows every call of that run. For each call
+    the tuple of its arguments (keyword arguments sorted after the
+    positional ones: a call by keyword is another key, as for
+    `lru_cache`) is hashed when every argument is hashable by value
+    (numbers, strings, bytes, `None`, tuples and frozensets of such, and
+    objects whose class defines `__hash__`), and a repeat is counted when
+    the hash was seen before; an unhashable argument, or one hashed by
+    identity (a plain object, `self`), makes the call count as one a cache
+    cannot answer. Only hashes are kept (no object is kept alive), at most
+    10,000 per function (past that, a new one counts as a miss), so the
+    recording holds at most about 30 MB. Calls through a reference taken
+    before the wrapping (an alias bound while the module ran, a callback
+    registered then) are not seen. Overhead, measured on the two programs
+    tried (CPU time of the recording run against a plain run): 1.7x for
+    markdown (630,000 calls recorded), 3.7x for sqlparse (2.3 million).
 
     ## Why is this bad?
     A function that computes the same result from the same arguments tens
@@ -358,6 +365,7 @@ class CacheableFunction(Rule):
         Valid("def f(x):\n    x.a = 1\n    return x\n"),
         Valid("def f(x):\n    x[0] = 1\n    return x\n"),
         Valid("def f(x):\n    x.append(1)\n    return 1\n"),
+        Valid("def f(x):\n    y: list = x\n    y.append(1)\n    return 1\n"),
         Valid("import time\n\n\ndef f(x):\n    return time.time() + x\n"),
         Valid("class C:\n    @property\n    def f(self):\n        return 1\n"),
         Valid(
@@ -594,12 +602,16 @@ def _mutable(value: Optional[cst.BaseExpression]) -> bool:
 
 
 def _fresh_binding(name: cst.Name, parents: Dict[cst.CSTNode, cst.CSTNode]) -> bool:
-    """``name`` is bound by ``name = <new list, dict or set>``."""
+    """``name`` is bound by ``name = <new list, dict or set>`` (annotated
+    or not)."""
     target = parents.get(name)
-    assign = parents.get(target) if target is not None else None
-    if not isinstance(target, cst.AssignTarget) or not isinstance(assign, cst.Assign):
-        return False
-    value = assign.value
+    if isinstance(target, cst.AnnAssign) and target.target is name:
+        value = target.value
+    else:
+        assign = parents.get(target) if target is not None else None
+        if not isinstance(target, cst.AssignTarget) or not isinstance(assign, cst.Assign):
+            return False
+        value = assign.value
     if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Multiply):
         return isinstance(value.left, cst.List) or isinstance(value.right, cst.List)
     return _mutable(value)
