@@ -171,7 +171,8 @@ class ConstantRebuiltPerCall(Rule):
     function called tens of thousands of times, the same table is built
     tens of thousands of times. Bound once at module level, it costs one
     global lookup per call. The message says how many calls the profile
-    counted; the JSON `data` holds the function, its calls and shares.
+    counted; the JSON `data` holds the function and its calls (the
+    profile's shares are in the ranking, `profile` in JSON).
 
     ## Example
     ```python
@@ -305,8 +306,6 @@ class ConstantRebuiltPerCall(Rule):
         data = {
             "function": function,
             "calls": calls,
-            "self_share": round(heat.self_share, 6),  # type: ignore[attr-defined]
-            "cumulative_share": round(heat.cumulative_share, 6),  # type: ignore[attr-defined]
             "evidence": f"`{function}` called {count(calls)} times",
         }
         slots = {"name": name, "kind": kind, "calls": count(calls), "function": function}
