@@ -3,9 +3,11 @@
 perf-lint reads a few of libcst's internals to be fast: the order in which a
 node class visits its fields (from its ``_visit_and_replace_children``
 source), the no-op stubs of ``CSTVisitor``, the whitespace and operator node
-modules, the code generation state that ``PositionProvider`` renders with,
+modules, the code generation state that ``PositionProvider`` renders with
+(extended here to count lines and columns lazily: ``position_state_class``)
 and ``_codegen``. Nothing outside this module touches a name of libcst that
-starts with an underscore.
+starts with an underscore or imports a module of libcst that is not public
+(tests/test_libcst_fence.py).
 
 At import, ``check`` looks for each of them (attribute checks only, so that
 start-up stays cheap) and records what is there in ``SUPPORTED``. Every
@@ -13,7 +15,8 @@ fast path has a slower one on libcst's public API, which the engine takes
 when a part is missing, so a libcst release that changes these internals
 makes perf-lint slower, never wrong; ``perf-lint check --timings`` says
 which parts are missing. The range of libcst releases tested is pinned in
-``pyproject.toml``; CI also runs the suite against the newest release."""
+``pyproject.toml``; CI runs the fixture and rule tests against its lower
+bound and the whole suite against the newest release (``.ci/run``)."""
 
 from __future__ import annotations
 
@@ -199,14 +202,82 @@ def render(
     return "".join(state.tokens)
 
 
+_NEWLINE = re.compile(r"\r\n?|\n")
+
+
+def advance(line: int, column: int, tokens: Sequence[str]) -> Tuple[int, int]:
+    """Where rendering ``tokens`` from ``line``/``column`` ends, counted as
+    libcst's position-recording state counts (its private
+    ``_update_position``, token by token: a CR ending one token and an LF
+    starting the next are two line breaks)."""
+    text = "".join(tokens)
+    if "\r" not in text:
+        breaks = text.count("\n")
+        if not breaks:
+            return line, column + len(text)
+        return line + breaks, len(text) - text.rfind("\n") - 1
+    for token in tokens:
+        segments = _NEWLINE.split(token)
+        if len(segments) == 1:
+            column += len(token)
+        else:
+            line += len(segments) - 1
+            column = len(segments[-1])
+    return line, column
+
+
 def position_state_class() -> Optional[type]:
-    """libcst's position-recording code generation state, which
-    ``perf_lint.positions`` extends (``None`` when this libcst lacks it)."""
+    """A code generation state that records positions as libcst's
+    ``PositionProvider`` does, but counts lines and columns only when asked
+    (``None`` when this libcst lacks the parts it needs).
+
+    It is libcst's ``PositionProvidingCodegenState`` whose ``add_token`` and
+    ``add_indent_tokens`` only append (libcst's call the private
+    ``_update_position`` after every token). What a subclass may use:
+
+    - ``sync()``: bring ``line`` and ``column`` up to where ``tokens`` ends
+      (call it before reading them, and before the ``before_codegen``,
+      ``after_codegen`` and ``record_syntactic_position`` of libcst, which
+      read them);
+    - ``recorded()``: the ranges recorded so far, node -> ``CodeRange``
+      (the provider's store, which libcst's hooks write to);
+    - the dataclass fields ``tokens``, ``indent_tokens``, ``line``,
+      ``column`` and ``provider``, and libcst's hooks above to extend."""
     if not SUPPORTED["positions"]:
         return None
+    return _lazy_position_state()
+
+
+@functools.cache
+def _lazy_position_state() -> type:
     from libcst.metadata.position_provider import PositionProvidingCodegenState
 
-    return PositionProvidingCodegenState
+    class LazyPositionState(PositionProvidingCodegenState):  # type: ignore[misc]
+        #: ``line`` and ``column`` are where ``tokens[:_synced]`` ends.
+        _synced = 0
+
+        def sync(self) -> None:
+            if self._synced != len(self.tokens):
+                self.line, self.column = advance(
+                    self.line, self.column, self.tokens[self._synced :]
+                )
+                self._synced = len(self.tokens)
+
+        def recorded(self) -> Dict[cst.CSTNode, Any]:
+            return self.provider._computed  # type: ignore[no-any-return]
+
+        def add_token(self, value: str) -> None:
+            self.tokens.append(value)
+
+        def add_indent_tokens(self) -> None:
+            self.tokens.extend(self.indent_tokens)
+
+        def pop_trailing_newline(self) -> None:
+            self.sync()  # ``PositionProvider`` counted the newline before it goes
+            super().pop_trailing_newline()
+            self._synced = len(self.tokens)
+
+    return LazyPositionState
 
 
 def codegen(module: cst.Module, state: Any) -> None:

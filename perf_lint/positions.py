@@ -27,7 +27,6 @@ statements can be worked out from those statements alone."""
 from __future__ import annotations
 
 import contextlib
-import re
 from typing import (
     Any,
     Callable,
@@ -47,29 +46,14 @@ from libcst.metadata import CodePosition, CodeRange, PositionProvider
 
 from perf_lint import _compat
 
-_NEWLINE = re.compile(r"\r\n?|\n")
 #: Whether this libcst lets positions be computed sparsely (else every
 #: lookup takes ``PositionProvider``'s full computation).
 SPARSE = _compat.SUPPORTED["positions"]
 
 
-def _advance(line: int, column: int, tokens: List[str]) -> Tuple[int, int]:
-    """Where rendering ``tokens`` from ``line``/``column`` ends, counted as
-    ``PositionProvidingCodegenState`` counts (token by token)."""
-    text = "".join(tokens)
-    if "\r" not in text:
-        breaks = text.count("\n")
-        if not breaks:
-            return line, column + len(text)
-        return line + breaks, len(text) - text.rfind("\n") - 1
-    for token in tokens:  # a CR ending one token and an LF starting the next: two breaks
-        segments = _NEWLINE.split(token)
-        if len(segments) == 1:
-            column += len(token)
-        else:
-            line += len(segments) - 1
-            column = len(segments[-1])
-    return line, column
+#: How far rendering tokens moves the line and column (libcst's counting;
+#: read by ``perf_lint.fixing``).
+_advance = _compat.advance
 
 
 class Rendered(NamedTuple):
@@ -115,13 +99,14 @@ class _SparseState(_STATE):  # type: ignore[misc, valid-type]
     ``object`` where this libcst lacks it, and then never used).
 
     The line and column are brought up to date only where a range is
-    recorded (``_sync``), not after every token. With ``needed`` nodes
-    given, only their ranges are recorded inside the wanted nodes, with
-    those of the statements around them (``_HOISTED``) and nothing inside
-    any other node: a fix's edits need the ranges of the wanted nodes,
-    their parentheses and the statements a statement's range is taken
-    from, and a reported list of 200,000 items would otherwise record a
-    million ranges. (``needed`` is ``None``: every range inside.)"""
+    recorded (``sync``: ``_compat.position_state_class``), not after every
+    token. With ``needed`` nodes given, only their ranges are recorded
+    inside the wanted nodes, with those of the statements around them
+    (``_HOISTED``) and nothing inside any other node: a fix's edits need
+    the ranges of the wanted nodes, their parentheses and the statements a
+    statement's range is taken from, and a reported list of 200,000 items
+    would otherwise record a million ranges. (``needed`` is ``None``: every
+    range inside.)"""
 
     def start(
         self,
@@ -138,25 +123,7 @@ class _SparseState(_STATE):  # type: ignore[misc, valid-type]
         #: ``skipping``: how many of those entered are not.
         self.recording: List[cst.CSTNode] = []
         self.skipping = 0
-        #: ``line`` and ``column`` are where ``tokens[:synced]`` ends.
-        self.synced = 0
         self.rendered: Dict[cst.CSTNode, Rendered] = {}
-
-    def _sync(self) -> None:
-        if self.synced != len(self.tokens):
-            self.line, self.column = _advance(self.line, self.column, self.tokens[self.synced :])
-            self.synced = len(self.tokens)
-
-    def add_token(self, value: str) -> None:
-        self.tokens.append(value)
-
-    def add_indent_tokens(self) -> None:
-        self.tokens.extend(self.indent_tokens)
-
-    def pop_trailing_newline(self) -> None:
-        self._sync()  # ``PositionProvider`` counted the newline before it goes
-        super().pop_trailing_newline()
-        self.synced = len(self.tokens)
 
     def before_codegen(self, node: cst.CSTNode) -> None:
         if not self.depth:
@@ -171,7 +138,7 @@ class _SparseState(_STATE):  # type: ignore[misc, valid-type]
             self.depth += 1
             self.skipping += 1
             return
-        self._sync()
+        self.sync()
         if node in self.wanted:
             start = len(self.tokens)
             indent = tuple(self.indent_tokens)
@@ -189,7 +156,7 @@ class _SparseState(_STATE):  # type: ignore[misc, valid-type]
             self.skipping -= 1
             return
         recording.pop()
-        self._sync()
+        self.sync()
         super().after_codegen(node)
         found = self.rendered.get(node)
         if found is not None:
@@ -221,14 +188,14 @@ class _SparseState(_STATE):  # type: ignore[misc, valid-type]
         the line and column brought up to date where it reads them. A range
         taken from a node whose range was not recorded is left out (a lookup
         then takes the full computation)."""
-        self._sync()
+        self.sync()
         start = CodePosition(self.line, self.column)
         try:
             yield
         finally:
-            self._sync()
+            self.sync()
             end = CodePosition(self.line, self.column)
-            computed = self.provider._computed
+            computed = self.recorded()
             known = True
             if start_node is not None:
                 hoisted = computed.get(start_node)

@@ -185,12 +185,32 @@ def test_unsafe_fixes_marks_unsafe_fixes_and_writes_nothing(tmp_path: Path) -> N
     assert (tmp_path / "a.py").read_text() == MIXED
 
 
-def test_hidden_fixes_summary_is_plural(tmp_path: Path) -> None:
-    # As ruff prints it: "(2 hidden fixes can be enabled with the `--unsafe-fixes` option)."
+def test_unsafe_fixes_summary_is_ruffs(tmp_path: Path) -> None:
+    # As ruff 0.17 prints it, plural included.
     write(tmp_path, "a.py", BOTH)
     result = run(tmp_path, "check", "a.py")
     assert result.rc == 1
-    assert "2 hidden fixes" in result.out
+    assert result.out.endswith(
+        "Found 2 errors.\n2 unsafe fixes available with `--fix --unsafe-fixes`.\n"
+    )
+
+
+def test_summary_after_a_partial_fix_does_not_contradict_itself(tmp_path: Path) -> None:
+    # Issue 32: "Found 2 errors (1 fixed, 1 remaining)." was followed by
+    # "No fixes available (...)": ruff says the unsafe fix is available.
+    write(tmp_path, "a.py", MIXED)
+    result = run(tmp_path, "check", "--fix", "a.py")
+    assert result.rc == 1
+    assert result.out.endswith(
+        "Found 2 errors (1 fixed, 1 remaining).\n"
+        "1 unsafe fix available with `--fix --unsafe-fixes`.\n"
+    )
+    write(tmp_path, "a.py", MIXED)
+    shown = run(tmp_path, "check", "a.py")
+    assert shown.out.endswith(
+        "Found 2 errors.\n"
+        "[*] 1 fixable with `--fix` (1 unsafe fix available with `--fix --unsafe-fixes`).\n"
+    )
 
 
 def test_default_path_is_current_directory(tmp_path: Path) -> None:

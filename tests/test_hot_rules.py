@@ -20,7 +20,7 @@ from perf_lint.config import Config
 from perf_lint.engine import Engine
 from perf_lint.heat import ALL_HOT, NO_HEAT, FileHeat, FunctionHeat, Repeats
 from perf_lint.registry import RULES
-from tests.conftest import FIXTURES, fixture_code, fixture_sources, output_path
+from tests.conftest import FIXTURES, fixture_code, fixture_sources
 
 HOT_RULES = [rule for rule in RULES if rule.NEEDS_PROFILE]
 HOT_FIXTURES = [path for path in fixture_sources() if fixture_code(path).startswith("PRF6")]
@@ -72,13 +72,17 @@ class _StaticNone:
 
 @pytest.mark.parametrize("source", HOT_FIXTURES, ids=lambda p: p.name)
 def test_fixed_fixture_programs_print_the_same(source: Path, tmp_path: Path) -> None:
-    """Each fixture is a program; its fixed versions print what it prints."""
-    outputs = [output_path(source, ".fixed.py"), output_path(source, ".unsafe-fixed.py")]
-    fixed = [path for path in outputs if path.exists() and path.read_bytes() != source.read_bytes()]
-    assert fixed, "a fixture of a fixing rule whose fix changes nothing"
+    """Each fixture is a program; its fixed versions (as its snapshot
+    records them) print what it prints."""
+    from tests.test_fixtures import stored_outputs
+
+    outputs = {output for output in stored_outputs(source) if output != source.read_bytes()}
+    assert outputs, "a fixture of a fixing rule whose fix changes nothing"
     before = _run(source, tmp_path)
-    for path in fixed:
-        assert _run(path, tmp_path) == before, path.name
+    for number, output in enumerate(sorted(outputs)):
+        path = tmp_path / f"fixed{number}.py"
+        path.write_bytes(output)
+        assert _run(path, tmp_path) == before, output.decode()
 
 
 def _run(path: Path, cwd: Path) -> str:

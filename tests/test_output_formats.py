@@ -294,7 +294,7 @@ def test_grouped_quotes_source_lines_with_markers(tmp_path: Path) -> None:
         "      = fix: Convert to a set literal\n"
         "\n"
         "Found 3 errors.\n"
-        "[*] 2 fixable with the `--fix` option.\n"
+        "[*] 2 fixable with `--fix`.\n"
     )
     assert result.out == expected
 

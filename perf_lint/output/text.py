@@ -89,12 +89,16 @@ def closing(summary: RunSummary) -> List[str]:
         rows = [f"Found {_plural(remaining, 'error')}."]
     fixable = sum(1 for d in summary.diagnostics if summary.fixable(d))
     hidden = sum(1 for d in summary.diagnostics if summary.hidden_fix(d))
-    if fixable:
-        rows.append(f"[*] {fixable} fixable with the `--fix` option.")
-    if hidden:
-        hint = f"{_plural(hidden, 'hidden fix', 'hidden fixes')} can be enabled with the "
-        hint += "`--unsafe-fixes` option"
-        rows.append(f"({hint})." if fixable else f"No fixes available ({hint}).")
+    # ruff's (0.17) wording, which also holds after a partial --fix: the
+    # unsafe fixes are "available", not "hidden" behind "no fixes".
+    unsafe = f"{_plural(hidden, 'unsafe fix', 'unsafe fixes')} available with "
+    unsafe += "`--fix --unsafe-fixes`"
+    if fixable and hidden:
+        rows.append(f"[*] {fixable} fixable with `--fix` ({unsafe}).")
+    elif fixable:
+        rows.append(f"[*] {fixable} fixable with `--fix`.")
+    elif hidden:
+        rows.append(f"{unsafe}.")
     return rows
 
 

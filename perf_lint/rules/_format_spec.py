@@ -103,3 +103,13 @@ def proven(translation: Translation, types: Optional[FrozenSet[str]]) -> bool:
         # inference can prove.
         return "hashable" not in types
     return types <= translation.types
+
+
+def contradicted(translation: Translation, types: Optional[FrozenSet[str]]) -> bool:
+    """Whether the value is proven to have a type that ``translation``
+    renders differently (``{n:5}`` with ``n: int`` right-aligns where
+    ``%-5s`` left-aligns): then no fix at all is offered, not even an
+    unsafe one, since it would be wrong for the code as written."""
+    if types is None or translation.types is None or translation.types == frozenset({"*"}):
+        return False
+    return not types <= translation.types

@@ -15,6 +15,7 @@ import ast
 import dataclasses
 import re
 from typing import (
+    Any,
     ClassVar,
     Dict,
     FrozenSet,
@@ -660,11 +661,24 @@ def kept_parts(filling: Filling) -> List[cst.CSTNode]:
     return parts
 
 
-def loop_comments(filling: Filling) -> List[cst.EmptyLine]:
+def header_comment(loop: cst.For) -> Optional[cst.Comment]:
+    """The comment that ends the loop's first line (``for x in xs:  # c``),
+    which a fix keeps at the end of the statement that replaces the loop."""
+    body = loop.body
+    if isinstance(body, cst.IndentedBlock):
+        return body.header.comment
+    if isinstance(body, cst.SimpleStatementSuite):
+        return body.trailing_whitespace.comment
+    return None
+
+
+def loop_comments(filling: Filling, trailing: Optional[cst.Comment] = None) -> List[cst.EmptyLine]:
     """The loop's own leading lines and, below them, every comment the
-    comprehension does not carry."""
+    comprehension does not carry (but ``trailing``, kept at the end of the
+    new statement)."""
     loop = filling.loop
-    body_comments = moved_comments(loop.with_changes(leading_lines=()), kept_parts(filling))
+    kept = kept_parts(filling) + ([trailing] if trailing is not None else [])
+    body_comments = moved_comments(loop.with_changes(leading_lines=()), kept)
     return [*loop.leading_lines, *body_comments]
 
 
@@ -793,13 +807,24 @@ class FreshContainerLoop(Rule):
         assert isinstance(init, cst.SimpleStatementLine)
         small = init.body[0]
         value = small.value  # type: ignore[attr-defined]
+        # The loop line's trailing comment (another tool's suppression
+        # comment, a note on the loop) stays trailing, on the new
+        # statement, unless that line has a comment of its own.
+        trailing = header_comment(filling.loop)
+        if init.trailing_whitespace.comment is not None:
+            trailing = None
         leading = [
             *init.leading_lines,
             *moved_comments(value, ()),
-            *loop_comments(filling),
+            *loop_comments(filling, trailing),
         ]
         new_small = small.with_changes(value=self._comprehension(filling))
-        return init.with_changes(body=[new_small], leading_lines=leading)
+        changes: Dict[str, Any] = {"body": [new_small], "leading_lines": leading}
+        if trailing is not None:
+            changes["trailing_whitespace"] = init.trailing_whitespace.with_changes(
+                whitespace=cst.SimpleWhitespace("  "), comment=trailing
+            )
+        return init.with_changes(**changes)
 
 
 def _list_annotation(node: Optional[cst.BaseExpression]) -> bool:

@@ -10,7 +10,7 @@ import libcst as cst
 
 from perf_lint.context import FileContext
 from perf_lint.rule import Fix, Rule
-from perf_lint.rules._types import TypeInference, is_hashable_constant, is_unhashable_display
+from perf_lint.rules._types import TypeInference, is_hashable_constant
 
 # ``in`` not preceded by an identifier letter, then blanks, backslashes or
 # comments, then the opening bracket of a list or a parenthesised literal.
@@ -56,10 +56,11 @@ class LiteralMembership(Rule):
             # bench/fix_speed.py at every size from 1 to 100 elements).
             return
         replacement = as_set(container)  # type: ignore[arg-type]
-        if replacement is None or chained or is_unhashable_display(left):
+        if replacement is None or chained or self.types.bound_unhashable(left):
             # Nothing to rewrite; or the literal is also the left operand of
             # the next comparison in a chain (`x in [1] == [1]`), whose result
-            # a set would change; or a set would always raise TypeError.
+            # a set would change; or a set would raise TypeError (always for
+            # a display, on some path for a variable bound to one).
             self.report(container)
             return
         safe = self.types.infer(left) is not None

@@ -246,6 +246,55 @@ class TypeInference:
                     return None
         return None
 
+    def bound_unhashable(self, node: cst.BaseExpression) -> bool:
+        """``node`` is an unhashable display or comprehension (or a tuple of
+        one), a ``.copy()`` of one, a call of the builtin ``list``, ``dict``
+        or ``set``, or a variable that some plain assignment of the scope
+        binding it, where the node being visited reads it, binds to one of
+        those (other bindings may bind it to anything: one such binding is
+        enough for a hash of it to raise ``TypeError`` on some path)."""
+        if self._unhashable_value(node):
+            return True
+        if not isinstance(node, cst.Name) or node.value in self.file.declared:
+            return False
+        for scope in reversed(self._stack()):
+            if type(scope) in COMPREHENSIONS:
+                if node.value in _comprehension_targets(scope):
+                    return False
+            elif isinstance(scope, cst.Lambda):
+                if node.value in _lambda_params(scope):
+                    return False
+            else:
+                bindings = self.scopes.bindings(scope)
+                if isinstance(scope, cst.ClassDef):
+                    if node.value in bindings:
+                        return False
+                    continue
+                if node.value in bindings:
+                    values = list(self.plain_values(scope).get(node.value, ()))
+                    values.extend(
+                        binding[1]
+                        for binding in bindings[node.value]
+                        if binding is not None and binding[1] is not None
+                    )
+                    return any(self._unhashable_value(value) for value in values)
+        return False
+
+    def _unhashable_value(self, node: cst.BaseExpression) -> bool:
+        if is_unhashable_display(node):
+            return True
+        if not isinstance(node, cst.Call):
+            return False
+        func = node.func
+        if isinstance(func, cst.Name):
+            return func.value in ("list", "dict", "set") and self.is_builtin(func.value)
+        return (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "copy"
+            and not node.args
+            and is_unhashable_display(func.value)
+        )
+
     def _values_of(
         self, scope: cst.CSTNode, name: str, bindings: Sequence[Binding]
     ) -> Optional[List[cst.BaseExpression]]:

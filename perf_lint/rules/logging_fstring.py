@@ -9,7 +9,7 @@ from typing import List, Optional
 import libcst as cst
 
 from perf_lint.rule import Fix, Invalid, Valid
-from perf_lint.rules._format_spec import proven, translate
+from perf_lint.rules._format_spec import contradicted, proven, translate
 from perf_lint.rules._logging import (
     Lazy,
     LoggingCall,
@@ -96,6 +96,8 @@ class _Converter:
             if translation is None:
                 return None
             types = None if translation.types is None else self.rule.infer(part.expression)
+            if contradicted(translation, types):
+                return None
             if not proven(translation, types):
                 self.safe = False
             body.append(translation.percent)
@@ -205,7 +207,10 @@ class LoggingFstring(LoggingRule):
       type is proven to be one of those types (annotations are taken to mean
       the builtin type, not a subclass that overrides `__format__`). Fill
       characters, `^`/`=` alignment, grouping, `%`, `n`, `c`, nested
-      `{...}` specs and widths on numbers without a type get no fix.
+      `{...}` specs and widths on numbers without a type get no fix; nor
+      does any spec on a value whose type is proven and rendered otherwise
+      by the `%` conversion (`{n:5}` with `n: int` right-aligns, `%-5s`
+      would not). Every row is tested on real values of each builtin type.
 
     A single argument that is a non-empty mapping is used by `LogRecord` as
     the mapping for `%`-formatting; since every generated conversion is

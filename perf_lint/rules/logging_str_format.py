@@ -8,7 +8,7 @@ from typing import Dict, List, Optional, Tuple
 import libcst as cst
 
 from perf_lint.rule import Fix, Invalid, Valid
-from perf_lint.rules._format_spec import proven, translate
+from perf_lint.rules._format_spec import contradicted, proven, translate
 from perf_lint.rules._logging import (
     Lazy,
     LoggingCall,
@@ -98,6 +98,8 @@ def format_to_lazy(
         if translation is None:
             return None
         types = None if translation.types is None else rule.infer(value)
+        if contradicted(translation, types):
+            return None
         if not proven(translation, types):
             safe = False
         out.append(translation.percent)

@@ -52,8 +52,11 @@ class LoopAppendComprehension(FreshContainerLoop):
 
     ## Fix safety
     The fix replaces the two statements by one assignment of a list
-    comprehension, keeping the annotation, and moves every comment of the
-    loop above it. A comprehension has its own scope and binds the list only
+    comprehension, keeping the annotation. The comment at the end of the
+    `for` line (a note on the loop, another tool's `# noqa`) stays at the
+    end of the new line, unless the list's own line has one; every other
+    comment of the loop, inside its body included, moves to a line of its
+    own above the new statement, in order. A comprehension has its own scope and binds the list only
     at the end, so the fix is offered as safe only when none of that can be
     seen. It is **unsafe** when:
 
