@@ -14,6 +14,11 @@ command:
 1. runs the program once under ``cProfile`` in a child process and keeps
    the profile (``.perf-lint/profile.pstats`` in the project root, or
    ``--profile-out FILE``);
+   When a rule that reads argument repeats is selected (PRF602), the
+   program then runs once more, recording how often its busiest
+   functions repeat their arguments, into ``PROFILE.calls.json`` beside
+   the profile (``perf_lint.profiles.repeats``; its standard output is
+   not shown);
 2. lints the files of the project that ran (files in the profile under the
    project root; never the standard library; site-packages only with
    ``--include-site-packages``) and prints the report of ``perf-lint check
