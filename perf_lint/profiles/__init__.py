@@ -4,14 +4,19 @@ profile of a real run (``perf-lint check --profile FILE``, ``profile`` in
 
 The profile is applied after the engine: it never changes which
 diagnostics exist or their fixes, and nothing of it enters the results
-cache. Imported only when a profile is given.
+cache, except for the rules that read it (PRF6xx: ``heat`` gives them its
+facts, and the cache key of their files holds its identity). Imported
+only when a profile is given.
 
 - ``formats``: reading cProfile dumps, folded stacks and speedscope JSON;
 - ``scopes``: the functions of a linted file, from its ``ast``;
 - ``paths``: which profile file is which linted file;
 - ``attribution``: the numbers of each diagnostic's function;
 - ``report``: the suffix, header, order, JSON object, summary of hot code
-  and warnings the outputs show.
+  and warnings the outputs show;
+- ``heat``: the facts of each function for the profile-guided rules;
+- ``repeats`` and ``record_calls``: the argument record of ``perf-lint
+  profile`` (PRF602).
 """
 
 from __future__ import annotations
