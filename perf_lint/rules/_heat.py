@@ -15,11 +15,19 @@ from perf_lint.heat import FunctionHeat
 Function = Union[cst.FunctionDef]
 
 
+def enclosing(context: FileContext) -> List[cst.CSTNode]:
+    """The scopes whose code holds the visited node, the module first (the
+    traversal keeps them; a function's own scope is entered with its
+    body)."""
+    scopes = context.scopes
+    chain = getattr(scopes, "chain", None)
+    return list(chain()) if chain is not None else list(scopes.stack)  # type: ignore[attr-defined]
+
+
 def qualname(context: FileContext, node: cst.FunctionDef) -> str:
-    """``node``'s ``__qualname__``, from the scope chain around it (the
-    traversal keeps it; a function's own scope is entered with its body)."""
+    """``node``'s ``__qualname__``, from the scopes around it."""
     parts: List[str] = []
-    for scope in context.scopes.stack[1:]:
+    for scope in enclosing(context)[1:]:
         if isinstance(scope, cst.ClassDef):
             parts.append(scope.name.value + ".")
         elif isinstance(scope, cst.FunctionDef):

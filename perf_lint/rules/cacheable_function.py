@@ -13,7 +13,7 @@ from perf_lint import traversal
 from perf_lint.context import FileContext
 from perf_lint.heat import FunctionHeat, Repeats, StaticHeat, hot
 from perf_lint.rule import Fix, Invalid, Rule, Valid
-from perf_lint.rules._heat import Functions, count
+from perf_lint.rules._heat import Functions, count, enclosing
 from perf_lint.rules._imports import is_import_line, top_level_imports
 from perf_lint.scopes import all_params, qualified_name
 
@@ -486,7 +486,7 @@ class CacheableFunction(Rule):
         per_call = heat.seconds_per_call
         if per_call is not None and per_call * 1e6 < self.options.min_call_microseconds:
             return  # a cache lookup costs about as much as the call
-        method = isinstance(self.context.scopes.current, cst.ClassDef)
+        method = isinstance(enclosing(self.context)[-1], cst.ClassDef)
         decorators = [d.decorator for d in node.decorators]
         static = method and any(
             isinstance(d, cst.Name) and d.value == "staticmethod" for d in decorators

@@ -12,7 +12,7 @@ import libcst as cst
 from perf_lint.context import FileContext
 from perf_lint.heat import StaticHeat, hot
 from perf_lint.rule import Fix, Invalid, Rule, Valid
-from perf_lint.rules._heat import Functions, count
+from perf_lint.rules._heat import Functions, count, enclosing
 from perf_lint.rules.regex_in_loop import constant_stem
 from perf_lint.scopes import qualified_name
 
@@ -327,7 +327,7 @@ class ConstantRebuiltPerCall(Rule):
     def _fix(
         self, node: cst.FunctionDef, name: str, assign: cst.Assign
     ) -> Optional[Tuple[str, cst.CSTNode, cst.SimpleStatementLine, bool]]:
-        stack = self.context.scopes.stack
+        stack = enclosing(self.context)
         top = stack[1] if len(stack) > 1 else node
         body: List[cst.CSTNode] = list(self.context.module.body)
         index = next((i for i, s in enumerate(body) if s is top), None)
