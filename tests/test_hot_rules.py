@@ -305,3 +305,38 @@ def test_recorder_wraps_the_functions_of_imported_modules(tmp_path: Path) -> Non
     assert (found["f"].calls, found["f"].keyed, found["f"].distinct) == (100, 100, 6)
     assert (found["K.s"].calls, found["K.s"].keyed, found["K.s"].distinct) == (50, 50, 1)
     assert (found["K.m"].calls, found["K.m"].keyed) == (50, 0)  # self: by identity
+
+
+def test_no_recording_run_without_a_rule_that_reads_it(tmp_path: Path) -> None:
+    (tmp_path / "prog.py").write_text(CACHEABLE)
+    (tmp_path / "pyproject.toml").write_text("[tool.perf-lint]\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "CI")}
+    done = subprocess.run(
+        [*PERF_LINT, "--ignore", "PRF602", "--", "python", "prog.py", "300"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**env, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+        timeout=300,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    assert "recording the arguments" not in done.stderr
+    assert not (tmp_path / ".perf-lint" / "profile.pstats.calls.json").exists()
+
+
+def test_constants_rule_is_silent_with_a_sampling_profile() -> None:
+    """A sampled profile counts no calls: PRF601 (which needs them) is
+    silent, even where every function is hot."""
+    from perf_lint.heat import StaticHeat, hot
+
+    sampled = StaticHeat(default=dataclass_replace(hot(), calls=None))
+    engine = Engine(Config(select=("PRF601",)), heat=sampled)
+    source = "def f(k):\n    t = {'a': 1, 'b': 2}\n    return t.get(k)\n"
+    assert engine.check_text(source, "x.py").diagnostics == []
+    assert Engine(Config(select=("PRF601",)), heat=ALL_HOT).check_text(source, "x.py").diagnostics
+
+
+def dataclass_replace(value: FunctionHeat, **changes: object) -> FunctionHeat:
+    import dataclasses
+
+    return dataclasses.replace(value, **changes)  # type: ignore[arg-type]
