@@ -266,8 +266,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             from perf_lint import measure
 
             return measure.run(args)
-        if args.fix_only:
-            args.fix = True
         if args.watch:
             from perf_lint.watch import watch
 
@@ -367,6 +365,8 @@ class Check:
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
+        if getattr(args, "fix_only", False):
+            args.fix = True  # --fix-only implies --fix
         # ``--stdin-filename`` alone reads stdin, as in ruff.
         default = ["-"] if args.stdin_filename is not None else ["."]
         self.paths: List[str] = args.paths or default

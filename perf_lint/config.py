@@ -11,6 +11,7 @@ import dataclasses
 import fnmatch
 import functools
 import os
+import re
 import stat
 import sys
 from pathlib import Path, PurePath
@@ -122,6 +123,14 @@ KEYS = (
         "matches any file or directory name, one with `/` the path relative to this file.",
     ),
     Key("extend-exclude", "list of patterns", "`[]`", "Patterns added to `exclude`."),
+    Key(
+        "extend",
+        "string, a path",
+        "none",
+        "Another configuration file (a `pyproject.toml` or TOML file, relative to this "
+        "file) whose settings this one starts from, as in ruff: a key here replaces the "
+        "same key there (paths in it are read relative to this file's directory).",
+    ),
     Key(
         "cache-dir",
         "string",
@@ -706,11 +715,44 @@ def _table_of(path: Path, data: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     return table
 
 
+def _extended(path: Path, table: Dict[str, Any], seen: Tuple[Path, ...]) -> Dict[str, Any]:
+    """``table`` on top of the configuration its ``extend`` names (ruff's
+    key: a path relative to ``path``'s directory, to a ``pyproject.toml``
+    or another TOML file, which may extend another in turn): a key of
+    ``table`` replaces the same key of the one it extends."""
+    if "extend" not in table:
+        return table
+    value = table["extend"]
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{path}: `extend` must be the path of a configuration file")
+    base = Path(os.path.abspath(path.parent / os.path.expanduser(value)))
+    if base in seen:
+        chain = " -> ".join(str(item) for item in (*seen, base))
+        raise ConfigError(f"{path}: `extend` makes a circle: {chain}")
+    if not base.is_file():
+        raise ConfigError(f"{path}: `extend` names {base}, which is not a file")
+    extended = _table_of(base, read_toml(base))
+    if extended is None:
+        raise ConfigError(f"{path}: `extend` names {base}, which has no [tool.{SECTION}] table")
+    if not isinstance(extended, dict):
+        raise ConfigError(f"{base}: [tool.{SECTION}] must be a table")
+    merged = _extended(base, extended, (*seen, base))
+    merged.pop("extend", None)
+    return {**merged, **{key: item for key, item in table.items() if key != "extend"}}
+
+
+#: A configuration file with ``extend`` depends on another file's content.
+_EXTEND = re.compile(rb"^[ \t]*extend[ \t]*=", re.MULTILINE)
+
+
 def load_file(path: Path) -> Config:
     """Load an explicit configuration file: a ``pyproject.toml`` (its
-    ``[tool.perf-lint]`` table) or any other TOML file (its top level)."""
+    ``[tool.perf-lint]`` table) or any other TOML file (its top level),
+    on top of the file its ``extend`` names."""
     data = read_toml(path)
     table = _table_of(path, data)
+    if isinstance(table, dict):
+        table = _extended(path, table, (Path(os.path.abspath(path)),))
     root = path.resolve().parent
     if path.name == "pyproject.toml" and isinstance(table, dict) and "target-version" not in table:
         project = data.get("project")
@@ -923,6 +965,8 @@ class Resolver:
         if self.memo is None:
             return load_file(path)
         text = read_config_bytes(path)
+        if _EXTEND.search(text):
+            return load_file(path)  # depends on another file: never memoised
         found = self.memo.get_config(path, text)
         if found is None:
             found = load_file(path)

@@ -421,3 +421,34 @@ def test_a_path_with_no_python_files_warns(tmp_path: Path) -> None:
     done = run(tmp_path, "empty")
     assert done.rc == 0
     assert "warning: No Python files found under the given path(s)" in done.err
+
+
+def test_extend_in_the_configuration(tmp_path: Path) -> None:
+    """``extend = "../pyproject.toml"`` starts from another file's settings,
+    as ruff's key does; a key of the extending file replaces the other's."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.perf-lint]\nignore = ["PRF5"]\nextend-select = ["PRF2"]\n', encoding="utf-8"
+    )
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "pyproject.toml").write_text(
+        '[tool.perf-lint]\nextend = "../pyproject.toml"\nextend-select = []\n', encoding="utf-8"
+    )
+    (sub / "a.py").write_text(PROBLEM + UNFIXABLE, encoding="utf-8")
+    # ignore = ["PRF5"] comes from the extended file; extend-select is replaced.
+    done = run(sub, "--show-settings", "a.py")
+    assert 'ignore = ["PRF5"]' in done.out and "extend_select = []" in done.out
+    assert codes(run(sub, "a.py").out) == ["a.py:2:17: PRF101"]
+    (sub / "pyproject.toml").write_text(
+        '[tool.perf-lint]\nextend = "missing.toml"\n', encoding="utf-8"
+    )
+    missing = run(sub, "a.py")
+    assert missing.rc == 2 and "missing.toml" in missing.err
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.perf-lint]\nextend = "sub/pyproject.toml"\n', encoding="utf-8"
+    )
+    (sub / "pyproject.toml").write_text(
+        '[tool.perf-lint]\nextend = "../pyproject.toml"\n', encoding="utf-8"
+    )
+    circle = run(sub, "a.py")
+    assert circle.rc == 2 and "circle" in circle.err
