@@ -34,7 +34,7 @@ from perf_lint.targets import OLDEST_TARGET, TARGET_VERSIONS  # noqa: F401 (re-e
 
 #: Unused noqa comments (``perf_lint.noqa.UNUSED_NOQA``; that module is
 #: not imported here).
-UNUSED_NOQA = "PRF100"
+UNUSED_NOQA = "PRF901"
 
 SECTION = "perf-lint"
 #: ``select`` when nothing sets it: every rule that is not opt-in (the size
@@ -324,7 +324,7 @@ class Config:
         return tuple(chosen)
 
     def selects_opt_in(self, code: str, path: Optional[str] = None) -> bool:
-        """Whether an opt-in check outside the registry of rules (``PRF100``,
+        """Whether an opt-in check outside the registry of rules (``PRF901``,
         unused noqa) runs on ``path``: off unless a layer's selection
         names it, as an opt-in rule."""
         on = False

@@ -174,15 +174,15 @@ def rules_markdown() -> str:
     parts.append("")
     for rule in RULES:
         parts.append(rule_page(rule, heading="##"))
-    parts += ["## PRF100 unused-noqa", "", UNUSED_NOQA_TEXT]
+    parts += ["## PRF901 unused-noqa", "", UNUSED_NOQA_TEXT]
     parts += ["## E902 file-problem", "", FILE_PROBLEM_TEXT]
     return "\n".join(parts)
 
 
-#: The documentation of ``PRF100`` (unused noqa comments), an opt-in check the
+#: The documentation of ``PRF901`` (unused noqa comments), an opt-in check the
 #: engine makes after the rules (``perf_lint.noqa``).
 UNUSED_NOQA_TEXT = """\
-*Opt-in* (`--extend-select PRF100`); fix: safe. ruff's `RUF100` for PRF codes.
+*Opt-in* (`--extend-select PRF901`); fix: safe. ruff's `RUF100` for PRF codes.
 
 ## What it does
 Reports a `# noqa: PRF...` comment whose PRF codes suppress nothing in the

@@ -122,6 +122,7 @@ def selected_codes(options: Any) -> Optional[Tuple[str, ...]]:
         return None
     from flake8.style_guide import Decision, DecisionEngine
 
+    from perf_lint.noqa import UNUSED_NOQA
     from perf_lint.registry import RULES
 
     explicit = tuple(
@@ -133,9 +134,9 @@ def selected_codes(options: Any) -> Optional[Tuple[str, ...]]:
         return ()
     decisions = DecisionEngine(options)
     return tuple(
-        rule.CODE
-        for rule in RULES
-        if rule.CODE.startswith(explicit) and decisions.decision_for(rule.CODE) is Decision.Selected
+        code
+        for code in (*(rule.CODE for rule in RULES), UNUSED_NOQA)
+        if code.startswith(explicit) and decisions.decision_for(code) is Decision.Selected
     )
 
 

@@ -5,8 +5,8 @@ its documentation, ``helpUri`` the same address as the JSON ``url``); every
 diagnostic is a result pointing at its rule by id and index, with a region
 in 1-based lines and Unicode code point columns, and its fix where one
 exists. Artifact URIs are relative to ``%SRCROOT%``, the root of the git
-work tree (else of the project), so that the log is portable and code
-scanning finds the files when the run was made in a subdirectory.
+work tree (else the working directory), so that the log is portable and
+code scanning finds the files when the run was made in a subdirectory.
 Problems with a file (syntax errors, unreadable files) are results of
 the rule ``E902`` (described after the PRF rules) with ``level:
 error``."""
@@ -72,15 +72,12 @@ def _file_problem_rule() -> Dict[str, Any]:
 def source_root(start: Path) -> Path:
     """``%SRCROOT%``: the top of the git work tree holding ``start`` (code
     scanning resolves a result's URI against the repository's root), else
-    the nearest directory with a ``pyproject.toml``, else ``start``."""
+    ``start`` (the working directory)."""
     start = Path(os.path.abspath(start))
-    project = None
     for directory in (start, *start.parents):
         if (directory / ".git").exists():
             return directory
-        if project is None and (directory / "pyproject.toml").is_file():
-            project = directory
-    return project or start
+    return start
 
 
 def _artifact(path: str, base: Path) -> Dict[str, Any]:
