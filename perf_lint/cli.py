@@ -307,10 +307,10 @@ def _rule(code: str) -> int:
     if code.strip().upper() in (FILE_PROBLEM, "FILE-PROBLEM"):
         sys.stdout.write(f"# {FILE_PROBLEM} file-problem\n\n{FILE_PROBLEM_TEXT}")
         return EXIT_CLEAN
-    if code.strip().upper() in ("PRF901", "UNUSED-NOQA"):
+    if code.strip().upper() in ("PRF001", "UNUSED-NOQA"):
         from perf_lint.docs import UNUSED_NOQA_TEXT
 
-        sys.stdout.write(f"# PRF901 unused-noqa\n\n{UNUSED_NOQA_TEXT}")
+        sys.stdout.write(f"# PRF001 unused-noqa\n\n{UNUSED_NOQA_TEXT}")
         return EXIT_CLEAN
     try:
         rule = rule_for(code)

@@ -34,7 +34,7 @@ from perf_lint.targets import OLDEST_TARGET, TARGET_VERSIONS  # noqa: F401 (re-e
 
 #: Unused noqa comments (``perf_lint.noqa.UNUSED_NOQA``; that module is
 #: not imported here).
-UNUSED_NOQA = "PRF901"
+UNUSED_NOQA = "PRF001"
 
 SECTION = "perf-lint"
 #: ``select`` when nothing sets it: every rule that is not opt-in (the size
@@ -324,12 +324,18 @@ class Config:
         return tuple(chosen)
 
     def selects_opt_in(self, code: str, path: Optional[str] = None) -> bool:
-        """Whether an opt-in check outside the registry of rules (``PRF901``,
-        unused noqa) runs on ``path``: off unless a layer's selection
-        names it, as an opt-in rule."""
+        """Whether an opt-in check outside the registry of rules (``PRF001``,
+        unused noqa) runs on ``path``: off unless a layer's selection names
+        it by more than the family (``PRF0``, ``PRF001``; ``PRF`` alone, which
+        means every rule, does not turn it on)."""
+
+        def named(selectors: Sequence[str]) -> Tuple[str, ...]:
+            return tuple(s for s in selectors if len(s) > len(EVERY_RULE[0]))
+
         on = False
         for layer in (Selection(self.select, self.extend_select, self.ignore), *self.overrides):
-            on = layer.decide(code, on)
+            select = None if layer.select is None else named(layer.select)
+            on = Selection(select, named(layer.extend_select), layer.ignore).decide(code, on)
         file_ignores = self._file_ignores(path) if path else ()
         return on and not any(code.startswith(s) for s in file_ignores)
 

@@ -174,15 +174,19 @@ def rules_markdown() -> str:
     parts.append("")
     for rule in RULES:
         parts.append(rule_page(rule, heading="##"))
-    parts += ["## PRF901 unused-noqa", "", UNUSED_NOQA_TEXT]
+    parts += ["## PRF001 unused-noqa", "", UNUSED_NOQA_TEXT]
     parts += ["## E902 file-problem", "", FILE_PROBLEM_TEXT]
     return "\n".join(parts)
 
 
-#: The documentation of ``PRF901`` (unused noqa comments), an opt-in check the
+#: The documentation of ``PRF001`` (unused noqa comments), an opt-in check the
 #: engine makes after the rules (``perf_lint.noqa``).
 UNUSED_NOQA_TEXT = """\
-*Opt-in* (`--extend-select PRF901`); fix: safe. ruff's `RUF100` for PRF codes.
+*Opt-in*, turned on only by a selector that names it (`--extend-select PRF001`
+or `PRF0`; `--select PRF` leaves it off); fix: safe. ruff's `RUF100` for PRF
+codes; the flake8 plugin reports it too when selected. The language server
+does not report it (its incremental analysis does not record which `# noqa`
+comments were used).
 
 ## What it does
 Reports a `# noqa: PRF...` comment whose PRF codes suppress nothing in the

@@ -90,7 +90,7 @@ class Engine:
 
     def analyse(self, source: str, path: str, reduce: bool = True) -> Analysis:
         """One analysis of ``source`` with the rules selected for ``path``
-        (and, when ``PRF901`` is selected, the ``# noqa`` codes that
+        (and, when ``PRF001`` is selected, the ``# noqa`` codes that
         suppressed nothing in it)."""
         if not self._unused_noqa(path):
             return analyse(
@@ -122,11 +122,11 @@ class Engine:
         return found
 
     def _unused_noqa(self, path: str) -> bool:
-        """Whether ``PRF901`` (opt-in) is selected for ``path``."""
+        """Whether ``PRF001`` (opt-in) is selected for ``path``."""
         return self.config.noqa and self.config.selects_opt_in(noqa.UNUSED_NOQA, path)
 
     def _remove_unused_noqa(self, result: FileResult, path: str) -> None:
-        """Apply the fixes of ``PRF901`` (text edits to comments, after the
+        """Apply the fixes of ``PRF001`` (text edits to comments, after the
         rules' fix loop) and analyse the result once more."""
         fixes = [d for d in result.diagnostics if d.code == noqa.UNUSED_NOQA and d.fix]
         if not fixes:

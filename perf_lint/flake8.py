@@ -133,10 +133,14 @@ def selected_codes(options: Any) -> Optional[Tuple[str, ...]]:
     if not explicit:
         return ()
     decisions = DecisionEngine(options)
+    # Unused noqa is turned on only by a selector that names it by more
+    # than the family (``PRF0``, ``PRF001``), as in ``perf-lint check``.
+    named = tuple(code for code in explicit if len(code) > len("PRF"))
     return tuple(
         code
         for code in (*(rule.CODE for rule in RULES), UNUSED_NOQA)
-        if code.startswith(explicit) and decisions.decision_for(code) is Decision.Selected
+        if code.startswith(named if code == UNUSED_NOQA else explicit)
+        and decisions.decision_for(code) is Decision.Selected
     )
 
 

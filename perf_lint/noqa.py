@@ -21,7 +21,7 @@ from perf_lint.diagnostic import Applicability, Diagnostic, Edit, FixRecord, Loc
 
 #: The code and name of an unused noqa comment (ruff's RUF100), an opt-in
 #: check the engine makes after the rules (``unused_diagnostics``).
-UNUSED_NOQA = "PRF901"
+UNUSED_NOQA = "PRF001"
 UNUSED_NOQA_NAME = "unused-noqa"
 
 # The inline syntax: a bare noqa or one with codes (flake8's, and ruff's
@@ -293,7 +293,7 @@ def unused(inline: InlineNoqa, prefix: str) -> List[Tuple[int, int, int, List[st
 
 
 def unused_diagnostics(inline: InlineNoqa, path: str) -> List[Diagnostic]:
-    """``PRF901`` for each ``# noqa`` comment naming PRF codes that
+    """``PRF001`` for each ``# noqa`` comment naming PRF codes that
     suppressed nothing in the analysis that used ``inline``; its fix
     removes those codes (the directive, or the comment, when nothing else
     is left in it)."""

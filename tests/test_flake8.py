@@ -88,17 +88,24 @@ def test_installing_perf_lint_does_not_change_a_plain_flake8_run() -> None:
     assert _codes_of(_flake8_default(sources, FIXTURES, "--extend-select", "PRF1")) == {"PRF101"}
     extended = _flake8_default(sources, FIXTURES, "--extend-select", "PRF2")
     assert _codes_of(extended) == {"PRF201", "PRF202"}
-    # Every code, the opt-in ones included (PRF901: PRF101.py has a stale noqa).
     everything = _flake8_default(sources, FIXTURES, "--extend-select", "PRF")
-    assert _codes_of(everything) == {"PRF901", "PRF101", "PRF201", "PRF202"}
+    assert _codes_of(everything) == {"PRF101", "PRF201", "PRF202"}
     assert _codes_of(_perf_lint(sources, FIXTURES, "--extend-select", "PRF")) == {
-        "PRF901",
+        "PRF101",
+        "PRF201",
+        "PRF202",
+    }
+    # Unused noqa only when named (PRF101.py has a stale noqa).
+    named = _flake8_default(sources, FIXTURES, "--extend-select", "PRF,PRF0")
+    assert _codes_of(named) == {"PRF001", "PRF101", "PRF201", "PRF202"}
+    assert _codes_of(_perf_lint(sources, FIXTURES, "--extend-select", "PRF,PRF0")) == {
+        "PRF001",
         "PRF101",
         "PRF201",
         "PRF202",
     }
     less = _flake8_default(sources, FIXTURES, "--extend-select", "PRF", "--extend-ignore", "PRF20")
-    assert _codes_of(less) == {"PRF101", "PRF901"}
+    assert _codes_of(less) == {"PRF101"}
 
 
 def test_the_plugin_does_no_work_when_no_prf_code_is_selected(tmp_path: Path) -> None:
@@ -189,10 +196,12 @@ def test_flake8_selection_and_noqa(tmp_path: Path) -> None:
     assert _flake8([source], tmp_path) == expected
     only_lists = {f for f in expected if f[3].startswith("PRF101")}
     assert _perf_lint([source], tmp_path, "--ignore", "PRF102") == only_lists
-    # Every PRF code selected, PRF102 ignored: its noqa is unused (PRF901).
-    unused = ("sample.py", 3, 18, "PRF901 Unused `noqa` directive (unused: `PRF102`)")
-    assert _flake8([source], tmp_path, "--extend-ignore", "PRF102") == {*only_lists, unused}
-    assert _perf_lint([source], tmp_path, "--select", "PRF", "--ignore", "PRF102") == {
+    assert _flake8([source], tmp_path, "--extend-ignore", "PRF102") == only_lists
+    # Unused noqa selected, PRF102 ignored: its noqa suppresses nothing.
+    unused = ("sample.py", 3, 18, "PRF001 Unused `noqa` directive (unused: `PRF102`)")
+    both = ("--extend-select", "PRF001")
+    assert _flake8([source], tmp_path, *both, "--extend-ignore", "PRF102") == {
         *only_lists,
         unused,
     }
+    assert _perf_lint([source], tmp_path, *both, "--ignore", "PRF102") == {*only_lists, unused}

@@ -1,6 +1,6 @@
 """The suppression comments ruff and flake8 users write (issue 34): inline
 ``# noqa`` in ruff's looser spellings and more than one per comment,
-file-level ``# ruff: noqa`` and ``# flake8: noqa``, and ``PRF901``
+file-level ``# ruff: noqa`` and ``# flake8: noqa``, and ``PRF001``
 (unused noqa, ruff's RUF100 for PRF codes) with its fix."""
 
 from __future__ import annotations
@@ -78,14 +78,19 @@ def test_file_level_forms_that_do_not_cover_it(header: str) -> None:
     assert ("PRF101", 3) in found(f"{header}\nx = 1\n{LINE}\n")
 
 
-UNUSED = Config(overrides=(Selection(extend_select=("PRF901",)),))
+UNUSED = Config(overrides=(Selection(extend_select=("PRF001",)),))
 
 
 def test_unused_noqa_is_opt_in() -> None:
     assert found("x = 1  # noqa: PRF101\n") == []
-    assert found("x = 1  # noqa: PRF101\n", UNUSED) == [("PRF901", 1)]
+    assert found("x = 1  # noqa: PRF101\n", UNUSED) == [("PRF001", 1)]
+    # Only a selector that names it turns it on: PRF (every rule) does not.
     everything = Config(overrides=(Selection(select=("PRF",)),))
-    assert found("x = 1  # noqa: PRF101\n", everything) == [("PRF901", 1)]
+    assert found("x = 1  # noqa: PRF101\n", everything) == []
+    family = Config(overrides=(Selection(select=("PRF", "PRF0")),))
+    assert found("x = 1  # noqa: PRF101\n", family) == [("PRF001", 1)]
+    ignored = Config(overrides=(Selection(extend_select=("PRF001",), ignore=("PRF",)),))
+    assert found("x = 1  # noqa: PRF101\n", ignored) == [("PRF001", 1)]
 
 
 def test_unused_noqa_reports_only_prf_codes_that_suppress_nothing() -> None:
@@ -101,9 +106,9 @@ def test_unused_noqa_reports_only_prf_codes_that_suppress_nothing() -> None:
     )
     diagnostics = perf_lint.lint(source, "a.py", UNUSED)
     assert [(d.code, d.location.row) for d in diagnostics] == [
-        ("PRF901", 4),
-        ("PRF901", 7),
-        ("PRF901", 8),
+        ("PRF001", 4),
+        ("PRF001", 7),
+        ("PRF001", 8),
     ]
     assert "PRF102" in diagnostics[0].message and "PRF101" not in diagnostics[0].message
     assert diagnostics[0].fix is not None and diagnostics[0].fix.applicability.value == "safe"
@@ -136,7 +141,7 @@ def test_unused_noqa_after_the_rules_fixes(tmp_path: Path) -> None:
     done = subprocess.run(
         [
             *(sys.executable, "-m", "perf_lint", "check", "--no-cache", "--fix"),
-            *("--show-fixes", "--extend-select", "PRF901", "a.py"),
+            *("--show-fixes", "--extend-select", "PRF001", "a.py"),
         ],
         cwd=tmp_path,
         capture_output=True,
@@ -147,12 +152,12 @@ def test_unused_noqa_after_the_rules_fixes(tmp_path: Path) -> None:
     assert (tmp_path / "a.py").read_text() == (
         "def f(x: int) -> bool:\n    return x in {1, 2}\n\n\ny = 1\n"
     )
-    assert "PRF901" in done.stdout and "PRF101" in done.stdout
+    assert "PRF001" in done.stdout and "PRF101" in done.stdout
 
 
 def test_unused_noqa_respects_ignore_noqa_and_file_level() -> None:
     assert found("# perf-lint: noqa\nx = 1  # noqa: PRF101\n", UNUSED) == []
-    assert found("# ruff: noqa: PRF901\nx = 1  # noqa: PRF101\n", UNUSED) == []
+    assert found("# ruff: noqa: PRF001\nx = 1  # noqa: PRF101\n", UNUSED) == []
     import dataclasses
 
     ignoring = dataclasses.replace(UNUSED, noqa=False)
@@ -161,9 +166,9 @@ def test_unused_noqa_respects_ignore_noqa_and_file_level() -> None:
 
 def test_rule_command_documents_prf100(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "perf_lint", "rule", "PRF901"],
+        [sys.executable, "-m", "perf_lint", "rule", "PRF001"],
         capture_output=True,
         text=True,
         check=False,
     )
-    assert done.returncode == 0 and done.stdout.startswith("# PRF901 unused-noqa")
+    assert done.returncode == 0 and done.stdout.startswith("# PRF001 unused-noqa")
