@@ -221,7 +221,7 @@ def _analyse(
     heat: FileHeat = NO_HEAT,
 ) -> Analysis:
     """``analyse`` on this thread's stack."""
-    file_noqa = noqa.file_suppression(source)
+    file_noqa = noqa.file_suppression(source) if config.noqa else noqa.NOTHING_SUPPRESSED
     active = [rule for rule in rules if not noqa.file_suppresses(file_noqa, rule.CODE)]
     tree, facts = parsed
     with hooks.phase("pre-filter"):
@@ -231,7 +231,7 @@ def _analyse(
             found = prefilter.Candidates(active, _every_shape(source, tree, active))
     by_source = [rule for rule in found.rules if rule.SOURCE_ONLY]
     by_cst = [rule for rule in found.rules if not rule.SOURCE_ONLY]
-    inline = noqa.InlineNoqa(source)
+    inline = noqa.InlineNoqa.of(source) if config.noqa else noqa.InlineNoqa("")
     if not by_cst and tree is not None:
         return Analysis(_source_diagnostics(source, tree, path, by_source, config, inline, hooks))
     if tree is None:

@@ -121,6 +121,7 @@ def config_data(config: Config) -> Dict[str, Any]:
         "overrides": [_selection_data(selection) for selection in config.overrides],
         "cache_dir": config.cache_dir,
         "max_file_size": config.max_file_size,
+        "noqa": config.noqa,
     }
 
 
@@ -156,6 +157,12 @@ def _optional_string(value: Any) -> Optional[str]:
 def _size(value: Any) -> int:
     if type(value) is not int or value < 0:
         raise _Corrupt("not a size")
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if type(value) is not bool:
+        raise _Corrupt("not a flag")
     return value
 
 
@@ -195,6 +202,7 @@ def config_from_data(data: Any) -> Config:
             overrides=tuple(selection(item) for item in data["overrides"]),
             cache_dir=_optional_string(data["cache_dir"]),
             max_file_size=_size(data["max_file_size"]),
+            noqa=_flag(data["noqa"]),
         )
     except _DECODING_ERRORS as error:
         raise ValueError(f"not a configuration: {error!r}") from None

@@ -51,6 +51,20 @@ def _percent(text: str) -> float:
     return value
 
 
+def _patterns(text: str) -> List[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _target(text: str) -> str:
+    from perf_lint.targets import TARGET_VERSIONS
+
+    if text not in TARGET_VERSIONS:
+        raise argparse.ArgumentTypeError(
+            f"invalid choice: {text!r} (choose from {', '.join(TARGET_VERSIONS)})"
+        )
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="perf-lint", description="Find performance anti-patterns in Python code and fix them."
@@ -76,6 +90,21 @@ def build_parser() -> argparse.ArgumentParser:
     fixing.add_argument(
         "--show-fixes", action="store_true", help="list the fixes applied, per file"
     )
+    fixing.add_argument(
+        "--fix-only",
+        action="store_true",
+        help="apply fixes, but neither report nor fail on what is left (implies --fix)",
+    )
+    fixing.add_argument(
+        "--exit-non-zero-on-fix",
+        action="store_true",
+        help="exit 1 when a file was fixed, even if no diagnostic is left",
+    )
+    fixing.add_argument(
+        "--add-noqa",
+        action="store_true",
+        help="add a `# noqa: CODE` comment to every line with a diagnostic",
+    )
     selection = check.add_argument_group("rule selection (code prefixes, comma-separated)")
     selection.add_argument("--select", type=_codes, metavar="CODES", help="run only these rules")
     selection.add_argument("--ignore", type=_codes, default=[], metavar="CODES", help="skip these")
@@ -86,17 +115,74 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CODES",
         help="add these to the selection",
     )
+    selection.add_argument(
+        "--per-file-ignores",
+        action="append",
+        metavar="PATTERN:CODES",
+        help="replace `per-file-ignores` (e.g. 'tests/*:PRF101,PRF102'; repeatable)",
+    )
+    selection.add_argument(
+        "--extend-per-file-ignores",
+        action="append",
+        metavar="PATTERN:CODES",
+        help="add to `per-file-ignores` (repeatable)",
+    )
+    selection.add_argument(
+        "--ignore-noqa", action="store_true", help="`# noqa` comments hide nothing"
+    )
+    selection.add_argument(
+        "--target-version",
+        type=_target,
+        metavar="VERSION",
+        help="the oldest Python the code runs on (py39 ... py313); wins over `target-version`",
+    )
+    files = check.add_argument_group("file selection")
+    files.add_argument(
+        "--exclude",
+        type=_patterns,
+        action="append",
+        metavar="PATTERNS",
+        help="replace `exclude` (comma-separated patterns, as in the configuration)",
+    )
+    files.add_argument(
+        "--extend-exclude",
+        type=_patterns,
+        action="append",
+        metavar="PATTERNS",
+        help="add to `extend-exclude`",
+    )
+    files.add_argument(
+        "--force-exclude",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="apply the exclusions to files named on the command line too (pre-commit "
+        "names every staged file)",
+    )
+    files.add_argument(
+        "--show-files", action="store_true", help="list the files that would be checked"
+    )
+    files.add_argument(
+        "--show-settings",
+        action="store_true",
+        help="print the configuration of the first file that would be checked",
+    )
     output = check.add_argument_group("output")
     output.add_argument(
+        "--output-format",
         "--format",
+        dest="format",
         choices=("text", "json", "json-lines", "sarif", "github", "junit", "grouped"),
         default="text",
+        help="how diagnostics are printed (--format is the older name)",
+    )
+    output.add_argument(
+        "--output-file", "-o", metavar="FILE", help="write the report to FILE, not stdout"
     )
     output.add_argument(
         "--stdin-filename", metavar="NAME", help="the name of the file read from stdin"
     )
     output.add_argument(
-        "--exit-zero", action="store_true", help="exit 0 even when diagnostics remain"
+        "--exit-zero", "-e", action="store_true", help="exit 0 even when diagnostics remain"
     )
     output.add_argument(
         "--statistics",
@@ -130,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="worker processes (default: all cores; 1 checks in this process)",
     )
     speed.add_argument(
-        "--no-cache", action="store_true", help="neither read nor write the results cache"
+        "--no-cache", "-n", action="store_true", help="neither read nor write the results cache"
     )
     speed.add_argument(
         "--cache-dir",
@@ -139,6 +225,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     speed.add_argument(
         "--timings", action="store_true", help="print time per phase and per rule on stderr"
+    )
+    speed.add_argument(
+        "--watch",
+        "-w",
+        action="store_true",
+        help="check again whenever a checked file changes (Ctrl-C stops)",
     )
 
     rule = commands.add_parser("rule", help="print one rule's documentation")
@@ -153,7 +245,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # The subcommand's usage, as ruff prints it (``check --bogus``).
+        commands = next(
+            action for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+        )
+        commands.choices[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         if args.command == "rule":
             return _rule(args.code)
@@ -168,6 +266,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             from perf_lint import measure
 
             return measure.run(args)
+        if args.watch:
+            from perf_lint.watch import watch
+
+            return watch(lambda: Check(args).run(), args)
         return Check(args).run()
     except BrokenPipeError:  # pragma: no cover - e.g. piped into `head`
         return EXIT_CLEAN
@@ -204,6 +306,11 @@ def _rule(code: str) -> int:
 
     if code.strip().upper() in (FILE_PROBLEM, "FILE-PROBLEM"):
         sys.stdout.write(f"# {FILE_PROBLEM} file-problem\n\n{FILE_PROBLEM_TEXT}")
+        return EXIT_CLEAN
+    if code.strip().upper() in ("PRF001", "UNUSED-NOQA"):
+        from perf_lint.docs import UNUSED_NOQA_TEXT
+
+        sys.stdout.write(f"# PRF001 unused-noqa\n\n{UNUSED_NOQA_TEXT}")
         return EXIT_CLEAN
     try:
         rule = rule_for(code)
@@ -258,7 +365,11 @@ class Check:
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        self.paths: List[str] = args.paths or ["."]
+        if getattr(args, "fix_only", False):
+            args.fix = True  # --fix-only implies --fix
+        # ``--stdin-filename`` alone reads stdin, as in ruff.
+        default = ["-"] if args.stdin_filename is not None else ["."]
+        self.paths: List[str] = args.paths or default
         self.failed = False  # an internal or configuration error happened
         self.cache = None
         #: Each file's profiles (their paths), when the run has any.
@@ -271,7 +382,42 @@ class Check:
 
         args = self.args
         return Resolver.for_command_line(
-            args.config, args.select, args.extend_select, args.ignore, memo=self.cache
+            args.config,
+            args.select,
+            args.extend_select,
+            args.ignore,
+            memo=self.cache,
+            settings=self._settings(),
+        )
+
+    def _settings(self):  # type: ignore[no-untyped-def]
+        """The configuration the command line sets on top of the files'
+        (``ConfigError`` names the flag)."""
+        from perf_lint.config import (
+            Settings,
+            coerce_option,
+            per_file_ignores_argument,
+            rule_option_fields,
+        )
+
+        args = self.args
+        options = {}
+        if args.target_version is not None:
+            field = rule_option_fields()["target-version"][0]
+            options["target-version"] = coerce_option(
+                "target-version", args.target_version, field, "--target-version"
+            )
+        return Settings(
+            exclude=None if args.exclude is None else tuple(p for ps in args.exclude for p in ps),
+            extend_exclude=tuple(p for ps in args.extend_exclude or () for p in ps),
+            per_file_ignores=None
+            if args.per_file_ignores is None
+            else per_file_ignores_argument(args.per_file_ignores, "--per-file-ignores"),
+            extend_per_file_ignores=per_file_ignores_argument(
+                args.extend_per_file_ignores or (), "--extend-per-file-ignores"
+            ),
+            options=options,
+            noqa=not args.ignore_noqa,
         )
 
     def _open_cache(self):  # type: ignore[no-untyped-def]
@@ -303,12 +449,31 @@ class Check:
         started = time.perf_counter()
         fixing = args.fix or args.diff
         try:
-            self.cache = None if fixing else self._open_cache()
+            self.cache = None if fixing or args.add_noqa else self._open_cache()
             resolver = self._resolver()
-            targets, problems = files.discover(self.paths, resolver)
+            if (
+                args.force_exclude
+                and "-" in self.paths
+                and args.stdin_filename is not None
+                and files.forced_out(args.stdin_filename, resolver)
+            ):
+                # Excluded: not checked; a fixing run gives stdin back as it came.
+                self.paths = [path for path in self.paths if path != "-"]
+                echoed = sys.stdin.buffer.read() if fixing and not args.diff else None
+                if not self.paths:
+                    return self._finish([], {}, [], echoed)
+            targets, problems = files.discover(self.paths, resolver, args.force_exclude)
         except ConfigError as error:
             _error(str(error))
             return EXIT_ERROR
+        if not targets and not problems:
+            sys.stderr.write("perf-lint: warning: No Python files found under the given path(s)\n")
+        if args.show_files:
+            for target in sorted(targets):
+                sys.stdout.write(f"{target if target == '-' else os.path.abspath(target)}\n")
+            return EXIT_CLEAN
+        if args.show_settings:
+            return _show_settings(targets, resolver)
         if timings is not None:
             timings.add("discover", time.perf_counter() - started)
         mode = FixMode.of(args.unsafe_fixes) if fixing else FixMode.NONE
@@ -411,6 +576,8 @@ class Check:
             elif target == "-":
                 fixed[display] = result.fixed
         diagnostics.sort(key=lambda d: d.sort_key)
+        if args.add_noqa:
+            return self._add_noqa(diagnostics, tasks)
         ranking = None
         if profiled:
             ranking, diagnostics = self._rank(
@@ -602,6 +769,47 @@ class Check:
             if timings is not None:
                 timings.add("write", time.perf_counter() - writing)
 
+    def _add_noqa(self, diagnostics: List[Diagnostic], tasks: List[Task]) -> int:
+        """``--add-noqa``: give every line with a diagnostic a ``# noqa``
+        comment naming its codes (added to one already there), write the
+        files (as ``--fix`` writes them) and say how many lines changed."""
+        from perf_lint import files
+        from perf_lint.noqa import add_noqa
+        from perf_lint.source import SourceError, decode
+
+        wanted: Dict[str, Dict[int, set]] = {}  # type: ignore[type-arg]
+        for diagnostic in diagnostics:
+            if diagnostic.code is not None and not diagnostic.is_file_problem:
+                rows = wanted.setdefault(diagnostic.path, {})
+                rows.setdefault(diagnostic.location.row, set()).add(diagnostic.code)
+        added = 0
+        for task in tasks:
+            if task.target == "-" or task.display not in wanted:
+                continue
+            try:
+                text, encoding = decode(task.data)
+            except SourceError:
+                continue
+            new, count = add_noqa(text, wanted[task.display])
+            if not count:
+                continue
+            try:
+                files.write_fixed(task.target, new.encode(encoding), task.read)
+            except files.ChangedOnDisk:
+                why = "changed while comments were being added; not written"
+            except files.Refused as refusal:
+                why = str(refusal)
+            except OSError as error:
+                why = f"cannot write: {error.strerror or error}"
+            else:
+                added += count
+                continue
+            _error(f"{task.display}: {why}")
+            self.failed = True
+        if added or not self.args.quiet:
+            sys.stderr.write(f"Added {added} noqa directive{'' if added == 1 else 's'}.\n")
+        return EXIT_ERROR if self.failed else EXIT_CLEAN
+
     def _unwritten(self, outcome: Outcome, why: str) -> None:
         """Report a fixed file that was not written, and give it back the
         findings of the bytes that were read."""
@@ -642,6 +850,10 @@ class Check:
             if self.failed:
                 return EXIT_ERROR
             return EXIT_FOUND if diffs else EXIT_CLEAN
+        total_fixed = sum(sum(counts.values()) for counts in fixed.values())
+        if args.fix_only:
+            # Fixes alone: what is left is neither listed nor a failure.
+            diagnostics = [d for d in diagnostics if d.is_file_problem]
         summary = RunSummary(
             diagnostics=diagnostics,
             fixed=fixed,
@@ -661,13 +873,60 @@ class Check:
             sys.stdout.buffer.write(stdin_fixed)
             sys.stdout.flush()
             out = sys.stderr
-        summary.color = args.format == "text" and use_color(out)
-        out.write(renderer(args.format)(summary))
+        if args.fix_only and args.format == "text":
+            report = ""
+            if total_fixed and not args.quiet:
+                report = f"Fixed {total_fixed} error{'' if total_fixed == 1 else 's'}.\n"
+            if diagnostics:  # file problems are still errors
+                report = renderer(args.format)(summary)
+        else:
+            summary.color = args.format == "text" and not args.output_file and use_color(out)
+            report = renderer(args.format)(summary)
+        if args.output_file:
+            try:
+                _write_report(args.output_file, report)
+            except OSError as error:
+                _error(f"{args.output_file}: cannot write: {error.strerror or error}")
+                return EXIT_ERROR
+        else:
+            out.write(report)
         if self.failed:
             return EXIT_ERROR
+        if args.exit_non_zero_on_fix and total_fixed:
+            return EXIT_FOUND
         if diagnostics and not args.exit_zero:
             return EXIT_FOUND
         return EXIT_CLEAN
+
+
+def _write_report(name: str, report: str) -> None:
+    """``-o/--output-file``: the report goes to ``name`` (its directory
+    made when missing, as ruff does)."""
+    directory = os.path.dirname(name)
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+    with open(name, "w", encoding="utf-8", newline="") as stream:
+        stream.write(report)
+
+
+def _show_settings(targets: List[str], resolver: Any) -> int:
+    """``--show-settings``: the resolved configuration of the first file
+    that would be checked (of the current directory when there is none)."""
+    import json
+
+    from perf_lint.cache import config_data
+
+    first = next(iter(sorted(targets)), None)
+    path = os.path.abspath(first) if first not in (None, "-") else os.path.abspath(".")
+    config = resolver.for_path(path)
+    data = config_data(config)
+    data["selected"] = list(config.selected_codes(path))
+    sys.stdout.write(f"Resolved settings for: {json.dumps(path)}\n")
+    source = "none (defaults)" if config.source is None else str(config.source)
+    sys.stdout.write(f"Settings path: {source}\n\n")
+    for key in sorted(data):
+        sys.stdout.write(f"{key} = {json.dumps(data[key])}\n")
+    return EXIT_CLEAN
 
 
 class ProfileProblem(Exception):

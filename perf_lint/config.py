@@ -11,6 +11,7 @@ import dataclasses
 import fnmatch
 import functools
 import os
+import re
 import stat
 import sys
 from pathlib import Path, PurePath
@@ -30,6 +31,10 @@ from typing import (
 
 from perf_lint.diagnostic import FILE_PROBLEM
 from perf_lint.targets import OLDEST_TARGET, TARGET_VERSIONS  # noqa: F401 (re-exported)
+
+#: Unused noqa comments (``perf_lint.noqa.UNUSED_NOQA``; that module is
+#: not imported here).
+UNUSED_NOQA = "PRF001"
 
 SECTION = "perf-lint"
 #: ``select`` when nothing sets it: every rule that is not opt-in (the size
@@ -118,6 +123,14 @@ KEYS = (
         "matches any file or directory name, one with `/` the path relative to this file.",
     ),
     Key("extend-exclude", "list of patterns", "`[]`", "Patterns added to `exclude`."),
+    Key(
+        "extend",
+        "string, a path",
+        "none",
+        "Another configuration file (a `pyproject.toml` or TOML file, relative to this "
+        "file) whose settings this one starts from, as in ruff: a key here replaces the "
+        "same key there (paths in it are read relative to this file's directory).",
+    ),
     Key(
         "cache-dir",
         "string",
@@ -240,7 +253,11 @@ def check_selectors(selectors: Iterable[str], key: str, where: str) -> Tuple[str
         normal = selector.strip().upper()
         if not normal:
             raise ConfigError(f"{where}: `{key}` has an empty rule selector")
-        if not (codes_matching(normal) or FILE_PROBLEM.startswith(normal)):
+        if not (
+            codes_matching(normal)
+            or FILE_PROBLEM.startswith(normal)
+            or UNUSED_NOQA.startswith(normal)
+        ):
             raise ConfigError(f"{where}: `{key}` has an unknown rule selector {selector!r}")
         checked.append(normal)
     return tuple(checked)
@@ -277,6 +294,9 @@ class Config:
     cache_dir: Optional[str] = None
     #: ``max-file-size``: larger files are not read (0: no limit).
     max_file_size: int = DEFAULT_MAX_FILE_SIZE * MEGABYTE
+    #: Whether noqa comments hide diagnostics (flake8's
+    #: ``--disable-noqa`` turns them off).
+    noqa: bool = True
 
     # -- selection --------------------------------------------------------
     def selected_codes(self, path: Optional[str] = None) -> Tuple[str, ...]:
@@ -302,6 +322,22 @@ class Config:
             if on and not any(code.startswith(s) for s in file_ignores):
                 chosen.append(code)
         return tuple(chosen)
+
+    def selects_opt_in(self, code: str, path: Optional[str] = None) -> bool:
+        """Whether an opt-in check outside the registry of rules (``PRF001``,
+        unused noqa) runs on ``path``: off unless a layer's selection names
+        it by more than the family (``PRF0``, ``PRF001``; ``PRF`` alone, which
+        means every rule, does not turn it on)."""
+
+        def named(selectors: Sequence[str]) -> Tuple[str, ...]:
+            return tuple(s for s in selectors if len(s) > len(EVERY_RULE[0]))
+
+        on = False
+        for layer in (Selection(self.select, self.extend_select, self.ignore), *self.overrides):
+            select = None if layer.select is None else named(layer.select)
+            on = Selection(select, named(layer.extend_select), layer.ignore).decide(code, on)
+        file_ignores = self._file_ignores(path) if path else ()
+        return on and not any(code.startswith(s) for s in file_ignores)
 
     def reports_file_problems(self, path: Optional[str] = None) -> bool:
         """Whether file problems (``E902``) are reported for ``path``: always,
@@ -685,11 +721,44 @@ def _table_of(path: Path, data: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     return table
 
 
+def _extended(path: Path, table: Dict[str, Any], seen: Tuple[Path, ...]) -> Dict[str, Any]:
+    """``table`` on top of the configuration its ``extend`` names (ruff's
+    key: a path relative to ``path``'s directory, to a ``pyproject.toml``
+    or another TOML file, which may extend another in turn): a key of
+    ``table`` replaces the same key of the one it extends."""
+    if "extend" not in table:
+        return table
+    value = table["extend"]
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{path}: `extend` must be the path of a configuration file")
+    base = Path(os.path.abspath(path.parent / os.path.expanduser(value)))
+    if base in seen:
+        chain = " -> ".join(str(item) for item in (*seen, base))
+        raise ConfigError(f"{path}: `extend` makes a circle: {chain}")
+    if not base.is_file():
+        raise ConfigError(f"{path}: `extend` names {base}, which is not a file")
+    extended = _table_of(base, read_toml(base))
+    if extended is None:
+        raise ConfigError(f"{path}: `extend` names {base}, which has no [tool.{SECTION}] table")
+    if not isinstance(extended, dict):
+        raise ConfigError(f"{base}: [tool.{SECTION}] must be a table")
+    merged = _extended(base, extended, (*seen, base))
+    merged.pop("extend", None)
+    return {**merged, **{key: item for key, item in table.items() if key != "extend"}}
+
+
+#: A configuration file with ``extend`` depends on another file's content.
+_EXTEND = re.compile(rb"^[ \t]*extend[ \t]*=", re.MULTILINE)
+
+
 def load_file(path: Path) -> Config:
     """Load an explicit configuration file: a ``pyproject.toml`` (its
-    ``[tool.perf-lint]`` table) or any other TOML file (its top level)."""
+    ``[tool.perf-lint]`` table) or any other TOML file (its top level),
+    on top of the file its ``extend`` names."""
     data = read_toml(path)
     table = _table_of(path, data)
+    if isinstance(table, dict):
+        table = _extended(path, table, (Path(os.path.abspath(path)),))
     root = path.resolve().parent
     if path.name == "pyproject.toml" and isinstance(table, dict) and "target-version" not in table:
         project = data.get("project")
@@ -774,22 +843,89 @@ class Memo(Protocol):
     def remember_selectors(self, selectors: Sequence[str]) -> None: ...
 
 
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """What the command line sets on top of every file's configuration
+    besides the selection (ruff's flags of the same names): ``--exclude``
+    replaces ``exclude``, ``--extend-exclude`` adds to ``extend-exclude``,
+    ``--per-file-ignores`` replaces ``per-file-ignores`` and
+    ``--extend-per-file-ignores`` adds to it, ``options`` (such as
+    ``--target-version``) replace the file's values, ``noqa=False``
+    (``--ignore-noqa``) makes noqa comments hide nothing."""
+
+    exclude: Optional[Tuple[str, ...]] = None
+    extend_exclude: Tuple[str, ...] = ()
+    per_file_ignores: Optional[Tuple[Tuple[str, Tuple[str, ...]], ...]] = None
+    extend_per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    noqa: bool = True
+
+    def apply(self, config: Config) -> Config:
+        changes: Dict[str, Any] = {}
+        if self.exclude is not None:
+            changes["exclude"] = self.exclude
+        if self.extend_exclude:
+            changes["extend_exclude"] = config.extend_exclude + self.extend_exclude
+        if self.per_file_ignores is not None or self.extend_per_file_ignores:
+            base = (
+                config.per_file_ignores if self.per_file_ignores is None else self.per_file_ignores
+            )
+            changes["per_file_ignores"] = base + self.extend_per_file_ignores
+        if self.options:
+            changes["options"] = {**config.options, **self.options}
+        if not self.noqa:
+            changes["noqa"] = False
+        return dataclasses.replace(config, **changes) if changes else config
+
+
+def per_file_ignores_argument(
+    values: Sequence[str], flag: str
+) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
+    """``--per-file-ignores`` values as ruff writes them: comma-separated
+    ``PATTERN:CODE`` pairs (``"tests/*:PRF101,PRF102"`` gives the pattern
+    both codes: a part without ``:`` adds a code to the pattern before it).
+    ``ConfigError`` names the flag."""
+    pairs: List[Tuple[str, List[str]]] = []
+    for value in values:
+        for part in value.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if ":" in part:
+                pattern, _, code = part.rpartition(":")
+                if not pattern.strip():
+                    raise ConfigError(f"command line: `{flag}` has an empty pattern in {value!r}")
+                pairs.append((pattern.strip(), [code]))
+            elif pairs:
+                pairs[-1][1].append(part)
+            else:
+                raise ConfigError(
+                    f"command line: `{flag}` wants PATTERN:CODES (e.g. 'tests/*:PRF101'), "
+                    f"got {value!r}"
+                )
+    return tuple(
+        (pattern, check_selectors(codes, flag, "command line")) for pattern, codes in pairs
+    )
+
+
 class Resolver:
     """The configuration of each file, as ruff resolves it: the nearest
     ``pyproject.toml`` with a ``[tool.perf-lint]`` table above the file
     (or the ``--config`` file for every file), with the command line's
-    selection on top. Each configuration file is read and validated once
-    (once ever, with a ``memo``)."""
+    selection and ``Settings`` on top. Each configuration file is read and
+    validated once (once ever, with a ``memo``)."""
 
     def __init__(
         self,
         explicit: Optional[Path] = None,
         overrides: Optional[Selection] = None,
         memo: Optional[Memo] = None,
+        settings: Optional[Settings] = None,
     ):
         self.memo = memo
         self.overrides = overrides or Selection()
-        self._explicit = self.load(explicit).with_overrides(self.overrides) if explicit else None
+        self.settings = settings or Settings()
+        self._explicit = self._finish(self.load(explicit)) if explicit else None
         self._by_file: Dict[Optional[Path], Config] = {}
         self._found: Dict[str, Optional[Path]] = {}
         self._by_name: Dict[str, Config] = {}
@@ -802,6 +938,7 @@ class Resolver:
         extend_select: Sequence[str],
         ignore: Sequence[str],
         memo: Optional[Memo] = None,
+        settings: Optional[Settings] = None,
     ) -> Resolver:
         """The resolver of a ``check`` run: ``--config`` and the command
         line's selectors, validated (``ConfigError`` names the flag)."""
@@ -822,7 +959,11 @@ class Resolver:
             extend_select=checked(extend_select, "--extend-select"),
             ignore=checked(ignore, "--ignore"),
         )
-        return cls(explicit, selection, memo)
+        return cls(explicit, selection, memo, settings)
+
+    def _finish(self, config: Config) -> Config:
+        """A file's configuration with the command line's on top."""
+        return self.settings.apply(config.with_overrides(self.overrides))
 
     def load(self, path: Path) -> Config:
         """Read and validate one configuration file (or take what the memo
@@ -830,6 +971,8 @@ class Resolver:
         if self.memo is None:
             return load_file(path)
         text = read_config_bytes(path)
+        if _EXTEND.search(text):
+            return load_file(path)  # depends on another file: never memoised
         found = self.memo.get_config(path, text)
         if found is None:
             found = load_file(path)
@@ -892,6 +1035,6 @@ class Resolver:
             found = self._nearest(directory, listed if directory == where else None)
             if found not in self._by_file:
                 base = self.load(found) if found is not None else Config(root=Path.cwd())
-                self._by_file[found] = base.with_overrides(self.overrides)
+                self._by_file[found] = self._finish(base)
             known = self._by_name[where] = self._by_file[found]
         return known

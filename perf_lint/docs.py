@@ -16,7 +16,7 @@ import functools
 import json
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple, Type
 
 from perf_lint.config import KEYS, option_key, rule_option_fields
 from perf_lint.registry import RULES
@@ -174,8 +174,36 @@ def rules_markdown() -> str:
     parts.append("")
     for rule in RULES:
         parts.append(rule_page(rule, heading="##"))
+    parts += ["## PRF001 unused-noqa", "", UNUSED_NOQA_TEXT]
     parts += ["## E902 file-problem", "", FILE_PROBLEM_TEXT]
     return "\n".join(parts)
+
+
+#: The documentation of ``PRF001`` (unused noqa comments), an opt-in check the
+#: engine makes after the rules (``perf_lint.noqa``).
+UNUSED_NOQA_TEXT = """\
+*Opt-in*, turned on only by a selector that names it (`--extend-select PRF001`
+or `PRF0`; `--select PRF` leaves it off); fix: safe. ruff's `RUF100` for PRF
+codes; the flake8 plugin reports it too when selected. The language server
+does not report it (its incremental analysis does not record which `# noqa`
+comments were used).
+
+## What it does
+Reports a `# noqa: PRF...` comment whose PRF codes suppress nothing in the
+file: the finding it once hid is gone, the code names a rule that is not
+selected, or a file-level `# perf-lint: noqa` already covers it. Only PRF
+codes are judged (`# noqa: E501, PRF101` is about PRF101 alone: the other
+codes belong to other tools), and a bare `# noqa` is never reported.
+
+## Why is this bad?
+A stale `# noqa` hides the next finding on its line without anyone
+deciding so.
+
+## Fix safety
+The fix removes the unused codes: the whole directive when no code is left
+in it, the whole comment when nothing else is (`# noqa: PRF101  # why`
+keeps `# why`); the code is not touched.
+"""
 
 
 #: The documentation of ``E902`` (file problems), in ``docs/rules.md`` and
@@ -260,6 +288,137 @@ def with_readme_table(readme: str) -> str:
     return readme[:start] + "\n" + readme_table() + readme[end:]
 
 
+class RuffFlag(NamedTuple):
+    """One row of ``docs/ruff.md``: a flag of ``ruff check``, what
+    ``perf-lint check`` does with it (``same``: the flag, with ruff's
+    meaning; ``differs``: the flag, with the difference said; ``refused``:
+    a usage error, exit 2), and the details."""
+
+    flag: str
+    support: str
+    details: str
+
+
+#: ``ruff check``'s flags (ruff 0.17) and perf-lint's answer to each; every
+#: row is tested (``tests/test_ruff_flags.py``).
+RUFF_FLAGS = (
+    RuffFlag("--fix", "same", "Apply the safe fixes and write the files."),
+    RuffFlag("--unsafe-fixes", "same", "Consider unsafe fixes too."),
+    RuffFlag("--show-fixes", "same", "List the fixes applied, per file."),
+    RuffFlag("--diff", "same", "Print the fixes as a unified diff; write nothing; exit 1 if any."),
+    RuffFlag(
+        "-w, --watch",
+        "same",
+        "Check again whenever a Python file or `pyproject.toml` under the paths changes (polling).",
+    ),
+    RuffFlag("--fix-only", "same", "Apply fixes; neither report nor fail on what is left."),
+    RuffFlag("--ignore-noqa", "same", "`# noqa` comments hide nothing."),
+    RuffFlag(
+        "--output-format",
+        "differs",
+        "`text` (ruff's `concise`), `json`, `json-lines`, `sarif`, `github`, `junit`, "
+        "`grouped`; `--format` is the older name. ruff's `full`, `gitlab`, `pylint`, "
+        "`rdjson` and `azure` are refused.",
+    ),
+    RuffFlag("-o, --output-file", "same", "Write the report to the file, not stdout."),
+    RuffFlag(
+        "--target-version",
+        "same",
+        "`py39` ... `py313`; wins over `target-version` and `requires-python`.",
+    ),
+    RuffFlag("--preview", "refused", "perf-lint has no preview rules."),
+    RuffFlag("--extension", "refused", "Only `.py` and `.pyi` files are checked."),
+    RuffFlag(
+        "--statistics",
+        "same",
+        "Counts per rule; with `--output-format json`, ruff's objects (`code`, `name`, "
+        "`count`, `fixable`, `fixable_count`).",
+    ),
+    RuffFlag(
+        "--add-noqa",
+        "differs",
+        "Add `# noqa: CODE` to every line with a diagnostic (to a `# noqa: ...` already "
+        "there); no REASON argument.",
+    ),
+    RuffFlag("--add-ignore", "refused", "Use `--add-noqa`."),
+    RuffFlag("--show-files", "same", "List the files that would be checked, and exit 0."),
+    RuffFlag(
+        "--show-settings",
+        "differs",
+        "The resolved configuration of the first file, as `key = value` lines.",
+    ),
+    RuffFlag("--select", "same", "Code prefixes: `PRF`, `PRF1`, `PRF101`, `E902`."),
+    RuffFlag("--ignore", "same", "Code prefixes."),
+    RuffFlag("--extend-select", "same", "Code prefixes."),
+    RuffFlag(
+        "--per-file-ignores",
+        "same",
+        "`PATTERN:CODES` pairs, comma-separated (`tests/*:PRF101,PRF102`); replaces "
+        "`per-file-ignores`.",
+    ),
+    RuffFlag("--extend-per-file-ignores", "same", "Adds to `per-file-ignores`."),
+    RuffFlag("--fixable", "refused", "Every fix is fixable; choose with `--select`."),
+    RuffFlag("--unfixable", "refused", "Every fix is fixable; choose with `--select`."),
+    RuffFlag("--extend-fixable", "refused", "Every fix is fixable."),
+    RuffFlag(
+        "--exclude",
+        "same",
+        "Replaces `exclude` (comma-separated patterns, matched as in the configuration).",
+    ),
+    RuffFlag("--extend-exclude", "same", "Adds to `extend-exclude`."),
+    RuffFlag("--respect-gitignore", "refused", "`.gitignore` is not read; use `extend-exclude`."),
+    RuffFlag(
+        "--force-exclude",
+        "same",
+        "Exclusions apply to files named on the command line (and `--stdin-filename`) too; "
+        "`--no-force-exclude` turns it off. The pre-commit hooks use it.",
+    ),
+    RuffFlag("-n, --no-cache", "same", "Neither read nor write the results cache."),
+    RuffFlag("--cache-dir", "same", "Where the results cache lives."),
+    RuffFlag(
+        "--stdin-filename",
+        "same",
+        "The name of the file read from stdin; alone (no path) it reads stdin.",
+    ),
+    RuffFlag("-e, --exit-zero", "same", "Exit 0 even when diagnostics remain."),
+    RuffFlag("--exit-non-zero-on-fix", "same", "Exit 1 when a file was fixed."),
+    RuffFlag("-q, --quiet", "same", "Print diagnostics only."),
+    RuffFlag("-s, --silent", "refused", "Use `--quiet` and the exit code."),
+    RuffFlag("-v, --verbose", "refused", "Use `--timings` for where the time goes."),
+    RuffFlag(
+        "--config",
+        "differs",
+        "A `pyproject.toml` or TOML file; ruff's inline `KEY = VALUE` overrides are refused.",
+    ),
+    RuffFlag("--isolated", "refused", "Use `--config` with an empty TOML file."),
+    RuffFlag("--color", "refused", "Colour follows the terminal, `NO_COLOR` and `FORCE_COLOR`."),
+    RuffFlag("--line-length", "refused", "No rule of perf-lint depends on it."),
+)
+
+
+def ruff_markdown() -> str:
+    """The whole of ``docs/ruff.md``: ``ruff check``'s flags, row by row."""
+    lines = [
+        "# perf-lint for ruff users",
+        "",
+        "<!-- generated by `python -m perf_lint.docs --write` from perf_lint/docs.py -->",
+        "",
+        "`perf-lint check` takes `ruff check`'s flags with ruff's meanings where",
+        "they apply. *same*: the flag does what it does in ruff; *differs*: the",
+        "flag exists and the difference is said; *refused*: a usage error (exit 2,",
+        "`check`'s usage printed). Configuration keys follow ruff's too",
+        "([configuration.md](configuration.md)); `# noqa`, `# ruff: noqa` and",
+        "`# flake8: noqa` are honoured as ruff honours them.",
+        "",
+        "| ruff check | perf-lint check | details |",
+        "|---|---|---|",
+    ]
+    for row in RUFF_FLAGS:
+        flags = ", ".join(f"`{flag}`" for flag in row.flag.split(", "))
+        lines.append(f"| {flags} | {row.support} | {row.details} |")
+    return "\n".join(lines) + "\n"
+
+
 def write(root: Path) -> List[Path]:
     """Regenerate ``docs/rules.md`` and the README's table under ``root``;
     the files that changed."""
@@ -267,6 +426,7 @@ def write(root: Path) -> List[Path]:
     targets = {
         root / "docs" / "rules.md": lambda text: rules_markdown(),
         root / "docs" / "configuration.md": lambda text: configuration_markdown(),
+        root / "docs" / "ruff.md": lambda text: ruff_markdown(),
         root / "README.md": with_readme_table,
     }
     for path, render in targets.items():

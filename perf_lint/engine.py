@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import AbstractSet, Dict, List, Optional, Tuple, Type
 
-from perf_lint import prefilter
+from perf_lint import noqa, prefilter
 from perf_lint.analysis import Analysis, analyse, on_deep_stack, too_deep_problem
 from perf_lint.config import Config
 from perf_lint.fixing import Finding, fix_text
@@ -98,7 +98,10 @@ class Engine:
         with self.hooks.phase("fix"):
 
             def run() -> FileResult:
-                return fix_text(source, path, mode, encoding, self._analyse_for(path), only)
+                done = fix_text(source, path, mode, encoding, self._analyse_for(path), only)
+                if only is None and self._unused_noqa(path):
+                    self._remove_unused_noqa(done, path)
+                return done
 
             def refuse(why: str) -> FileResult:
                 return FileResult(path, source, encoding, [too_deep_problem(path, why)])
@@ -109,8 +112,23 @@ class Engine:
                 return on_deep_stack(run, refuse)
 
     def analyse(self, source: str, path: str, reduce: bool = True) -> Analysis:
-        """One analysis of ``source`` with the rules selected for ``path``."""
-        return analyse(
+        """One analysis of ``source`` with the rules selected for ``path``
+        (and, when ``PRF001`` is selected, the ``# noqa`` codes that
+        suppressed nothing in it)."""
+        if not self._unused_noqa(path):
+            return analyse(
+                source,
+                path,
+                self.rules_for(path),
+                self.config,
+                reduce=reduce,
+                shortcuts=self.shortcuts,
+                hooks=self.hooks,
+                heat=self.heat_for(path, source),
+            )
+        inline = noqa.InlineNoqa.of(source)  # held: the analysis records into it
+        inline.used.clear()
+        found = analyse(
             source,
             path,
             self.rules_for(path),
@@ -120,6 +138,29 @@ class Engine:
             hooks=self.hooks,
             heat=self.heat_for(path, source),
         )
+        if getattr(found, "parses", True) and not noqa.file_suppresses(
+            noqa.file_suppression(source), noqa.UNUSED_NOQA
+        ):
+            extra = noqa.unused_diagnostics(inline, path)
+            if extra:
+                found.diagnostics = sorted([*found.diagnostics, *extra], key=lambda d: d.sort_key)
+        return found
+
+    def _unused_noqa(self, path: str) -> bool:
+        """Whether ``PRF001`` (opt-in) is selected for ``path``."""
+        return self.config.noqa and self.config.selects_opt_in(noqa.UNUSED_NOQA, path)
+
+    def _remove_unused_noqa(self, result: FileResult, path: str) -> None:
+        """Apply the fixes of ``PRF001`` (text edits to comments, after the
+        rules' fix loop) and analyse the result once more."""
+        fixes = [d for d in result.diagnostics if d.code == noqa.UNUSED_NOQA and d.fix]
+        if not fixes:
+            return
+        text = result.fixed_source if result.fixed_source is not None else result.source
+        new = noqa.apply_edits(text, [edit for d in fixes for edit in d.fix.edits])  # type: ignore[union-attr]
+        result.fixed_source = new
+        result.diagnostics = self.analyse(new, path).diagnostics
+        result.fixed[noqa.UNUSED_NOQA] += len(fixes)
 
     def _analyse_for(self, path: str):  # type: ignore[no-untyped-def]
         def run(text: str, reduce: bool) -> Analysis:

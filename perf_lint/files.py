@@ -16,18 +16,24 @@ from perf_lint.reading import Read, inside
 SOURCE_SUFFIXES = (".py", ".pyi")
 
 
-def discover(paths: Sequence[str], resolver: Resolver) -> Tuple[List[str], List[Tuple[str, str]]]:
+def discover(
+    paths: Sequence[str], resolver: Resolver, force_exclude: bool = False
+) -> Tuple[List[str], List[Tuple[str, str]]]:
     """The files under ``paths`` (sorted, each once) and the paths that could
-    not be read, with the reason. Files named explicitly are always linted;
-    files found in directories must be Python and not excluded. A symbolic
-    link to a file is followed in a directory only when the file lies inside
-    that directory (and is not found there under its own name too)."""
+    not be read, with the reason. Files named explicitly are linted unless
+    ``force_exclude`` (ruff's ``--force-exclude``) and the configuration
+    excludes them; files found in directories must be Python and not
+    excluded. A symbolic link to a file is followed in a directory only when
+    the file lies inside that directory (and is not found there under its
+    own name too)."""
     found: List[str] = []
     problems: List[Tuple[str, str]] = []
     seen = set()
     for path in paths:
         if path == "-":
             found.append(path)
+            continue
+        if force_exclude and forced_out(path, resolver):
             continue
         if os.path.isdir(path):
             inodes: Dict[int, str] = {}
@@ -52,6 +58,29 @@ def discover(paths: Sequence[str], resolver: Resolver) -> Tuple[List[str], List[
         else:
             problems.append((path, _missing_reason(path)))
     return found, problems
+
+
+def forced_out(path: str, resolver: Resolver) -> bool:
+    """Whether ``exclude`` or ``extend-exclude`` of the configuration that
+    applies to ``path`` names it or a directory it lies in (below the
+    project root): ``--force-exclude`` then skips it even when it is named
+    on the command line, as pre-commit names every staged file."""
+    from perf_lint.config import ConfigError
+
+    try:
+        config = resolver.for_path(path)
+    except (ConfigError, OSError):
+        return False  # the run reports the problem with the configuration
+    return config.is_excluded(path, below=_below_root(path, config))
+
+
+def _below_root(path: str, config: Config) -> str:
+    """Where name patterns start to match: the project root when ``path``
+    lies inside it (the names of the directories above the root, as in
+    ``/home/build/project``, exclude nothing), else ``path``'s directory."""
+    root = os.path.abspath(config.root)
+    absolute = os.path.abspath(path)
+    return root if inside(absolute, root) else os.path.dirname(absolute)
 
 
 def _found_as_itself(link: str, inodes: Dict[int, str]) -> bool:

@@ -1,7 +1,15 @@
 """The flake8 plugin (codes ``PRF``): a thin adapter over the engine.
 
-It reports exactly what ``perf-lint check`` reports. flake8 does selection,
-``per-file-ignores`` and ``noqa`` itself; rule options come from
+Installing perf-lint does not change a plain ``flake8`` run: the ``PRF``
+codes are in flake8's default ignore list, and the plugin runs only the
+codes that flake8's ``select`` or ``extend-select`` names explicitly (a
+project's ``ignore =`` replaces flake8's default ignore list, and must not
+turn them on). With no ``PRF`` code selected, the plugin reads nothing and
+costs a flake8 run next to nothing.
+
+For the codes it runs it reports exactly what ``perf-lint check`` reports.
+flake8 does ``per-file-ignores`` and ``noqa`` itself (``--disable-noqa``
+reaches the engine too, so that nothing is hidden); rule options come from
 ``[tool.perf-lint]`` in the nearest ``pyproject.toml`` and from flake8's own
 configuration (``--perf-lint-<option>``), which wins.
 
@@ -16,7 +24,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 from pathlib import Path
-from typing import Any, ClassVar, Dict, Iterator, List, Tuple, Type
+from typing import Any, ClassVar, Dict, Iterator, List, Optional, Tuple, Type
 
 from perf_lint import __version__
 
@@ -30,6 +38,10 @@ class Plugin:
     _options: ClassVar[Dict[str, Any]] = {}
     _config: ClassVar[Any] = None
     _engine: ClassVar[Any] = None
+    #: The codes flake8's selection names explicitly (``None``: not known
+    #: yet, every code runs, as when the plugin is driven without options).
+    _codes: ClassVar[Any] = None
+    _noqa: ClassVar[bool] = True
 
     def __init__(self, tree: ast.AST, lines: List[str], filename: str) -> None:
         self.lines = lines
@@ -38,11 +50,9 @@ class Plugin:
     @classmethod
     def add_options(cls, parser: Any) -> None:
         from perf_lint.config import rule_option_fields
-        from perf_lint.registry import RULES
 
-        # Opt-in rules are off unless flake8's selection names them
-        # (``--extend-select PRF2``), as in ``perf-lint check``.
-        parser.extend_default_ignore([rule.CODE for rule in RULES if rule.OPT_IN])
+        # Off until selected: a plain ``flake8`` run reports no PRF code.
+        parser.extend_default_ignore(["PRF"])
 
         for key, (field, rules) in sorted(rule_option_fields().items()):
             default = field.default
@@ -71,7 +81,11 @@ class Plugin:
                 found[key] = list(value) if isinstance(value, (list, tuple)) else value
         cls._options = found
         cls._engine = None
-        cls._config = checked_config(found, Path.cwd())
+        cls._codes = selected_codes(options)
+        cls._noqa = not getattr(options, "disable_noqa", False)
+        cls._config = None
+        if cls._codes is None or cls._codes:
+            cls._config = checked_config(found, Path.cwd(), cls._codes, cls._noqa)
 
     @classmethod
     def engine(cls) -> Any:
@@ -79,11 +93,13 @@ class Plugin:
             from perf_lint.engine import Engine
 
             if cls._config is None:
-                cls._config = checked_config(cls._options, Path.cwd())
+                cls._config = checked_config(cls._options, Path.cwd(), cls._codes, cls._noqa)
             cls._engine = Engine(cls._config)
         return cls._engine
 
     def run(self) -> Iterator[Tuple[int, int, str, Type[Plugin]]]:
+        if self._codes is not None and not self._codes:
+            return  # no PRF code selected: nothing to do
         result = self.engine().check_text("".join(self.lines), self.filename)
         for diagnostic in result.diagnostics:
             if diagnostic.is_file_problem:
@@ -96,13 +112,50 @@ class Plugin:
             )
 
 
-def checked_config(flake8_options: Dict[str, Any], start: Path) -> Any:
+def selected_codes(options: Any) -> Optional[Tuple[str, ...]]:
+    """The PRF codes a flake8 run reports: those its ``select`` or
+    ``extend-select`` names (a prefix of the code: ``PRF``, ``PRF1``,
+    ``PRF101``) and that flake8 then decides to report (an explicit
+    ``ignore`` or ``extend-ignore`` with a longer prefix still wins).
+    ``None`` (every code) for options that are not flake8's selection."""
+    if not hasattr(options, "select"):
+        return None
+    from flake8.style_guide import Decision, DecisionEngine
+
+    from perf_lint.noqa import UNUSED_NOQA
+    from perf_lint.registry import RULES
+
+    explicit = tuple(
+        str(code).strip().upper()
+        for code in [*(options.select or ()), *(getattr(options, "extend_select", None) or ())]
+        if str(code).strip()
+    )
+    if not explicit:
+        return ()
+    decisions = DecisionEngine(options)
+    # Unused noqa is turned on only by a selector that names it by more
+    # than the family (``PRF0``, ``PRF001``), as in ``perf-lint check``.
+    named = tuple(code for code in explicit if len(code) > len("PRF"))
+    return tuple(
+        code
+        for code in (*(rule.CODE for rule in RULES), UNUSED_NOQA)
+        if code.startswith(named if code == UNUSED_NOQA else explicit)
+        and decisions.decision_for(code) is Decision.Selected
+    )
+
+
+def checked_config(
+    flake8_options: Dict[str, Any],
+    start: Path,
+    codes: Any = None,
+    noqa: bool = True,
+) -> Any:
     """``make_config``, with a configuration problem raised as flake8's
     ``ExecutionError`` (flake8 prints its message, without a traceback)."""
     from perf_lint.config import ConfigError
 
     try:
-        return make_config(flake8_options, start)
+        return make_config(flake8_options, start, codes, noqa)
     except ConfigError as error:
         try:
             from flake8.exceptions import ExecutionError
@@ -119,9 +172,16 @@ def make_engine(flake8_options: Dict[str, Any], start: Path) -> Any:
     return Engine(make_config(flake8_options, start))
 
 
-def make_config(flake8_options: Dict[str, Any], start: Path) -> Any:
-    """The configuration of ``make_engine``; a ``ConfigError`` names the
-    file (or flake8's configuration) with the problem."""
+def make_config(
+    flake8_options: Dict[str, Any],
+    start: Path,
+    codes: Any = None,
+    noqa: bool = True,
+) -> Any:
+    """The configuration of ``make_engine`` (``codes``: the rules to run,
+    ``None`` for every one; ``noqa``: whether ``# noqa`` comments hide
+    anything); a ``ConfigError`` names the file (or flake8's
+    configuration) with the problem."""
     from perf_lint import config as config_module
 
     base = config_module.discover(start)
@@ -132,8 +192,8 @@ def make_config(flake8_options: Dict[str, Any], start: Path) -> Any:
             key, value, fields[key][0], "flake8 configuration"
         )
     config = dataclasses.replace(
-        base, select=config_module.EVERY_RULE, ignore=(), extend_select=(),
-        per_file_ignores=(), options=options,
+        base, select=config_module.EVERY_RULE if codes is None else tuple(codes),
+        ignore=(), extend_select=(), per_file_ignores=(), options=options, noqa=noqa,
     )  # fmt: skip
     return config
 

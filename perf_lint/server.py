@@ -803,25 +803,29 @@ async def code_action(ls: PerfLintServer, params: types.CodeActionParams) -> Lis
                     edit=_edit(uri, [silence]),
                 )
             )
-    fix_kinds = []
-    if any_safe and _wanted(FIX_ALL_KIND, only):
-        fix_kinds.append(FIX_ALL_KIND)
-    if in_range_safe and _wanted(quickfix, only):
-        fix_kinds.append(quickfix)
-    if not fix_kinds:
+    # "Fix all" is offered once: as the source action when the client asks
+    # for that kind, as a quick fix next to a safe fix in the range, else
+    # (a client that lists every kind) as the source action.
+    fix_kind = None
+    if any_safe and only and _wanted(FIX_ALL_KIND, only):
+        fix_kind = FIX_ALL_KIND
+    elif in_range_safe and _wanted(quickfix, only):
+        fix_kind = quickfix
+    elif any_safe and not only:
+        fix_kind = FIX_ALL_KIND
+    if fix_kind is None:
         return actions
     lazy = ls.resolves_edits()
     edit = None if lazy else await ls.fix_all_edit(uri, found)
     if lazy or edit is not None:
-        for kind in fix_kinds:
-            actions.append(
-                types.CodeAction(
-                    title=FIX_ALL_TITLE,
-                    kind=kind,
-                    edit=edit,
-                    data={"fixAll": uri} if lazy else None,
-                )
+        actions.append(
+            types.CodeAction(
+                title=FIX_ALL_TITLE,
+                kind=fix_kind,
+                edit=edit,
+                data={"fixAll": uri} if lazy else None,
             )
+        )
     return actions
 
 

@@ -396,3 +396,24 @@ def test_every_format_is_offered_and_renders() -> None:
     assert tuple(option.choices) == FORMATS
     for name in FORMATS:
         assert isinstance(renderer(name)(RunSummary(diagnostics=[])), str)
+
+
+def test_sarif_uris_are_relative_to_the_repository_root(project: Path) -> None:
+    """Run in a subdirectory of a git work tree, every artifact URI is
+    relative to ``%SRCROOT%``, the work tree's root (as code scanning reads
+    them), for the files outside the working directory too."""
+    (project / ".git").mkdir()
+    outside = project / "elsewhere"
+    outside.mkdir()
+    (outside / "b.py").write_text("z in [1]\n")
+    result = run(project / "pkg", "check", "--format", "sarif", "a.py", "../elsewhere/b.py")
+    (sarif_run,) = json.loads(result.out)["runs"]
+    assert sarif_run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == project.resolve().as_uri() + "/"
+    locations = [
+        r["locations"][0]["physicalLocation"]["artifactLocation"] for r in sarif_run["results"]
+    ]
+    assert {location["uri"] for location in locations} == {"elsewhere/b.py", "pkg/a.py"}
+    assert all(location["uriBaseId"] == "%SRCROOT%" for location in locations)
+    fixed = next(r for r in sarif_run["results"] if "fixes" in r)
+    change = fixed["fixes"][0]["artifactChanges"][0]["artifactLocation"]
+    assert change == fixed["locations"][0]["physicalLocation"]["artifactLocation"]

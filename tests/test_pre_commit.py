@@ -103,6 +103,10 @@ def test_hooks_with_the_real_pre_commit(tmp_path: Path) -> None:
     (work / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
     (work / "x.py").write_text(PROBLEM)
     (work / "notes.txt").write_text("x in [1, 2]\n")  # not Python: never passed to the hooks
+    # Excluded by the project: staged, named to the hooks, never linted or rewritten.
+    (work / "pyproject.toml").write_text('[tool.perf-lint]\nextend-exclude = ["generated"]\n')
+    (work / "generated").mkdir()
+    (work / "generated" / "g.py").write_text(PROBLEM)
     _git(work, "add", "-A")
 
     check = pre_commit(work, home, "run", "perf-lint")
@@ -110,6 +114,7 @@ def test_hooks_with_the_real_pre_commit(tmp_path: Path) -> None:
     assert check.returncode == 1, check.stdout + check.stderr
     assert "x.py:2:17: PRF101 [*]" in check.stdout
     assert "notes.txt" not in check.stdout
+    assert "generated" not in check.stdout
     assert (work / "x.py").read_text() == PROBLEM
 
     fix = pre_commit(work, home, "run", "perf-lint-fix")
@@ -117,6 +122,7 @@ def test_hooks_with_the_real_pre_commit(tmp_path: Path) -> None:
     assert fix.returncode == 1, fix.stdout + fix.stderr
     assert "files were modified by this hook" in fix.stdout
     assert (work / "x.py").read_text() == FIXED
+    assert (work / "generated" / "g.py").read_text() == PROBLEM
 
     _git(work, "add", "x.py")
     again = pre_commit(work, home, "run", "perf-lint-fix")
@@ -125,6 +131,10 @@ def test_hooks_with_the_real_pre_commit(tmp_path: Path) -> None:
     check = pre_commit(work, home, "run", "perf-lint")
     assert check.returncode == 0, check.stdout + check.stderr
     assert (work / "x.py").read_text() == FIXED
+    # Every file, as `pre-commit run --all-files` in CI names them.
+    every = pre_commit(work, home, "run", "--all-files")
+    assert every.returncode == 0, every.stdout + every.stderr
+    assert (work / "generated" / "g.py").read_text() == PROBLEM
 
 
 def test_hook_definitions() -> None:
@@ -132,8 +142,8 @@ def test_hook_definitions() -> None:
         hook["id"]: hook for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     }
     assert set(hooks) == {"perf-lint", "perf-lint-fix"}
-    assert hooks["perf-lint"]["entry"] == "perf-lint check"
-    assert hooks["perf-lint-fix"]["entry"] == "perf-lint check --fix"
+    assert hooks["perf-lint"]["entry"] == "perf-lint check --force-exclude"
+    assert hooks["perf-lint-fix"]["entry"] == "perf-lint check --fix --force-exclude"
     for hook in hooks.values():
         assert hook["language"] == "python"
         assert hook["types_or"] == ["python", "pyi"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
-from perf_lint.diagnostic import Diagnostic, FixRecord, Location
-from perf_lint.output import RunSummary, rule_url
+from perf_lint.diagnostic import FILE_PROBLEM, Diagnostic, FixRecord, Location
+from perf_lint.output import FILE_PROBLEM_NAME, RunSummary, rule_url
 
 
 def _location(location: Location) -> Dict[str, int]:
@@ -57,6 +57,29 @@ def record(diagnostic: Diagnostic, profile: Any = None) -> Dict[str, Any]:
     return found
 
 
+def statistics(summary: RunSummary) -> List[Dict[str, Any]]:
+    """``--statistics`` as ruff prints it in JSON: one object per code with
+    its ``name``, ``count``, whether some are ``fixable`` in this run and
+    how many (``fixable_count``); most frequent first."""
+    rows = []
+    for code, count in sorted(summary.counts().items(), key=lambda i: (-i[1], i[0] or "")):
+        of_code = [d for d in summary.diagnostics if d.code == code]
+        name = FILE_PROBLEM_NAME if code == FILE_PROBLEM else summary.names.get(code or "", "")
+        fixable = sum(1 for d in of_code if summary.fixable(d))
+        rows.append(
+            {
+                "code": code,
+                "name": name or (of_code[0].name if of_code else ""),
+                "count": count,
+                "fixable": fixable > 0,
+                "fixable_count": fixable,
+            }
+        )
+    return rows
+
+
 def render(summary: RunSummary) -> str:
+    if summary.statistics:
+        return json.dumps(statistics(summary), indent=2, ensure_ascii=False) + "\n"
     records = [record(d, summary.profile) for d in summary.diagnostics]
     return json.dumps(records, indent=2, ensure_ascii=False) + "\n"

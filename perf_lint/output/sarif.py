@@ -4,8 +4,11 @@ Every registered rule is described in ``tool.driver.rules`` (help text from
 its documentation, ``helpUri`` the same address as the JSON ``url``); every
 diagnostic is a result pointing at its rule by id and index, with a region
 in 1-based lines and Unicode code point columns, and its fix where one
-exists. Problems with a file (syntax errors, unreadable files) are results
-of the rule ``E902`` (described after the PRF rules) with ``level:
+exists. Artifact URIs are relative to ``%SRCROOT%``, the root of the git
+work tree (else the working directory), so that the log is portable and
+code scanning finds the files when the run was made in a subdirectory.
+Problems with a file (syntax errors, unreadable files) are results of
+the rule ``E902`` (described after the PRF rules) with ``level:
 error``."""
 
 from __future__ import annotations
@@ -66,8 +69,19 @@ def _file_problem_rule() -> Dict[str, Any]:
     }
 
 
+def source_root(start: Path) -> Path:
+    """``%SRCROOT%``: the top of the git work tree holding ``start`` (code
+    scanning resolves a result's URI against the repository's root), else
+    ``start`` (the working directory)."""
+    start = Path(os.path.abspath(start))
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return start
+
+
 def _artifact(path: str, base: Path) -> Dict[str, Any]:
-    """A URI relative to the working directory where the file lies below
+    """A URI relative to ``%SRCROOT%`` (``base``) where the file lies below
     it, else an absolute ``file:`` URI."""
     if path == "-" or path.startswith("<"):
         return {"uri": quote(path)}
@@ -169,5 +183,5 @@ def document(summary: RunSummary, base: Path) -> Dict[str, Any]:
 
 
 def render(summary: RunSummary) -> str:
-    base = Path(os.getcwd())
+    base = source_root(Path(os.getcwd()))
     return json.dumps(document(summary, base), indent=2, ensure_ascii=False) + "\n"
