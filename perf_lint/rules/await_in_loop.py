@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import os
 import re
 from typing import Iterator, Optional, Set, Tuple
 
@@ -86,8 +85,9 @@ _OPENS_ONE = words(
     "AsyncSession Session session async_session sessionmaker connect begin begin_nested"
     " acquire cursor transaction pipeline"
 )
-#: Files of test code (``test_x.py``, ``x_test.py``, ``conftest.py``).
-_TEST_FILE = re.compile(r"^(?:test_.*|.*_test|conftest)\.pyi?$")
+#: Files of test code (``test_x.py``, ``x_test.py``, ``tests.py``,
+#: ``conftest.py``).
+_TEST_FILE = re.compile(r"^(?:test_.*|.*_tests?|tests?|conftest)\.pyi?$")
 
 
 class AwaitInLoop(LoopRule):
@@ -247,7 +247,7 @@ class AwaitInLoop(LoopRule):
             return  # an async generator expression is consumed lazily
         if frame.node in self.reported:
             return  # one report per loop
-        if self._test_code():
+        if test_code(self.context):
             return  # tests await in order on purpose
         scan = self.scan(frame)
         if scan.exits or scan.sleeps or scan.carried:
@@ -303,16 +303,6 @@ class AwaitInLoop(LoopRule):
                 if isinstance(group, cst.Name):
                     groups.add(group.value)
         return bool(groups) and any(reads(arg.value) & groups for arg in call.args)
-
-    def _test_code(self) -> bool:
-        """The visited node is test code: in a file named ``test_*.py``,
-        ``*_test.py`` or ``conftest.py``, or in a function named ``test*``."""
-        if _TEST_FILE.match(os.path.basename(self.context.path)):
-            return True
-        return any(
-            isinstance(scope, cst.FunctionDef) and scope.name.value.startswith("test")
-            for scope in self.context.scopes.stack
-        )
 
     def _carries_state(self, frame: Frame, scan: LoopScan) -> bool:
         """The loop changes state that a later iteration reads: an attribute
@@ -478,3 +468,15 @@ def _yields(loop: cst.CSTNode) -> bool:
     finder = _Yield()
     traversal.visit(loop, finder)
     return finder.found
+
+
+def test_code(context: FileContext) -> bool:
+    """The visited node is test code: in a file named ``test_*.py``,
+    ``*_test.py``, ``tests.py`` or ``conftest.py``, or in a function whose
+    name starts with ``test``."""
+    if _TEST_FILE.match(re.split(r"[\\/]", context.path)[-1]):
+        return True
+    return any(
+        isinstance(scope, cst.FunctionDef) and scope.name.value.startswith("test")
+        for scope in context.scopes.stack
+    )
