@@ -177,6 +177,8 @@ def _formatted(node: cst.BaseExpression) -> bool:
     operation, a ``.format(...)`` call."""
     if isinstance(node, cst.FormattedString):
         return True
+    if isinstance(node, cst.ConcatenatedString):  # `"a " f"{b}"`
+        return _formatted(node.left) or _formatted(node.right)
     if isinstance(node, cst.BinaryOperation):
         return isinstance(node.operator, (cst.Modulo, cst.Add))
     return (
