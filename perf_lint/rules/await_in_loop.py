@@ -88,6 +88,8 @@ _OPENS_ONE = words(
 #: Files of test code (``test_x.py``, ``x_test.py``, ``tests.py``,
 #: ``conftest.py``).
 _TEST_FILE = re.compile(r"^(?:test_.*|.*_tests?|tests?|conftest)\.pyi?$")
+#: Test functions (``test``, ``test_x``, ``testX``; not ``testimonials``).
+_TEST_FUNCTION = re.compile(r"test(?:$|_|[A-Z0-9])")
 
 
 class AwaitInLoop(LoopRule):
@@ -148,9 +150,10 @@ class AwaitInLoop(LoopRule):
       `itertools.groupby(...)`, the loop's iterable: the groups share one
       iterator and each is empty once the loop has moved on.
 
-    Not reported either: test code (a file named `test_*.py`, `*_test.py`
-    or `conftest.py`, or a function whose name starts with `test`), which
-    awaits one step after another on purpose; an `await` that a `raise`
+    Not reported either: test code (a file named `test_*.py`, `*_test.py`,
+    `tests.py` or `conftest.py`, or a function named `test`, `test_*`,
+    or `test` then a capital letter or digit, as `testFoo`), which awaits
+    one step after another on purpose; an `await` that a `raise`
     follows (run once at most); a loop that yields (an async generator
     hands out one item at a time); an `await` under a `with` or `async
     with` in the loop body (a lock, a timeout, `pytest.raises`: a context entered on
@@ -474,10 +477,11 @@ def _yields(loop: cst.CSTNode) -> bool:
 def test_code(context: FileContext) -> bool:
     """The visited node is test code: in a file named ``test_*.py``,
     ``*_test.py``, ``tests.py`` or ``conftest.py``, or in a function whose
-    name starts with ``test``."""
+    name is ``test`` or starts with ``test_`` or ``test`` and a capital
+    letter or digit."""
     if _TEST_FILE.match(re.split(r"[\\/]", context.path)[-1]):
         return True
     return any(
-        isinstance(scope, cst.FunctionDef) and scope.name.value.startswith("test")
+        isinstance(scope, cst.FunctionDef) and _TEST_FUNCTION.match(scope.name.value) is not None
         for scope in context.scopes.stack
     )

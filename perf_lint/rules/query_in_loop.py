@@ -124,8 +124,9 @@ class QueryInLoop(LoopRule):
     lambda or class.
 
     **Test code is not checked**: a file named `test_*.py`, `*_test.py`,
-    `tests.py` or `conftest.py`, or a function whose name starts with
-    `test`. Tests create their rows and assert on each case one query at a
+    `tests.py` or `conftest.py`, or a function named `test`, `test_*`, or
+    `test` then a capital letter or digit (`testFoo`; not
+    `testimonials`). Tests create their rows and assert on each case one query at a
     time on purpose, and their speed is not the product's: in Django's own
     sources and three apps, 66 of 70 findings were in tests. Helpers of
     tests in other files (factories) are checked.
