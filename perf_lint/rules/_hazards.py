@@ -88,7 +88,7 @@ DJANGO_METHODS = words(
     " update_or_create update delete aggregate annotate values values_list earliest latest"
     " order_by distinct select_related prefetch_related only defer iterator raw aget acreate"
     " aget_or_create aupdate_or_create acount aexists acontains afirst alast aaggregate aupdate"
-    " adelete aearliest alatest aiterator"
+    " adelete aearliest alatest aiterator using"
 )
 #: The attributes of a model class that are managers.
 DJANGO_MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
