@@ -201,7 +201,7 @@ class TypeInference:
 
     # inference --------------------------------------------------------------
     def _stack(self) -> Sequence[cst.CSTNode]:
-        return self.scopes.stack if self._chain is None else self._chain
+        return self.scopes.chain() if self._chain is None else self._chain
 
     def plain_values(self, scope: cst.CSTNode) -> Dict[str, List[cst.BaseExpression]]:
         """The value of each plain assignment to a name (``name = value``,

@@ -9,13 +9,12 @@ from typing import Iterator, Optional, Set, Tuple
 import libcst as cst
 
 from perf_lint.context import FileContext
+from perf_lint.repeats import LOOPS
 from perf_lint.rule import Fix, Invalid, Valid
 from perf_lint.rules._hazards import (
     AWAIT_CALL,
-    LOOP_SHAPE_NODES,
     LoopRule,
     LoopScan,
-    last_part,
     positional,
     reads,
     summary,
@@ -23,7 +22,7 @@ from perf_lint.rules._hazards import (
     words,
 )
 from perf_lint.rules._loops import FOR
-from perf_lint.scopes import qualified_name
+from perf_lint.scopes import last_part, qualified_name
 
 
 def _up_to(
@@ -156,7 +155,7 @@ class AwaitInLoop(LoopRule):
     FIX = Fix.NONE
     LOOP_KINDS = frozenset({"for", "comprehension"})
     PATTERN = (FOR, r"await")
-    SHAPE_NODES = LOOP_SHAPE_NODES
+    SHAPE_NODES = LOOPS
     VALID = (
         Valid("async def f(xs):\n    async for x in xs:\n        await g(x)\n"),
         Valid(

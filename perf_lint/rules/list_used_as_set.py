@@ -9,13 +9,10 @@ import libcst as cst
 
 from perf_lint import syntax
 from perf_lint.context import FileContext
+from perf_lint.repeats import COMPREHENSIONS as AST_COMPS
+from perf_lint.repeats import SCOPES as AST_SCOPES
 from perf_lint.rule import Fix, Invalid, Valid
-from perf_lint.rules._hazards import (
-    AST_COMPS,
-    AST_SCOPES,
-    LoopRule,
-    binding_values,
-)
+from perf_lint.rules._hazards import LoopRule, binding_values
 from perf_lint.rules._loops import FOR_OR_WHILE
 from perf_lint.rules._types import is_unhashable_display
 from perf_lint.scopes import COMPREHENSIONS, ScopeNames
@@ -183,7 +180,7 @@ class ListUsedAsSet(LoopRule):
             return False
         # Only comprehensions between the function and the test: a lambda
         # parameter or a class body would give the name another meaning.
-        stack = self.context.scopes.stack
+        stack = self.context.scopes.chain()
         index = next((i for i, part in enumerate(stack) if part is scope), None)
         if index is None or any(type(part) not in COMPREHENSIONS for part in stack[index + 1 :]):
             return False
