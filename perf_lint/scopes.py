@@ -59,6 +59,21 @@ class VariableVisitor(cst.CSTVisitor):
         return False
 
 
+class OwnScopeVisitor(cst.CSTVisitor):
+    """A visitor that does not enter nested functions, classes and lambdas
+    (their code runs apart from the scope being visited); their headers are
+    skipped with them."""
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+
 def target_names(node: cst.CSTNode) -> Iterable[str]:
     """The names an assignment target binds."""
     if isinstance(node, cst.Name):

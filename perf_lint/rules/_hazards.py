@@ -36,6 +36,7 @@ from perf_lint import repeats, syntax, traversal
 from perf_lint.frames import Frame
 from perf_lint.rule import Rule
 from perf_lint.scopes import (
+    OwnScopeVisitor,
     Scope,
     ScopeNames,
     VariableVisitor,
@@ -652,7 +653,7 @@ class _Carried:
         assigned |= finder.walrus
 
 
-class _Loads(VariableVisitor):
+class _Loads(VariableVisitor, OwnScopeVisitor):
     """The names an expression (or statement) reads, outside nested scopes
     and comprehensions' own variables; and the names its ``:=`` bind."""
 
@@ -667,15 +668,6 @@ class _Loads(VariableVisitor):
     def visit_NamedExpr(self, node: cst.NamedExpr) -> bool:
         traversal.visit(node.value, self)
         self.walrus |= set(target_names(node.target))
-        return False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
         return False
 
     def _comprehension(self, node: cst.CSTNode) -> bool:

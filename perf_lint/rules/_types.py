@@ -31,7 +31,7 @@ from typing import (
 import libcst as cst
 
 from perf_lint import traversal
-from perf_lint.scopes import COMPREHENSIONS, Binding, all_params, target_names
+from perf_lint.scopes import COMPREHENSIONS, Binding, OwnScopeVisitor, all_params, target_names
 
 if TYPE_CHECKING:  # pragma: no cover
     from perf_lint.context import FileContext
@@ -534,7 +534,7 @@ def literal_types(node: cst.BaseExpression) -> Types:
     return frozenset({"hashable"})
 
 
-class _PlainAssignments(cst.CSTVisitor):
+class _PlainAssignments(OwnScopeVisitor):
     """The values of plain assignments to names in one scope's body (nested
     functions, classes and lambdas are other scopes)."""
 
@@ -546,15 +546,6 @@ class _PlainAssignments(cst.CSTVisitor):
         for target in node.targets:
             if isinstance(target.target, cst.Name):
                 self.values.setdefault(target.target.value, []).append(node.value)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
 
 
 def _comprehension_targets(node: cst.CSTNode) -> Set[str]:
