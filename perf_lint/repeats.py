@@ -14,13 +14,13 @@ nested ``for``, that is the outer loop.
 
 - ``iteration(loop)``: the parts of ``loop`` that run on each iteration;
 - ``region(loop)``: the nodes whose innermost loop is ``loop``;
-- ``repeated(tree)``: every node of ``tree`` that repeats in a loop.
+- ``repeated(nodes)``: every node under ``nodes`` that repeats in a loop.
 """
 
 from __future__ import annotations
 
 import ast
-from typing import Iterator, List, Tuple
+from typing import Iterable, Iterator, List, Tuple
 
 from perf_lint import syntax
 
@@ -95,9 +95,17 @@ def region(loop: ast.AST) -> Iterator[ast.AST]:
             pending.extend(syntax.children(node))
 
 
-def repeated(tree: ast.AST) -> Iterator[ast.AST]:
-    """Every node under ``tree`` that runs on each iteration of a loop of
-    its own scope (the regions of all its loops)."""
-    for node in syntax.walk(tree):
-        if type(node) in LOOPS:
+def repeated(nodes: Iterable[ast.AST], nested_scopes: bool = True) -> Iterator[ast.AST]:
+    """Every node under ``nodes`` (themselves included) that runs on each
+    iteration of a loop of its own scope: the regions of all their loops.
+    With ``nested_scopes`` false, the loops of nested functions, classes
+    and lambdas are left out too (the code of one scope)."""
+    pending = list(nodes)
+    while pending:
+        node = pending.pop()
+        kind = type(node)
+        if kind in LOOPS:
             yield from region(node)
+        elif not nested_scopes and kind in SCOPES:
+            continue
+        pending.extend(syntax.children(node))

@@ -63,7 +63,7 @@ def _ast_sites(source: str) -> Counter[Tuple[Site, bool]]:
     def column(line: int, offset: int) -> int:
         return len(lines[line - 1][:offset].decode("utf-8"))
 
-    repeated = {id(node) for node in repeats.repeated(tree)}
+    repeated = {id(node) for node in repeats.repeated([tree])}
     found: Counter[Tuple[Site, bool]] = Counter()
     for node in ast.walk(tree):
         if isinstance(node, (ast.Call, ast.Await)):
@@ -118,7 +118,7 @@ def test_both_sides_agree_on_hand_written_loops(source: str) -> None:
     assert cst_side == ast_side
     # The names say which calls repeat.
     tree = ast.parse(source)
-    repeated = {id(node) for node in repeats.repeated(tree)}
+    repeated = {id(node) for node in repeats.repeated([tree])}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             name = node.func.id

@@ -20,15 +20,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import (
-    ClassVar,
-    FrozenSet,
-    List,
-    Optional,
-    Sequence,
-    Set,
-    Tuple,
-)
+from typing import ClassVar, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 

@@ -34,7 +34,7 @@ import libcst as cst
 from perf_lint import frames, syntax, traversal
 from perf_lint.context import FileContext
 from perf_lint.rule import Fix, Rule
-from perf_lint.scopes import Scope, ScopeNames, VariableVisitor, target_names
+from perf_lint.scopes import OwnScopeVisitor, Scope, ScopeNames, VariableVisitor, target_names
 from perf_lint.targets import OLDEST_TARGET, TARGET_VERSIONS
 
 Level = Union[cst.For, cst.If]
@@ -266,7 +266,7 @@ def _collect_sites(body: Sequence[cst.CSTNode], scope: Scope, sites: Dict[cst.Fo
             _collect_sites(block.body, inner, sites)  # type: ignore[arg-type]
 
 
-class _Exits(cst.CSTVisitor):
+class _Exits(OwnScopeVisitor):
     """Finds a ``break`` or ``continue`` that leaves the statement visited
     (one inside a nested loop, function or class ends there)."""
 
@@ -291,12 +291,6 @@ class _Exits(cst.CSTVisitor):
 
     def visit_While(self, node: cst.While) -> bool:
         return self._loop(node)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
 
 
 def _leaves_the_block(statement: cst.CSTNode) -> bool:
