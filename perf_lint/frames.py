@@ -72,7 +72,7 @@ The ``ast`` side of "repeats in a loop", for the pre-filter, is
 
 from __future__ import annotations
 
-from typing import Any, Callable, Container, Dict, Iterator, List, Optional, Tuple, Union
+from typing import Any, Callable, Collection, Dict, Iterator, List, Optional, Tuple, Union
 
 import libcst as cst
 
@@ -161,8 +161,8 @@ def iteration(loop: cst.CSTNode) -> List[cst.CSTNode]:
 
 
 def _statements(body: cst.BaseSuite) -> List[cst.CSTNode]:
-    if isinstance(body, cst.IndentedBlock):
-        return list(body.body)
+    """The statements of a suite (an indented block's, or the small
+    statements of a one-line suite)."""
     return list(body.body)  # type: ignore[attr-defined]
 
 
@@ -263,9 +263,9 @@ class Frames(cst.BatchableCSTVisitor):
                 return
             yield suite
 
-    def marked(self, marks: Container[cst.CSTNode], stop: Callable[[Frame], bool]) -> int:
+    def marked(self, marks: Collection[cst.CSTNode], stop: Callable[[Frame], bool]) -> int:
         """How many of the suites ``suites(stop)`` gives are in ``marks``."""
-        if not marks:  # type: ignore[truthy-bool]
+        if not marks:
             return 0
         return sum(1 for suite in self.suites(stop) if suite in marks)
 
