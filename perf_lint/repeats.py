@@ -97,15 +97,35 @@ def region(loop: ast.AST) -> Iterator[ast.AST]:
 
 def repeated(nodes: Iterable[ast.AST], nested_scopes: bool = True) -> Iterator[ast.AST]:
     """Every node under ``nodes`` (themselves included) that runs on each
-    iteration of a loop of its own scope: the regions of all their loops.
-    With ``nested_scopes`` false, the loops of nested functions, classes
-    and lambdas are left out too (the code of one scope)."""
-    pending = list(nodes)
+    iteration of a loop of its own scope, in one walk: the nodes of the
+    regions of all their loops. With ``nested_scopes`` false, the code of
+    nested functions, classes and lambdas is not walked (one scope's code)."""
+    pending: List[Tuple[ast.AST, bool]] = [(node, False) for node in nodes]
     while pending:
-        node = pending.pop()
+        node, looped = pending.pop()
         kind = type(node)
-        if kind in LOOPS:
-            yield from region(node)
-        elif not nested_scopes and kind in SCOPES:
+        if kind in SCOPES:
+            if nested_scopes:  # its code starts outside any loop
+                pending.extend((child, False) for child in syntax.children(node))
             continue
-        pending.extend(syntax.children(node))
+        if looped:
+            yield node
+        if kind is ast.For or kind is ast.AsyncFor:
+            pending.extend((part, looped) for part in (node.target, node.iter, *node.orelse))  # type: ignore[attr-defined]
+            pending.extend((part, True) for part in node.body)  # type: ignore[attr-defined]
+        elif kind is ast.While:
+            pending.extend((part, True) for part in (node.test, *node.body))  # type: ignore[attr-defined]
+            pending.extend((part, looped) for part in node.orelse)  # type: ignore[attr-defined]
+        elif kind in COMPREHENSIONS:
+            first, *rest = node.generators  # type: ignore[attr-defined]
+            pending.extend(((first.target, looped), (first.iter, looped)))
+            pending.extend((part, True) for part in first.ifs)
+            for generator in rest:
+                pending.extend((part, True) for part in (generator.target, generator.iter))
+                pending.extend((part, True) for part in generator.ifs)
+            if kind is ast.DictComp:
+                pending.extend(((node.key, True), (node.value, True)))  # type: ignore[attr-defined]
+            else:
+                pending.append((node.elt, True))  # type: ignore[attr-defined]
+        else:
+            pending.extend((child, looped) for child in syntax.children(node))

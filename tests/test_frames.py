@@ -6,6 +6,7 @@ and awaits repeat in a loop, on hand-written and generated programs."""
 from __future__ import annotations
 
 import ast
+import warnings
 from collections import Counter
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -57,13 +58,24 @@ def _cst_sites(source: str) -> Counter[Tuple[Site, bool]]:
 
 
 def _ast_sites(source: str) -> Counter[Tuple[Site, bool]]:
-    tree = ast.parse(source)
+    with warnings.catch_warnings():  # generated programs call literals
+        warnings.simplefilter("ignore", SyntaxWarning)
+        tree = ast.parse(source)
     lines = source.encode("utf-8").splitlines(keepends=True)
 
     def column(line: int, offset: int) -> int:
         return len(lines[line - 1][:offset].decode("utf-8"))
 
     repeated = {id(node) for node in repeats.repeated([tree])}
+    # The pre-filter's two walks agree: one per loop (``region``, what
+    # ``summary`` reads) and one over a whole tree (``repeated``).
+    regions = {
+        id(part)
+        for node in ast.walk(tree)
+        if isinstance(node, repeats.LOOPS)
+        for part in repeats.region(node)
+    }
+    assert repeated == regions
     found: Counter[Tuple[Site, bool]] = Counter()
     for node in ast.walk(tree):
         if isinstance(node, (ast.Call, ast.Await)):
