@@ -147,6 +147,7 @@ def _cst_accepts(source: str) -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # generated programs call literals
 @hypothesis_settings(150)
 @given(grammar_programs())
 @example(HAND_WRITTEN[4])
