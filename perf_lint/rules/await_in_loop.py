@@ -10,16 +10,15 @@ import libcst as cst
 
 from perf_lint import traversal
 from perf_lint.context import FileContext
+from perf_lint.frames import Frame
+from perf_lint.repeats import LOOPS
 from perf_lint.rule import Fix, Invalid, Valid
 from perf_lint.rules._hazards import (
     AWAIT_CALL,
-    LOOP_SHAPE_NODES,
-    Frame,
     LoopRule,
     LoopScan,
     binding_values,
     callee,
-    last_part,
     positional,
     reads,
     runs_once,
@@ -28,7 +27,7 @@ from perf_lint.rules._hazards import (
     words,
 )
 from perf_lint.rules._loops import FOR
-from perf_lint.scopes import dotted, qualified_name
+from perf_lint.scopes import dotted, last_part, qualified_name
 
 
 def _up_to(
@@ -218,7 +217,7 @@ class AwaitInLoop(LoopRule):
     OPT_IN = True
     LOOP_KINDS = frozenset({"for", "comprehension"})
     PATTERN = (FOR, r"await")
-    SHAPE_NODES = LOOP_SHAPE_NODES
+    SHAPE_NODES = LOOPS
     VALID = (
         Valid("async def f(xs):\n    async for x in xs:\n        await g(x)\n"),
         Valid(
@@ -323,9 +322,7 @@ class AwaitInLoop(LoopRule):
                 for name in own
             ):
                 return True
-        for outer in reversed(self.frames):
-            if outer.kind == "scope":
-                break
+        for outer in self.context.scopes.loops():
             if isinstance(outer.node, cst.While) and scan.depends(outer.node.test):
                 return True
         return False
@@ -483,5 +480,5 @@ def test_code(context: FileContext) -> bool:
         return True
     return any(
         isinstance(scope, cst.FunctionDef) and _TEST_FUNCTION.match(scope.name.value) is not None
-        for scope in context.scopes.stack
+        for scope in context.scopes.chain()
     )

@@ -7,7 +7,7 @@ from typing import Optional, Union
 
 import libcst as cst
 
-from perf_lint import syntax
+from perf_lint import frames, syntax
 from perf_lint.rule import Fix, Invalid, Valid
 from perf_lint.rules._loops import (
     DUMMY,
@@ -120,7 +120,7 @@ class DictItemsUnusedPart(MarkedBodies):
 
     #: A function's or lambda's body runs after the ``try`` around it has
     #: ended; a class body runs inside it.
-    RESTART = (cst.FunctionDef, cst.Lambda)
+    RESTART = frozenset({frames.FUNCTION, frames.LAMBDA})
 
     def visit_Try(self, node: cst.Try) -> None:
         if any(_catches_attribute_error(handler) for handler in node.handlers):
@@ -208,7 +208,7 @@ class DictItemsUnusedPart(MarkedBodies):
         would call."""
         if not isinstance(receiver, cst.Name):
             return False
-        stack = self.context.scopes.stack
+        stack = self.context.scopes.chain()
         for index in range(len(stack) - 1, 0, -1):
             scope = stack[index]
             if (

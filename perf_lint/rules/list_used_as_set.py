@@ -7,15 +7,10 @@ from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from perf_lint import syntax
+from perf_lint import repeats
 from perf_lint.context import FileContext
 from perf_lint.rule import Fix, Invalid, Valid
-from perf_lint.rules._hazards import (
-    AST_COMPS,
-    AST_SCOPES,
-    LoopRule,
-    binding_values,
-)
+from perf_lint.rules._hazards import LoopRule, binding_values
 from perf_lint.rules._loops import FOR_OR_WHILE
 from perf_lint.rules._types import is_unhashable_display
 from perf_lint.scopes import COMPREHENSIONS, ScopeNames
@@ -134,33 +129,11 @@ class ListUsedAsSet(LoopRule):
         if not lists:  # most functions: no expression needs reading
             return False
         tested: Set[str] = set()
-        pending: List[Tuple[ast.AST, bool]] = [(statement, False) for statement in node.body]  # type: ignore[attr-defined]
-        while pending:
-            current, looped = pending.pop()
-            kind = type(current)
-            if kind in AST_SCOPES:
-                continue
-            if kind is ast.Compare and looped:
+        for current in repeats.repeated(node.body, nested_scopes=False):  # type: ignore[attr-defined]
+            if type(current) is ast.Compare:
                 for operator, right in zip(current.ops, current.comparators):  # type: ignore[attr-defined]
                     if type(right) is ast.Name and type(operator) in (ast.In, ast.NotIn):
                         tested.add(right.id)
-            if kind is ast.For or kind is ast.AsyncFor:
-                pending.extend(
-                    (part, looped) for part in (current.target, current.iter, *current.orelse)
-                )  # type: ignore[attr-defined]
-                pending.extend((part, True) for part in current.body)  # type: ignore[attr-defined]
-            elif kind is ast.While:
-                pending.extend((part, True) for part in (current.test, *current.body))  # type: ignore[attr-defined]
-                pending.extend((part, looped) for part in current.orelse)  # type: ignore[attr-defined]
-            elif kind in AST_COMPS:
-                first = current.generators[0]  # type: ignore[attr-defined]
-                pending.extend(((first.target, looped), (first.iter, looped)))
-                for child in syntax.children(current):
-                    if child is not first:
-                        pending.append((child, True))
-                pending.extend((part, True) for part in first.ifs)
-            else:
-                pending.extend((child, looped) for child in syntax.children(current))
         return not lists.isdisjoint(tested)
 
     def __init__(self, context: FileContext, options: object = None) -> None:
@@ -187,7 +160,7 @@ class ListUsedAsSet(LoopRule):
             return False
         # Only comprehensions between the function and the test: a lambda
         # parameter or a class body would give the name another meaning.
-        stack = self.context.scopes.stack
+        stack = self.context.scopes.chain()
         index = next((i for i, part in enumerate(stack) if part is scope), None)
         if index is None or any(type(part) not in COMPREHENSIONS for part in stack[index + 1 :]):
             return False
@@ -424,7 +397,7 @@ def _list_names(statements: List[ast.stmt]) -> Set[str]:
     while pending:
         current = pending.pop()
         kind = type(current)
-        if kind in AST_SCOPES:
+        if kind in repeats.SCOPES:
             continue
         if kind is ast.Assign or kind is ast.AnnAssign:
             targets = current.targets if kind is ast.Assign else [current.target]  # type: ignore[attr-defined]

@@ -8,11 +8,11 @@ from typing import Optional, Set, Tuple
 
 import libcst as cst
 
+from perf_lint.repeats import LOOPS
 from perf_lint.rule import Fix, Invalid, Valid
 from perf_lint.rules._hazards import (
     DJANGO_MANAGERS,
     DJANGO_METHODS,
-    LOOP_SHAPE_NODES,
     QUERY,
     QUERYSET_NAMES,
     SESSION_METHODS,
@@ -21,7 +21,6 @@ from perf_lint.rules._hazards import (
     binding_values,
     callee,
     is_capwords,
-    last_part,
     positional,
     runs_once,
     summary,
@@ -29,6 +28,7 @@ from perf_lint.rules._hazards import (
 )
 from perf_lint.rules._loops import FOR
 from perf_lint.rules.await_in_loop import test_code
+from perf_lint.scopes import last_part
 
 _CURSOR = re.compile(r"(?i)(?:cursor|^_*cur|_cur|^_*curs|^_*crsr)$")
 _CONNECTION = re.compile(r"(?i)(?:conn|connection|^_*con|^_*cnx|^_*db)$")
@@ -173,7 +173,7 @@ class QueryInLoop(LoopRule):
     FIX = Fix.NONE
     LOOP_KINDS = frozenset({"for", "async for", "comprehension", "async comprehension"})
     PATTERN = (FOR, r"execute|objects|_manager|_set|queryset|qs|[Ss][Ee][Ss][Ss]")
-    SHAPE_NODES = LOOP_SHAPE_NODES
+    SHAPE_NODES = LOOPS
     VALID = (
         Valid("cursor.executemany('INSERT INTO t VALUES (?)', [(x,) for x in xs])\n"),
         Valid("for sql in statements:\n    cursor.execute(sql)\n"),
