@@ -360,6 +360,63 @@ def hot_cases() -> Iterator[Case]:
         )
 
 
+def loop_lookup_cases() -> Iterator[Case]:
+    """PRF603 (not linted here: it needs a profile). A loop of no
+    iteration is not measured: a loop that runs none is not hot."""
+    for size in (1, 3, 10, 100, 10000):
+        setup = (
+            "class O:\n    pass\no = O()\no.counts = {}\no.seen = []\n"
+            f"data = list(range({size}))\nr = None\n"
+        )
+        yield Case(
+            "PRF603",
+            "self.counts twice per iteration",
+            size,
+            setup,
+            "for x in data:\n    o.counts[x] = o.counts.get(x, 0) + 1\nr = len(o.counts)",
+            "counts = o.counts\nfor x in data:\n    counts[x] = counts.get(x, 0) + 1\n"
+            "r = len(o.counts)",
+            lint=False,
+        )
+        yield Case(
+            "PRF603",
+            "self.state.counts twice per iteration",
+            size,
+            setup + "o.state = O()\no.state.counts = {}\n",
+            "for x in data:\n    o.state.counts[x] = o.state.counts.get(x, 0) + 1\n"
+            "r = len(o.state.counts)",
+            "counts = o.state.counts\nfor x in data:\n    counts[x] = counts.get(x, 0) + 1\n"
+            "r = len(o.state.counts)",
+            lint=False,
+        )
+        # A method is called through its receiver, hoisted (the call keeps
+        # CPython 3.11's specialisation of the method call, which a bound
+        # method in a local loses).
+        yield Case(
+            "PRF603",
+            "self.seen.append(x) twice per iteration",
+            size,
+            setup,
+            "o.seen = []\nfor x in data:\n    o.seen.append(x)\n    o.seen.append(x)\n"
+            "r = len(o.seen)",
+            "o.seen = []\nseen = o.seen\nfor x in data:\n    seen.append(x)\n    seen.append(x)\n"
+            "r = len(o.seen)",
+            lint=False,
+        )
+        yield Case(
+            "PRF603",
+            "bound method hoisted instead (not what the fix writes)",
+            size,
+            setup,
+            "o.seen = []\nfor x in data:\n    o.seen.append(x)\n    o.seen.append(x)\n"
+            "r = len(o.seen)",
+            "o.seen = []\nappend = o.seen.append\nfor x in data:\n    append(x)\n    append(x)\n"
+            "r = len(o.seen)",
+            lint=False,
+            reported=False,
+        )
+
+
 def all_cases() -> List[Case]:
     return [
         *membership_cases(),
@@ -367,6 +424,7 @@ def all_cases() -> List[Case]:
         *loop_cases(),
         *other_cases(),
         *hot_cases(),
+        *loop_lookup_cases(),
     ]
 
 

@@ -24,10 +24,12 @@ class FileContext:
     that hold no candidate rule's shape are one-line stubs there (see
     ``perf_lint.prefilter.reduced``), so a rule must not read the bodies of
     other definitions from it; whole-file questions go to ``facts``, built
-    from ``tree``. ``scopes`` is the scope chain the traversal keeps up to
-    date. ``cache`` holds analyses that several rules share (computed
-    lazily, at most once per file). ``heat`` is what a profile of a real
-    run says of the file's functions (``NO_HEAT`` without a profile)."""
+    from ``tree``. ``scopes`` is where the visited node is (its scopes,
+    function, loops and open suites: ``perf_lint.frames``), which the
+    traversal keeps up to date, and what each scope binds and uses.
+    ``cache`` holds analyses that several rules share (computed lazily, at
+    most once per file). ``heat`` is what a profile of a real run says of
+    the file's functions (``NO_HEAT`` without a profile)."""
 
     path: str
     source: str

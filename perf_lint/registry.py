@@ -21,6 +21,7 @@ from perf_lint.rules.logging_str_format import LoggingStrFormat
 from perf_lint.rules.loop_append_comprehension import LoopAppendComprehension
 from perf_lint.rules.loop_append_extend import LoopAppendExtend
 from perf_lint.rules.loop_dict_comprehension import LoopDictComprehension
+from perf_lint.rules.loop_invariant_lookup import LoopInvariantLookup
 from perf_lint.rules.loop_set_comprehension import LoopSetComprehension
 from perf_lint.rules.loop_string_concat import LoopStringConcat
 from perf_lint.rules.open_in_loop import OpenInLoop
@@ -59,6 +60,7 @@ RULES: Tuple[Type[Rule], ...] = (
     WallClockDuration,
     ConstantRebuiltPerCall,
     CacheableFunction,
+    LoopInvariantLookup,
 )
 
 BY_CODE: Dict[str, Type[Rule]] = {rule.CODE: rule for rule in RULES}

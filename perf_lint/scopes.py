@@ -3,10 +3,11 @@ what each scope binds and uses. One ``Scopes`` per file, in
 ``FileContext.scopes``; the engine's traversal keeps it up to date, so that
 rules never track scopes themselves.
 
-- ``Scopes.stack``: the chain of scopes around the node being visited (the
-  module, classes, functions, lambdas, comprehensions). A function or class
-  scope is entered when its *body* is entered: decorators, defaults,
-  annotations and bases run in the enclosing scope.
+- where the visited node is (its scope, function, loops and open suites):
+  ``Scopes`` is a ``perf_lint.frames.Frames``, whose docstring says what
+  it answers. A function or class scope is entered when its *body* is
+  entered: decorators, defaults, annotations and bases run in the
+  enclosing scope.
 - ``Scopes.bindings(scope)``: what one scope binds directly, with the
   annotation of each annotated binding (type inference reads it; nested
   function bodies are not entered).
@@ -20,14 +21,14 @@ The last two read a scope's libcst nodes on demand and are cached per file.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple, Union
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
 from perf_lint import traversal
 from perf_lint.facts import FileFacts
+from perf_lint.frames import Frames, Scope
 
-Scope = Union[cst.Module, cst.ClassDef, cst.FunctionDef]
 #: A binding: (annotation, value) for an annotation, or ``None`` for any
 #: other kind of binding.
 Binding = Optional[Tuple[cst.BaseExpression, Optional[cst.BaseExpression]]]
@@ -58,6 +59,21 @@ class VariableVisitor(cst.CSTVisitor):
         return False
 
 
+class OwnScopeVisitor(cst.CSTVisitor):
+    """A visitor that does not enter nested functions, classes and lambdas
+    (their code runs apart from the scope being visited); their headers are
+    skipped with them."""
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+
 def target_names(node: cst.CSTNode) -> Iterable[str]:
     """The names an assignment target binds."""
     if isinstance(node, cst.Name):
@@ -79,6 +95,15 @@ def dotted(node: cst.CSTNode) -> str:
     return ""
 
 
+def last_part(node: cst.CSTNode) -> str:
+    """``b`` for ``a.b`` and for ``b``; ``""`` otherwise."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return ""
+
+
 def qualified_name(node: cst.CSTNode, facts: FileFacts) -> Optional[str]:
     """The qualified name of ``node`` (a name or attribute chain) through
     the file's imports: ``r.compile`` is ``re.compile`` after ``import re
@@ -94,96 +119,16 @@ def all_params(params: cst.Parameters) -> List[cst.Param]:
     return [*params.posonly_params, *params.params, *params.kwonly_params]
 
 
-class Scopes(cst.BatchableCSTVisitor):
-    """The scope chain of one file (see the module's docstring). The engine
+class Scopes(Frames):
+    """The context of the visited node (``perf_lint.frames``: its scopes,
+    loops and open suites) and what each scope binds and uses. The engine
     runs it first on the way into a node and last on the way out, so every
-    rule sees the chain of the node it visits."""
+    rule sees the context of the node it visits."""
 
     def __init__(self, module: cst.Module) -> None:
-        super().__init__()
-        self.module = module
-        self.stack: List[cst.CSTNode] = [module]
-        self._bodies: Dict[cst.CSTNode, cst.CSTNode] = {}
+        super().__init__(module)
         self._bindings: Dict[int, Tuple[cst.CSTNode, Dict[str, List[Binding]]]] = {}
         self._names: Dict[int, Tuple[cst.CSTNode, ScopeNames]] = {}
-
-    @property
-    def current(self) -> cst.CSTNode:
-        return self.stack[-1]
-
-    def get_visitors(self) -> Dict[str, Any]:
-        """libcst's ``get_visitors`` without its per-instance inspection
-        (see ``traversal.visitor_methods``)."""
-        return traversal.visitor_methods(self)
-
-    # -- kept up to date by the traversal ---------------------------------------
-    def _header(self, node: Union[cst.FunctionDef, cst.ClassDef]) -> None:
-        self._bodies[node.body] = node
-
-    def _enter_block(self, block: cst.CSTNode) -> None:
-        scope = self._bodies.get(block)
-        if scope is not None:
-            self.stack.append(scope)
-
-    def _leave_block(self, block: cst.CSTNode) -> None:
-        scope = self._bodies.pop(block, None)
-        if scope is not None and self.stack[-1] is scope:
-            self.stack.pop()
-
-    def _enter(self, node: cst.CSTNode) -> None:
-        self.stack.append(node)
-
-    def _leave(self, node: cst.CSTNode) -> None:
-        if self.stack[-1] is node:
-            self.stack.pop()
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._header(node)
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._header(node)
-
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        self._enter_block(node)
-
-    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
-        self._leave_block(original_node)
-
-    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
-        self._enter_block(node)
-
-    def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
-        self._leave_block(original_node)
-
-    def visit_Lambda(self, node: cst.Lambda) -> None:
-        self._enter(node)
-
-    def leave_Lambda(self, original_node: cst.Lambda) -> None:
-        self._leave(original_node)
-
-    def visit_ListComp(self, node: cst.ListComp) -> None:
-        self._enter(node)
-
-    def leave_ListComp(self, original_node: cst.ListComp) -> None:
-        self._leave(original_node)
-
-    def visit_SetComp(self, node: cst.SetComp) -> None:
-        self._enter(node)
-
-    def leave_SetComp(self, original_node: cst.SetComp) -> None:
-        self._leave(original_node)
-
-    def visit_DictComp(self, node: cst.DictComp) -> None:
-        self._enter(node)
-
-    def leave_DictComp(self, original_node: cst.DictComp) -> None:
-        self._leave(original_node)
-
-    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
-        self._enter(node)
-
-    def leave_GeneratorExp(self, original_node: cst.GeneratorExp) -> None:
-        self._leave(original_node)
 
     # -- what scopes hold (cached per scope) -------------------------------------
     def bindings(self, scope: cst.CSTNode) -> Dict[str, List[Binding]]:

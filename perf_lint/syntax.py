@@ -117,6 +117,15 @@ def dotted(node: ast.AST) -> str:
     return ""
 
 
+def last_part(node: ast.AST) -> str:
+    """``b`` for ``a.b`` and for ``b``; ``""`` otherwise."""
+    if type(node) is ast.Name:
+        return node.id  # type: ignore[attr-defined,no-any-return]
+    if type(node) is ast.Attribute:
+        return node.attr  # type: ignore[attr-defined,no-any-return]
+    return ""
+
+
 def cst_depth(tree: ast.AST) -> int:
     """How deep libcst's tree of the text nests, as far as ``tree`` tells:
     its own depth, with ``a or b or c`` counted as libcst nests it (each

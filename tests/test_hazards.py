@@ -18,7 +18,8 @@ from perf_lint import prefilter, syntax
 from perf_lint.config import Config
 from perf_lint.engine import Engine
 from perf_lint.registry import BY_CODE
-from perf_lint.rules._hazards import LoopScan, region
+from perf_lint.repeats import region
+from perf_lint.rules._hazards import LoopScan
 from tests.conftest import candidate_codes, hypothesis_settings, without_shortcuts
 
 CODES = ("PRF103", "PRF502", "PRF503", "PRF504", "PRF505")

@@ -1,24 +1,12 @@
 """What the loop-hazard rules (PRF103, PRF502-PRF505) share: where a loop
 repeats work, and what a loop changes from one iteration to the next.
 
-"Inside a loop" means: evaluated on every iteration of a ``for``/``async
-for`` body, a ``while`` test or body, or a comprehension's element,
-conditions and inner iterables, in the same function. A loop's ``else``
-clause, a ``for`` statement's iterable and a comprehension's first iterable
-run once, and a nested ``def``, ``lambda`` or ``class`` inside a loop is not
-in it (its body runs when it is called). The *innermost* loop of a node is
-the closest loop whose repeated part holds it: for a call in the iterable
-of a nested ``for``, that is the outer loop.
-
-Two sides agree on that definition:
-
-- the ``ast`` side (the pre-filter): ``region(loop)`` walks the nodes a
-  loop repeats that no nested loop repeats itself, and ``summary`` records
-  which hazards occur there (one walk per loop for all the rules, cached for
-  the consecutive calls of their predicates on the same node);
-- the libcst side: ``LoopRule`` keeps the stack of loops and scopes around
-  the node being visited, and ``LoopRule.loop()`` gives the innermost loop
-  of the current node (``None`` outside loops).
+"Inside a loop" is defined once, in ``perf_lint.repeats`` (the ``ast``
+side: ``summary`` records which hazards occur in a loop's ``region``, one
+walk per loop for all the rules, cached for the consecutive calls of their
+predicates on the same node) and answered during the traversal by the
+file's context (``perf_lint.frames``): ``LoopRule.loop()`` is its innermost
+repeating loop of the visited node, of the kinds the rule reports in.
 
 "Depends on the loop" (``LoopScan``): an expression depends on a loop when
 it reads a name the loop binds (its target, or any name assigned in it:
@@ -31,26 +19,24 @@ mutating methods).
 from __future__ import annotations
 
 import ast
-import dataclasses
 import re
-from typing import (
-    ClassVar,
-    Dict,
-    FrozenSet,
-    Iterator,
-    List,
-    Optional,
-    Sequence,
-    Set,
-    Tuple,
-)
+from typing import ClassVar, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
-from perf_lint import syntax, traversal
-from perf_lint.context import FileContext
+from perf_lint import repeats, syntax, traversal
+from perf_lint.frames import Frame
 from perf_lint.rule import Rule
-from perf_lint.scopes import Scope, ScopeNames, VariableVisitor, all_params, dotted, target_names
+from perf_lint.scopes import (
+    OwnScopeVisitor,
+    Scope,
+    ScopeNames,
+    VariableVisitor,
+    all_params,
+    dotted,
+    last_part,
+    target_names,
+)
 
 
 def words(text: str) -> FrozenSet[str]:
@@ -59,19 +45,6 @@ def words(text: str) -> FrozenSet[str]:
 
 
 # -- the ast side: the pre-filter --------------------------------------------------
-
-#: The ``ast`` loops: the shape nodes of every hazard rule.
-LOOP_SHAPE_NODES: Tuple[type, ...] = (
-    ast.For,
-    ast.AsyncFor,
-    ast.While,
-    ast.ListComp,
-    ast.SetComp,
-    ast.DictComp,
-    ast.GeneratorExp,
-)
-AST_COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-AST_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 # Hazard bits of ``summary`` (PRF103 has a shape of its own).
 OPEN = 2  # PRF502: open(...), .open(), .read_text() ...
@@ -88,7 +61,7 @@ DJANGO_METHODS = words(
     " update_or_create update delete aggregate annotate values values_list earliest latest"
     " order_by distinct select_related prefetch_related only defer iterator raw aget acreate"
     " aget_or_create aupdate_or_create acount aexists acontains afirst alast aaggregate aupdate"
-    " adelete aearliest alatest aiterator"
+    " adelete aearliest alatest aiterator using"
 )
 #: The attributes of a model class that are managers.
 DJANGO_MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
@@ -114,14 +87,6 @@ def is_capwords(name: str) -> bool:
     return name[:1].isupper() and any(char.islower() for char in name)
 
 
-def _last_part(node: ast.AST) -> str:
-    if type(node) is ast.Name:
-        return node.id  # type: ignore[attr-defined,no-any-return]
-    if type(node) is ast.Attribute:
-        return node.attr  # type: ignore[attr-defined,no-any-return]
-    return ""
-
-
 def _django_hint(source: str) -> bool:
     """Whether ``source`` names a manager or ``get_queryset`` (a queryset
     held under an arbitrary name comes from one of them)."""
@@ -132,42 +97,6 @@ def _django_hint(source: str) -> bool:
     found = _DJANGO_HINT.search(source) is not None
     _LAST_HINT = (source, found)
     return found
-
-
-def region(loop: ast.AST) -> Iterator[ast.AST]:
-    """The nodes evaluated on each iteration of ``loop`` that no nested loop
-    repeats itself (see the module's docstring); nested scopes are left out."""
-    kind = type(loop)
-    pending: List[ast.AST]
-    if kind is ast.While:
-        pending = [loop.test, *loop.body]  # type: ignore[attr-defined]
-    elif kind is ast.For or kind is ast.AsyncFor:
-        pending = list(loop.body)  # type: ignore[attr-defined]
-    else:
-        generators = loop.generators  # type: ignore[attr-defined]
-        if kind is ast.DictComp:
-            pending = [loop.key, loop.value]  # type: ignore[attr-defined]
-        else:
-            pending = [loop.elt]  # type: ignore[attr-defined]
-        for index, generator in enumerate(generators):
-            pending.extend(generator.ifs)
-            if index:
-                pending.extend((generator.target, generator.iter))
-    while pending:
-        node = pending.pop()
-        kind = type(node)
-        if kind in AST_SCOPES:
-            continue
-        yield node
-        if kind is ast.For or kind is ast.AsyncFor:
-            pending.extend((node.target, node.iter, *node.orelse))  # type: ignore[attr-defined]
-        elif kind is ast.While:
-            pending.extend(node.orelse)  # type: ignore[attr-defined]
-        elif kind in AST_COMPS:
-            first = node.generators[0]  # type: ignore[attr-defined]
-            pending.extend((first.target, first.iter))
-        else:
-            pending.extend(syntax.children(node))
 
 
 def _hazard(node: ast.AST, source: str, targets: FrozenSet[str]) -> int:
@@ -199,17 +128,17 @@ def _hazard(node: ast.AST, source: str, targets: FrozenSet[str]) -> int:
         return 0
     found = 0
     if attr in SESSION_METHODS and (
-        attr != "get" or (len(args) >= 2 and is_capwords(_last_part(args[0])))
+        attr != "get" or (len(args) >= 2 and is_capwords(syntax.last_part(args[0])))
     ):
         found = QUERY
     elif attr in DJANGO_METHODS:
         receiver = func.value
-        last = _last_part(receiver)
+        last = syntax.last_part(receiver)
         if (
             last in DJANGO_MANAGERS
             or last.endswith("_set")
             or last in QUERYSET_NAMES
-            or (type(receiver) is ast.Call and _last_part(receiver.func) == "get_queryset")  # type: ignore[attr-defined]
+            or (type(receiver) is ast.Call and syntax.last_part(receiver.func) == "get_queryset")  # type: ignore[attr-defined]
             or (type(receiver) is ast.Name and _django_hint(source))
         ):
             found = QUERY
@@ -260,7 +189,7 @@ def summary(loop: ast.AST, source: str) -> int:
         return cached[1]
     found = 0
     targets = _targets(loop)
-    for node in region(loop):
+    for node in repeats.region(loop):
         found |= _hazard(node, source, targets)
     _LAST_SUMMARY = (loop, found)
     return found
@@ -271,7 +200,7 @@ def sync_loop(node: ast.AST) -> bool:
     kind = type(node)
     if kind is ast.For:
         return True
-    if kind in AST_COMPS:
+    if kind in repeats.COMPREHENSIONS:
         return not any(generator.is_async for generator in node.generators)  # type: ignore[attr-defined]
     return False
 
@@ -281,171 +210,25 @@ def sync_loop(node: ast.AST) -> bool:
 _COMPS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 
-@dataclasses.dataclass(eq=False)
-class Frame:
-    """A loop (or, with kind ``scope``, a nested scope that hides the loops
-    around it) on the stack of ``LoopRule``. ``state`` tells which part of
-    the loop is being visited."""
-
-    node: cst.CSTNode
-    #: ``for``, ``async for``, ``while``, ``comprehension``, ``async
-    #: comprehension`` or ``scope``.
-    kind: str
-    state: str
-
-    def repeats(self) -> bool:
-        """The part being visited runs on every iteration."""
-        if self.kind in ("for", "async for"):
-            return self.state == "body"
-        if self.kind == "while":
-            return self.state in ("test", "body")
-        return self.state == "region"
-
-
 class LoopRule(Rule):
-    """Base of the loop-hazard rules (not registered itself): keeps the
-    stack of loops and scopes around the visited node."""
+    """Base of the loop-hazard rules (not registered itself): asks the
+    file's context (``perf_lint.frames``) for the loop of the visited node."""
 
-    #: The loop kinds (``Frame.kind``) in which the rule reports.
+    #: The loop kinds (``Frame.label``) in which the rule reports.
     LOOP_KINDS: ClassVar[FrozenSet[str]] = frozenset(
         {"for", "async for", "while", "comprehension", "async comprehension"}
     )
 
-    def __init__(self, context: FileContext, options: object = None) -> None:
-        super().__init__(context, options)
-        self.frames: List[Frame] = []
-        self.bodies: Dict[cst.CSTNode, Frame] = {}
-
     def loop(self) -> Optional[Frame]:
         """The innermost loop of the visited node in its function (``None``
         outside loops, or when that loop is not of ``LOOP_KINDS``)."""
-        for frame in reversed(self.frames):
-            if frame.kind == "scope":
-                return None
-            if frame.repeats():
-                return frame if frame.kind in self.LOOP_KINDS else None
-        return None
-
-    # -- loops -----------------------------------------------------------------
-    def visit_For(self, node: cst.For) -> None:
-        kind = "async for" if node.asynchronous is not None else "for"
-        frame = Frame(node, kind, "header")
-        self.frames.append(frame)
-        self.bodies[node.body] = frame
-
-    def leave_For(self, original_node: cst.For) -> None:
-        self.frames.pop()
-        self.bodies.pop(original_node.body, None)
-
-    def visit_While(self, node: cst.While) -> None:
-        frame = Frame(node, "while", "test")
-        self.frames.append(frame)
-        self.bodies[node.body] = frame
-
-    def leave_While(self, original_node: cst.While) -> None:
-        self.frames.pop()
-        self.bodies.pop(original_node.body, None)
-
-    def _enter_suite(self, node: cst.CSTNode) -> None:
-        frame = self.bodies.get(node)
-        if frame is not None:
-            frame.state = "body"
-
-    def _leave_suite(self, node: cst.CSTNode) -> None:
-        frame = self.bodies.get(node)
-        if frame is not None:
-            frame.state = "after"
-
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        self._enter_suite(node)
-
-    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
-        self._leave_suite(original_node)
-
-    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
-        self._enter_suite(node)
-
-    def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
-        self._leave_suite(original_node)
-
-    # -- comprehensions: the element comes first, then the first `for`'s
-    # target and iterable (run once), then the conditions and inner loops.
-    def _enter_comprehension(self, node: cst.CSTNode) -> None:
-        comp: Optional[cst.CompFor] = node.for_in  # type: ignore[attr-defined]
-        asynchronous = False
-        while comp is not None:
-            asynchronous = asynchronous or comp.asynchronous is not None
-            comp = comp.inner_for_in
-        kind = "async comprehension" if asynchronous else "comprehension"
-        self.frames.append(Frame(node, kind, "region"))
-
-    def _leave_comprehension(self) -> None:
-        self.frames.pop()
-
-    def visit_ListComp(self, node: cst.ListComp) -> None:
-        self._enter_comprehension(node)
-
-    def leave_ListComp(self, original_node: cst.ListComp) -> None:
-        self._leave_comprehension()
-
-    def visit_SetComp(self, node: cst.SetComp) -> None:
-        self._enter_comprehension(node)
-
-    def leave_SetComp(self, original_node: cst.SetComp) -> None:
-        self._leave_comprehension()
-
-    def visit_DictComp(self, node: cst.DictComp) -> None:
-        self._enter_comprehension(node)
-
-    def leave_DictComp(self, original_node: cst.DictComp) -> None:
-        self._leave_comprehension()
-
-    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
-        self._enter_comprehension(node)
-
-    def leave_GeneratorExp(self, original_node: cst.GeneratorExp) -> None:
-        self._leave_comprehension()
-
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        frame = self.frames[-1]
-        first = node is frame.node.for_in  # type: ignore[attr-defined]
-        frame.state = "once" if first else "region"
-
-    def visit_CompIf(self, node: cst.CompIf) -> None:
-        self.frames[-1].state = "region"
-
-    # -- nested scopes hide the loops around them --------------------------------
-    def _enter_scope(self, node: cst.CSTNode) -> None:
-        self.frames.append(Frame(node, "scope", ""))
-
-    def _leave_scope(self) -> None:
-        self.frames.pop()
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._enter_scope(node)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._leave_scope()
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._enter_scope(node)
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._leave_scope()
-
-    def visit_Lambda(self, node: cst.Lambda) -> None:
-        self._enter_scope(node)
-
-    def leave_Lambda(self, original_node: cst.Lambda) -> None:
-        self._leave_scope()
+        frame = self.context.scopes.loop()
+        return frame if frame is not None and frame.label in self.LOOP_KINDS else None
 
     # -- shared questions -----------------------------------------------------------
     def scope(self) -> Scope:
         """The innermost function, class or module around the visited node."""
-        for scope in reversed(self.context.scopes.stack):
-            if isinstance(scope, (cst.FunctionDef, cst.ClassDef, cst.Module)):
-                return scope
-        return self.context.module  # pragma: no cover - the module is always there
+        return self.context.scopes.scope()
 
     def names(self) -> ScopeNames:
         return self.context.scopes.names(self.scope())
@@ -455,11 +238,7 @@ class LoopRule(Rule):
         iterates a display or a ``range`` of constants, or a name bound only
         to one: the number of iterations is written in the code."""
         found = False
-        for frame in reversed(self.frames):
-            if frame.kind == "scope":
-                break
-            if not frame.repeats():
-                continue
+        for frame in self.context.scopes.loops():
             iterable = loop_iterable(frame)
             if iterable is None or not self._literal(iterable):
                 return False
@@ -866,7 +645,7 @@ class _Carried:
         assigned |= finder.walrus
 
 
-class _Loads(VariableVisitor):
+class _Loads(VariableVisitor, OwnScopeVisitor):
     """The names an expression (or statement) reads, outside nested scopes
     and comprehensions' own variables; and the names its ``:=`` bind."""
 
@@ -881,15 +660,6 @@ class _Loads(VariableVisitor):
     def visit_NamedExpr(self, node: cst.NamedExpr) -> bool:
         traversal.visit(node.value, self)
         self.walrus |= set(target_names(node.target))
-        return False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
         return False
 
     def _comprehension(self, node: cst.CSTNode) -> bool:
@@ -1095,22 +865,7 @@ def binding_values(
 def callee(node: cst.CSTNode) -> str:
     """The last part of the name a call calls (``cursor`` for
     ``conn.cursor()``); ``""`` when it is not a call of a name."""
-    if isinstance(node, cst.Call):
-        func = node.func
-        if isinstance(func, cst.Name):
-            return func.value
-        if isinstance(func, cst.Attribute):
-            return func.attr.value
-    return ""
-
-
-def last_part(node: cst.CSTNode) -> str:
-    """``b`` for ``a.b`` and for ``b``; ``""`` otherwise."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return node.attr.value
-    return ""
+    return last_part(node.func) if isinstance(node, cst.Call) else ""
 
 
 def positional(call: cst.Call) -> List[cst.BaseExpression]:

@@ -19,9 +19,7 @@ def enclosing(context: FileContext) -> List[cst.CSTNode]:
     """The scopes whose code holds the visited node, the module first (the
     traversal keeps them; a function's own scope is entered with its
     body)."""
-    scopes = context.scopes
-    chain = getattr(scopes, "chain", None)
-    return list(chain()) if chain is not None else list(scopes.stack)  # type: ignore[attr-defined]
+    return context.scopes.chain()
 
 
 def qualname(context: FileContext, node: cst.FunctionDef) -> str:

@@ -8,6 +8,7 @@ from typing import Dict, Iterator, Tuple
 import libcst as cst
 
 from perf_lint.context import FileContext
+from perf_lint.scopes import dotted
 
 
 def is_import_line(statement: cst.CSTNode) -> bool:
@@ -24,21 +25,13 @@ def imported_names(small: cst.CSTNode) -> Iterator[str]:
             if alias.asname is not None:
                 yield alias.asname.name.value  # type: ignore[attr-defined]
             else:
-                yield _dotted(alias.name).split(".")[0]
+                yield dotted(alias.name).split(".")[0]
     elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
         for alias in small.names:
             if alias.asname is not None:
                 yield alias.asname.name.value  # type: ignore[attr-defined]
             else:
-                yield _dotted(alias.name)
-
-
-def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return _dotted(node.value) + "." + node.attr.value
-    return ""
+                yield dotted(alias.name)
 
 
 def top_level_imports(context: FileContext) -> Dict[str, Tuple[str, int]]:

@@ -18,11 +18,11 @@ import dataclasses
 import fnmatch
 import re
 import warnings
-from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
-from perf_lint import traversal
+from perf_lint import frames, traversal
 from perf_lint.context import FileContext
 from perf_lint.facts import LOGGING_LEVELS, LOGGING_METHODS, Loggers
 from perf_lint.rule import Rule
@@ -126,6 +126,10 @@ class LoggingCall:
         )
 
 
+def _function_body(frame: frames.Frame) -> bool:
+    return frame.kind == frames.FUNCTION and frame.part == "body"
+
+
 class _Guards:
     """Whether the node being visited runs only when an ``isEnabledFor``
     test passed: inside ``if <...>.isEnabledFor(...):`` (also as an ``and``
@@ -134,18 +138,23 @@ class _Guards:
     ``continue``, ``break``) in the same block. A cached guard counts as the
     call: a name, or a ``self``/``cls`` attribute, that the file binds from
     ``isEnabledFor(...)`` (``if self._does_debug:``). Function bodies start
-    unguarded, since they run later."""
+    unguarded, since they run later.
 
-    def __init__(self, loggers: Callable[[], Loggers]) -> None:
+    The guards mark suites (a guarded body, a block after a guard that
+    exits); the file's context (``perf_lint.frames``) tells which suites
+    are open around the node in its function."""
+
+    def __init__(self, loggers: Callable[[], Loggers], where: frames.Frames) -> None:
         self._loggers = loggers
-        self.depth: List[int] = [0]
-        self._bodies: Dict[cst.CSTNode, int] = {}
-        self._blocks: List[cst.CSTNode] = []
-        self._after: Dict[cst.CSTNode, int] = {}
+        self._where = where
+        #: Suite -> how many guards mark it (the bodies they guard, the
+        #: blocks in which one has exited).
+        self._marks: Dict[cst.CSTNode, int] = {}
 
     @property
     def active(self) -> bool:
-        return self.depth[-1] > 0
+        marks = self._marks
+        return bool(marks) and any(suite in marks for suite in self._where.suites(_function_body))
 
     def _is_enabled(self, node: cst.BaseExpression) -> bool:
         if _is_enabled_call(node):
@@ -159,37 +168,27 @@ class _Guards:
             and node.attr.value in self._loggers().enabled_attributes
         )
 
+    def _mark(self, suite: cst.CSTNode) -> None:
+        self._marks[suite] = self._marks.get(suite, 0) + 1
+
     def visit_If(self, node: cst.If) -> None:
         sense = _guard_sense(node.test, self._is_enabled)
         if sense is True:
-            self._bodies[node.body] = self._bodies.get(node.body, 0) + 1
+            self._mark(node.body)
         elif sense is False and isinstance(node.orelse, cst.Else):
-            self._bodies[node.orelse.body] = self._bodies.get(node.orelse.body, 0) + 1
+            self._mark(node.orelse.body)
 
     def leave_If(self, node: cst.If) -> None:
+        block = self._where.suite()
         if (
-            _guard_sense(node.test, self._is_enabled) is False
+            block is not None
+            and _guard_sense(node.test, self._is_enabled) is False
             and _exits(node.body)
-            and self._blocks
         ):
-            block = self._blocks[-1]
-            self._after[block] = self._after.get(block, 0) + 1
-            self.depth[-1] += 1
-
-    def enter_function(self) -> None:
-        self.depth.append(0)
-
-    def leave_function(self) -> None:
-        self.depth.pop()
-
-    def enter_block(self, block: cst.CSTNode) -> None:
-        self._blocks.append(block)
-        self.depth[-1] += self._bodies.get(block, 0)
+            self._mark(block)
 
     def leave_block(self, block: cst.CSTNode) -> None:
-        if self._blocks and self._blocks[-1] is block:
-            self._blocks.pop()
-        self.depth[-1] -= self._bodies.pop(block, 0) + self._after.pop(block, 0)
+        self._marks.pop(block, None)
 
 
 def _is_enabled_call(node: cst.BaseExpression) -> bool:
@@ -262,11 +261,10 @@ class LoggingRule(Rule):
     def __init__(self, context: FileContext, options: object = None) -> None:
         super().__init__(context, options)
         self.types = TypeInference.of(context)
-        self.guards = _Guards(lambda: context.facts.loggers)
+        self.guards = _Guards(lambda: context.facts.loggers, context.scopes)
         self._patterns = [
             re.compile(fnmatch.translate(pattern)) for pattern in self.options.logger_names
         ]
-        self._functions: Set[cst.CSTNode] = set()
 
     # -- to override ------------------------------------------------------
     def check(self, found: LoggingCall) -> None:
@@ -297,31 +295,11 @@ class LoggingRule(Rule):
         )
 
     # -- guards -----------------------------------------------------------
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._functions.add(node.body)
-
-    def _enter(self, block: cst.CSTNode) -> None:
-        if block in self._functions:
-            self.guards.enter_function()
-        self.guards.enter_block(block)
-
-    def _leave(self, block: cst.CSTNode) -> None:
-        self.guards.leave_block(block)
-        if block in self._functions:
-            self._functions.discard(block)
-            self.guards.leave_function()
-
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        self._enter(node)
-
     def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
-        self._leave(original_node)
-
-    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
-        self._enter(node)
+        self.guards.leave_block(original_node)
 
     def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
-        self._leave(original_node)
+        self.guards.leave_block(original_node)
 
     def visit_If(self, node: cst.If) -> None:
         self.guards.visit_If(node)

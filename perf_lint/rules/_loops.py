@@ -16,6 +16,7 @@ import dataclasses
 import re
 from typing import (
     Any,
+    Callable,
     ClassVar,
     Dict,
     FrozenSet,
@@ -31,10 +32,10 @@ from typing import (
 
 import libcst as cst
 
-from perf_lint import syntax, traversal
+from perf_lint import frames, syntax, traversal
 from perf_lint.context import FileContext
 from perf_lint.rule import Fix, Rule
-from perf_lint.scopes import Scope, ScopeNames, VariableVisitor, target_names
+from perf_lint.scopes import OwnScopeVisitor, Scope, ScopeNames, VariableVisitor, target_names
 from perf_lint.targets import OLDEST_TARGET, TARGET_VERSIONS
 
 Level = Union[cst.For, cst.If]
@@ -266,7 +267,7 @@ def _collect_sites(body: Sequence[cst.CSTNode], scope: Scope, sites: Dict[cst.Fo
             _collect_sites(block.body, inner, sites)  # type: ignore[arg-type]
 
 
-class _Exits(cst.CSTVisitor):
+class _Exits(OwnScopeVisitor):
     """Finds a ``break`` or ``continue`` that leaves the statement visited
     (one inside a nested loop, function or class ends there)."""
 
@@ -291,12 +292,6 @@ class _Exits(cst.CSTVisitor):
 
     def visit_While(self, node: cst.While) -> bool:
         return self._loop(node)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
 
 
 def _leaves_the_block(statement: cst.CSTNode) -> bool:
@@ -378,71 +373,26 @@ class LoopFacts:
 
 
 class MarkedBodies(Rule):
-    """Counts, for the node being visited, the marked suites (``mark``: a
-    loop's body, a ``try``'s body...) around it in its own scope: entering a
-    node of ``RESTART`` (whose body runs apart from the code around it)
-    starts a count of its own. ``inside()`` is that count."""
+    """A rule that marks suites (``mark``: a loop's body, a ``try``'s
+    body...) and asks, for the node being visited, how many marked suites
+    are around it in its own scope (``inside()``): a frame of ``RESTART``
+    kinds (``perf_lint.frames``: a function, class or lambda, whose body
+    runs apart from the code around it) starts a count of its own."""
 
-    #: The nodes whose bodies start a count of their own.
-    RESTART: Tuple[type, ...] = (cst.FunctionDef, cst.ClassDef)
+    #: The frame kinds whose nodes start a count of their own.
+    RESTART: FrozenSet[str] = frozenset({frames.FUNCTION, frames.CLASS})
 
     def __init__(self, context: FileContext, options: object = None) -> None:
         super().__init__(context, options)
-        self.marked: Set[cst.BaseSuite] = set()
-        self.counts: List[int] = [0]
+        self.marked: Set[cst.CSTNode] = set()
+        restart = self.RESTART
+        self._restarts: Callable[[frames.Frame], bool] = lambda frame: frame.kind in restart
 
     def mark(self, body: cst.BaseSuite) -> None:
         self.marked.add(body)
 
     def inside(self) -> int:
-        return self.counts[-1]
-
-    def _enter_suite(self, node: cst.BaseSuite) -> None:
-        if node in self.marked:
-            self.counts[-1] += 1
-
-    def _leave_suite(self, node: cst.BaseSuite) -> None:
-        if node in self.marked:
-            self.counts[-1] -= 1
-
-    def _enter_scope(self, node: cst.CSTNode) -> None:
-        if isinstance(node, self.RESTART):
-            self.counts.append(0)
-
-    def _leave_scope(self, node: cst.CSTNode) -> None:
-        if isinstance(node, self.RESTART):
-            self.counts.pop()
-
-    # libcst dispatches on each method's own name: one forwarder per node.
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        self._enter_suite(node)
-
-    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
-        self._leave_suite(original_node)
-
-    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
-        self._enter_suite(node)
-
-    def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
-        self._leave_suite(original_node)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._enter_scope(node)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._leave_scope(original_node)
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._enter_scope(node)
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._leave_scope(original_node)
-
-    def visit_Lambda(self, node: cst.Lambda) -> None:
-        self._enter_scope(node)
-
-    def leave_Lambda(self, original_node: cst.Lambda) -> None:
-        self._leave_scope(original_node)
+        return self.context.scopes.marked(self.marked, self._restarts)
 
 
 class Safety(NamedTuple):

@@ -31,7 +31,7 @@ from typing import (
 import libcst as cst
 
 from perf_lint import traversal
-from perf_lint.scopes import COMPREHENSIONS, Binding, all_params, target_names
+from perf_lint.scopes import COMPREHENSIONS, Binding, OwnScopeVisitor, all_params, target_names
 
 if TYPE_CHECKING:  # pragma: no cover
     from perf_lint.context import FileContext
@@ -201,7 +201,7 @@ class TypeInference:
 
     # inference --------------------------------------------------------------
     def _stack(self) -> Sequence[cst.CSTNode]:
-        return self.scopes.stack if self._chain is None else self._chain
+        return self.scopes.chain() if self._chain is None else self._chain
 
     def plain_values(self, scope: cst.CSTNode) -> Dict[str, List[cst.BaseExpression]]:
         """The value of each plain assignment to a name (``name = value``,
@@ -583,7 +583,7 @@ def literal_types(node: cst.BaseExpression) -> Types:
     return frozenset({"hashable"})
 
 
-class _PlainAssignments(cst.CSTVisitor):
+class _PlainAssignments(OwnScopeVisitor):
     """The values of plain assignments to names in one scope's body (nested
     functions, classes and lambdas are other scopes)."""
 
@@ -595,15 +595,6 @@ class _PlainAssignments(cst.CSTVisitor):
         for target in node.targets:
             if isinstance(target.target, cst.Name):
                 self.values.setdefault(target.target.value, []).append(node.value)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
 
 
 def _comprehension_targets(node: cst.CSTNode) -> Set[str]:

@@ -7,7 +7,7 @@ from typing import Optional, Union
 
 import libcst as cst
 
-from perf_lint import syntax
+from perf_lint import frames, syntax
 from perf_lint.rule import Fix, Invalid, Valid
 from perf_lint.rules._loops import (
     DUMMY,
@@ -31,9 +31,14 @@ class DictItemsUnusedPart(MarkedBodies):
     Checks for loops and comprehensions over `d.items()` that unpack the
     pair into two names of which one is never used: a dummy (`_`, `__`,
     `_unused`: ruff's default dummy-variable pattern) that the loop does not
-    read, or a name that occurs nowhere else in its scope (the comprehension,
-    or the function or module around a `for` statement; not in a class
-    body, whose names stay visible as attributes).
+    read, a name that occurs nowhere else in a comprehension, or a name
+    that a `for` statement does not read and that no read elsewhere in the
+    function or module can see the loop's binding of: it may occur there
+    as another binding (a later assignment or loop target that comes
+    before every read after the loop), but not in a nested function, nor
+    declared `global`/`nonlocal` (not in a class body, whose names stay
+    visible as attributes). The other part may be a nested target (`for
+    k, (a, b) in d.items()`, which becomes `for (a, b) in d.values()`).
 
     ## Why is this bad?
     `.items()` builds a tuple for every pair only for half of it to be
@@ -115,7 +120,7 @@ class DictItemsUnusedPart(MarkedBodies):
 
     #: A function's or lambda's body runs after the ``try`` around it has
     #: ended; a class body runs inside it.
-    RESTART = (cst.FunctionDef, cst.Lambda)
+    RESTART = frozenset({frames.FUNCTION, frames.LAMBDA})
 
     def visit_Try(self, node: cst.Try) -> None:
         if any(_catches_attribute_error(handler) for handler in node.handlers):
@@ -157,7 +162,8 @@ class DictItemsUnusedPart(MarkedBodies):
         if not isinstance(target, cst.Tuple) or len(target.elements) != 2:
             return
         if not all(
-            isinstance(e, cst.Element) and isinstance(e.value, cst.Name) for e in target.elements
+            isinstance(e, cst.Element) and (isinstance(e.value, cst.Name) or _nested(e.value))
+            for e in target.elements
         ):
             return
         if not isinstance(call, cst.Call) or call.args:
@@ -169,10 +175,15 @@ class DictItemsUnusedPart(MarkedBodies):
         if self.inside():
             return  # ``.items()`` tells a mapping from other values here
         first, second = (e.value for e in target.elements)
-        assert isinstance(first, cst.Name) and isinstance(second, cst.Name)
         names = self._names(loop) if statement else None  # type: ignore[arg-type]
-        first_dummy = self._unused(first.value, scope, names)
-        second_dummy = self._unused(second.value, scope, names)
+        # A nested target (`for k, (a, b) in d.items()`) is kept: only a
+        # plain name is looked at.
+        first_dummy = isinstance(first, cst.Name) and self._unused(
+            first.value, loop if statement else scope, names
+        )
+        second_dummy = isinstance(second, cst.Name) and self._unused(
+            second.value, loop if statement else scope, names
+        )
         if bool(first_dummy) == bool(second_dummy):
             return
         kept = first if second_dummy else second
@@ -197,7 +208,7 @@ class DictItemsUnusedPart(MarkedBodies):
         would call."""
         if not isinstance(receiver, cst.Name):
             return False
-        stack = self.context.scopes.stack
+        stack = self.context.scopes.chain()
         for index in range(len(stack) - 1, 0, -1):
             scope = stack[index]
             if (
@@ -213,15 +224,21 @@ class DictItemsUnusedPart(MarkedBodies):
     @staticmethod
     def _unused(name: str, scope: cst.CSTNode, names: Optional[ScopeNames]) -> bool:
         """A dummy name that the loop never reads, or a name used nowhere
-        else in its scope (a comprehension, or the function or module
-        around a ``for`` statement)."""
+        else in its scope (a comprehension), or, for a ``for`` statement,
+        a name the loop does not read and no read elsewhere in the function
+        or module can see the loop's binding of (a use in a nested scope,
+        a read after the loop that no other binding comes before)."""
         if uses_inside(scope, name) > 1:
             return False
         if DUMMY.match(name):
             return True
         if names is None:
             return isinstance(scope, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp))
-        return len(names.uses.get(name, ())) == 1 and not names.introspective
+        return (
+            not names.introspective
+            and name not in names.declared
+            and not names.read_elsewhere(name, scope)
+        )
 
 
 def _catches_attribute_error(handler: cst.ExceptHandler) -> bool:
@@ -231,12 +248,29 @@ def _catches_attribute_error(handler: cst.ExceptHandler) -> bool:
     return any(isinstance(k, cst.Name) and k.value == "AttributeError" for k in kinds)
 
 
+def _nested(node: cst.BaseExpression) -> bool:
+    """A nested target of plain names: ``(a, b)``, ``[a, b]``."""
+    return isinstance(node, (cst.Tuple, cst.List)) and all(
+        isinstance(e, cst.Element) and isinstance(e.value, cst.Name) for e in node.elements
+    )
+
+
+def _plain_or_nested(node: ast.AST) -> bool:
+    if type(node) is ast.Name:
+        return True
+    return type(node) in (ast.Tuple, ast.List) and all(
+        type(element) is ast.Name
+        for element in node.elts  # type: ignore[attr-defined]
+    )
+
+
 def _items_loop(loop: ast.AST, scope: ast.AST, source: str) -> bool:
     target, call = loop.target, loop.iter  # type: ignore[attr-defined]
     if not (
         type(target) in (ast.Tuple, ast.List)
         and len(target.elts) == 2
-        and all(type(element) is ast.Name for element in target.elts)
+        and all(_plain_or_nested(element) for element in target.elts)
+        and any(type(element) is ast.Name for element in target.elts)
         and type(call) is ast.Call
         and not call.args
         and not call.keywords
@@ -246,8 +280,7 @@ def _items_loop(loop: ast.AST, scope: ast.AST, source: str) -> bool:
         return False
     if not source.isascii():
         return True
-    first, second = (element.id for element in target.elts)
-    counts = {first: 0, second: 0}
+    counts = {element.id: 0 for element in target.elts if type(element) is ast.Name}
     for node in syntax.walk(scope):
         if type(node) is ast.Name and node.id in counts:
             counts[node.id] += 1

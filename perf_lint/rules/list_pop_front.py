@@ -7,23 +7,22 @@ from typing import Optional, Tuple
 
 import libcst as cst
 
+from perf_lint.repeats import LOOPS
 from perf_lint.rule import Fix, Invalid, Valid
 from perf_lint.rules._hazards import (
-    LOOP_SHAPE_NODES,
     POP_FRONT,
     LoopRule,
     LoopScan,
     binding_values,
     is_capwords,
     is_zero,
-    last_part,
     positional,
     runs_once,
     summary,
     words,
 )
 from perf_lint.rules._loops import FOR_OR_WHILE
-from perf_lint.scopes import dotted, qualified_name
+from perf_lint.scopes import dotted, last_part, qualified_name
 
 #: Constructors of containers that are not lists (``deque`` pops from the
 #: front in constant time; the others have no ``pop(0)`` of a list).
@@ -111,7 +110,7 @@ class ListPopFront(LoopRule):
     )
     FIX = Fix.NONE
     PATTERN = (FOR_OR_WHILE, r"pop|insert")
-    SHAPE_NODES = LOOP_SHAPE_NODES
+    SHAPE_NODES = LOOPS
     VALID = (
         Valid("from collections import deque\nq = deque()\nwhile q:\n    q.pop(0)\n"),
         Valid("while d:\n    d.pop(0, None)\n"),

@@ -7,15 +7,10 @@ from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from perf_lint import syntax
+from perf_lint import repeats
 from perf_lint.context import FileContext
 from perf_lint.rule import Fix, Invalid, Valid
-from perf_lint.rules._hazards import (
-    AST_COMPS,
-    AST_SCOPES,
-    LoopRule,
-    binding_values,
-)
+from perf_lint.rules._hazards import LoopRule, binding_values
 from perf_lint.rules._loops import FOR_OR_WHILE
 from perf_lint.rules._types import is_unhashable_display
 from perf_lint.scopes import COMPREHENSIONS, ScopeNames
@@ -47,8 +42,12 @@ class ListUsedAsSet(LoopRule):
     another way (`+=`, unpacking, a loop target), or used in a nested
     function other than for `append` or a membership test: its order or
     identity may matter. Nor are lists whose elements are list, dict or set
-    displays, or variables of the function that any assignment binds to
-    one (they cannot go into a set), parameters, module-level and
+    displays, calls of a class of the file whose instances cannot be
+    hashed (it defines `__eq__` without `__hash__`, sets `__hash__ =
+    None`, is a `@dataclass` with `eq` and neither `frozen` nor
+    `unsafe_hash`, or inherits from such a class without defining
+    `__hash__`), or variables of the function that any assignment binds to
+    one of these (they cannot go into a set), parameters, module-level and
     class-level lists, attributes, names declared `global`/`nonlocal`,
     lists in a function that uses `locals()` or similar introspection,
     and tests inside loops that only run over a display or a `range` of
@@ -130,33 +129,11 @@ class ListUsedAsSet(LoopRule):
         if not lists:  # most functions: no expression needs reading
             return False
         tested: Set[str] = set()
-        pending: List[Tuple[ast.AST, bool]] = [(statement, False) for statement in node.body]  # type: ignore[attr-defined]
-        while pending:
-            current, looped = pending.pop()
-            kind = type(current)
-            if kind in AST_SCOPES:
-                continue
-            if kind is ast.Compare and looped:
+        for current in repeats.repeated(node.body, nested_scopes=False):  # type: ignore[attr-defined]
+            if type(current) is ast.Compare:
                 for operator, right in zip(current.ops, current.comparators):  # type: ignore[attr-defined]
                     if type(right) is ast.Name and type(operator) in (ast.In, ast.NotIn):
                         tested.add(right.id)
-            if kind is ast.For or kind is ast.AsyncFor:
-                pending.extend(
-                    (part, looped) for part in (current.target, current.iter, *current.orelse)
-                )  # type: ignore[attr-defined]
-                pending.extend((part, True) for part in current.body)  # type: ignore[attr-defined]
-            elif kind is ast.While:
-                pending.extend((part, True) for part in (current.test, *current.body))  # type: ignore[attr-defined]
-                pending.extend((part, looped) for part in current.orelse)  # type: ignore[attr-defined]
-            elif kind in AST_COMPS:
-                first = current.generators[0]  # type: ignore[attr-defined]
-                pending.extend(((first.target, looped), (first.iter, looped)))
-                for child in syntax.children(current):
-                    if child is not first:
-                        pending.append((child, True))
-                pending.extend((part, True) for part in first.ifs)
-            else:
-                pending.extend((child, looped) for child in syntax.children(current))
         return not lists.isdisjoint(tested)
 
     def __init__(self, context: FileContext, options: object = None) -> None:
@@ -183,7 +160,7 @@ class ListUsedAsSet(LoopRule):
             return False
         # Only comprehensions between the function and the test: a lambda
         # parameter or a class body would give the name another meaning.
-        stack = self.context.scopes.stack
+        stack = self.context.scopes.chain()
         index = next((i for i, part in enumerate(stack) if part is scope), None)
         if index is None or any(type(part) not in COMPREHENSIONS for part in stack[index + 1 :]):
             return False
@@ -219,19 +196,29 @@ class ListUsedAsSet(LoopRule):
                 for element in value.elements
             ):
                 return False
+        classes = self._unhashable_classes()
         for use in names.uses.get(name, ()):
             if use.role == "store":
                 continue
             element = _appended(names, use.node)
             if element is not None:
                 grows = True
-                if _unhashable(names, scope, element):
+                if _unhashable(names, scope, element, classes):
                     return False
                 continue
             left = _tested(names, use.node)
-            if left is None or _unhashable(names, scope, left):
+            if left is None or _unhashable(names, scope, left, classes):
                 return False
         return grows
+
+    def _unhashable_classes(self) -> Set[str]:
+        """The classes of the file whose instances cannot be hashed (once
+        per file)."""
+        key = ("list-used-as-set-unhashable-classes", self.context.path)
+        found = self.context.cache.get(key)
+        if found is None:
+            found = self.context.cache[key] = unhashable_classes(self.context.tree)
+        return found  # type: ignore[no-any-return]
 
     def _list_value(self, value: Optional[cst.CSTNode]) -> bool:
         """A list display, list comprehension or ``list(...)`` call, not in
@@ -247,10 +234,13 @@ class ListUsedAsSet(LoopRule):
         )
 
 
-def _unhashable(names: ScopeNames, scope: cst.FunctionDef, node: cst.BaseExpression) -> bool:
+def _unhashable(
+    names: ScopeNames, scope: cst.FunctionDef, node: cst.BaseExpression, classes: Set[str]
+) -> bool:
     """A list, dict or set display or comprehension (or a tuple holding
-    one), or a variable of the function bound to one by any assignment."""
-    if is_unhashable_display(node):
+    one), an instance of one of ``classes`` (``Point(x, y)``), or a
+    variable of the function bound to one by any assignment."""
+    if is_unhashable_display(node) or _instance_of(node, classes):
         return True
     if not isinstance(node, cst.Name) or not any(
         use.node is node for use in names.uses.get(node.value, ())
@@ -258,9 +248,92 @@ def _unhashable(names: ScopeNames, scope: cst.FunctionDef, node: cst.BaseExpress
         return False
     bindings = binding_values(names, scope, node.value) or ()
     return any(
-        kind == "value" and value is not None and is_unhashable_display(value)  # type: ignore[arg-type]
+        kind == "value"
+        and value is not None
+        and (is_unhashable_display(value) or _instance_of(value, classes))  # type: ignore[arg-type]
         for kind, value in bindings
     )
+
+
+def _instance_of(node: cst.CSTNode, classes: Set[str]) -> bool:
+    """``node`` calls one of ``classes`` by its name."""
+    return (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Name)
+        and node.func.value in classes
+    )
+
+
+def _dataclass_unhashable(decorator: ast.expr) -> Optional[bool]:
+    """Whether ``@dataclass``/``@dataclass(...)`` makes instances
+    unhashable (``eq`` without ``frozen`` or ``unsafe_hash`` sets
+    ``__hash__`` to ``None``); ``None`` for another decorator."""
+    call = decorator if isinstance(decorator, ast.Call) else None
+    func = call.func if call is not None else decorator
+    name = (
+        func.id
+        if isinstance(func, ast.Name)
+        else func.attr
+        if isinstance(func, ast.Attribute)
+        else ""
+    )
+    if name != "dataclass":
+        return None
+    flags = {"eq": True, "frozen": False, "unsafe_hash": False}
+    for keyword in call.keywords if call is not None else ():
+        if keyword.arg in flags:
+            if not isinstance(keyword.value, ast.Constant):
+                return False  # not known: assume hashable
+            flags[keyword.arg] = bool(keyword.value.value)
+    return flags["eq"] and not flags["frozen"] and not flags["unsafe_hash"]
+
+
+def unhashable_classes(tree: Optional[ast.Module]) -> Set[str]:
+    """The names of the classes of ``tree`` whose instances cannot be
+    hashed: the class defines ``__eq__`` without ``__hash__`` (or sets
+    ``__hash__ = None``), is a ``@dataclass`` with ``eq`` and neither
+    ``frozen`` nor ``unsafe_hash``, or inherits from such a class of the
+    file without defining ``__hash__``. A name defined by two classes is
+    left out."""
+    if tree is None:
+        return set()
+    defined: Dict[str, List[ast.ClassDef]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            defined.setdefault(node.name, []).append(node)
+    own: Dict[str, Optional[bool]] = {}  # True: unhashable, False: hashable, None: inherits
+    for name, nodes in defined.items():
+        if len(nodes) != 1:
+            continue
+        node = nodes[0]
+        members: Dict[str, ast.AST] = {}
+        for statement in node.body:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                members[statement.name] = statement
+            elif isinstance(statement, ast.Assign):
+                for target in statement.targets:
+                    if isinstance(target, ast.Name):
+                        members[target.id] = statement.value
+        if "__hash__" in members:
+            value = members["__hash__"]
+            own[name] = isinstance(value, ast.Constant) and value.value is None
+            continue
+        verdicts = [_dataclass_unhashable(decorator) for decorator in node.decorator_list]
+        if any(verdict is not None for verdict in verdicts):
+            own[name] = any(verdicts)
+        else:
+            own[name] = True if "__eq__" in members else None
+    found = {name for name, verdict in own.items() if verdict}
+    changed = True
+    while changed:
+        changed = False
+        for name, verdict in own.items():
+            if verdict is None and name not in found:
+                bases = defined[name][0].bases
+                if any(isinstance(base, ast.Name) and base.id in found for base in bases):
+                    found.add(name)
+                    changed = True
+    return found
 
 
 def _list_value(node: Optional[ast.AST]) -> bool:
@@ -324,7 +397,7 @@ def _list_names(statements: List[ast.stmt]) -> Set[str]:
     while pending:
         current = pending.pop()
         kind = type(current)
-        if kind in AST_SCOPES:
+        if kind in repeats.SCOPES:
             continue
         if kind is ast.Assign or kind is ast.AnnAssign:
             targets = current.targets if kind is ast.Assign else [current.target]  # type: ignore[attr-defined]

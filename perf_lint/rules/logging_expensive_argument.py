@@ -92,8 +92,10 @@ class LoggingExpensiveArgument(LoggingRule):
     function, outside an
     `if <logger>.isEnabledFor(...)` guard (or a cached one: `if
     self._does_debug:` where the file binds that name or `self`/`cls`
-    attribute from `isEnabledFor(...)`). One call gets one diagnostic, at
-    its first costly argument. Calls of cheap builtins (`len`,
+    attribute from `isEnabledFor(...)`). The message itself counts
+    (`logger.debug(state.dump())`), unless it is an f-string, a `%` or `+`
+    operation or a `.format(...)` call: PRF301-PRF304 report those. One
+    call gets one diagnostic, at its first costly argument. Calls of cheap builtins (`len`,
     `str`, `repr`, `id`, `type`, `getattr`, `isinstance`, ...) are allowed,
     as are calls inside a `lambda`; `exc_info`, `stack_info` and `stacklevel`
     are not looked at. `log(level, ...)` is checked when its level is a
@@ -152,10 +154,12 @@ class LoggingExpensiveArgument(LoggingRule):
         threshold = LEVELS[self.options.expensive_argument_level.upper()]
         if found.level is None or found.level > threshold or self.guards.active:
             return
-        skip = {found.message, 0 if found.method == "log" else None}
+        skip = {0 if found.method == "log" else None}
         for index, arg in enumerate(found.call.args):
             if index in skip:
                 continue
+            if index == found.message and _formatted(arg.value):
+                continue  # PRF301-PRF304's: the message is built by formatting
             if arg.keyword is not None and arg.keyword.value in _RECORD_KEYWORDS:
                 continue
             if arg.keyword is not None and arg.keyword.value == "level":
@@ -166,3 +170,19 @@ class LoggingExpensiveArgument(LoggingRule):
                 # One diagnostic per call, at its first costly argument.
                 self.report(arg.value, method=found.method)
                 return
+
+
+def _formatted(node: cst.BaseExpression) -> bool:
+    """A message that PRF301-PRF304 look at: an f-string, a ``%`` or ``+``
+    operation, a ``.format(...)`` call."""
+    if isinstance(node, cst.FormattedString):
+        return True
+    if isinstance(node, cst.ConcatenatedString):  # `"a " f"{b}"`
+        return _formatted(node.left) or _formatted(node.right)
+    if isinstance(node, cst.BinaryOperation):
+        return isinstance(node.operator, (cst.Modulo, cst.Add))
+    return (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value == "format"
+    )

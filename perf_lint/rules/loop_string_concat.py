@@ -36,7 +36,11 @@ class LoopStringConcat(MarkedBodies):
     the innermost loop's own variable (`for s in ...: s += "/"`), nor a name
     that the iteration has just bound afresh before the concatenation (an
     assignment that does not read the name, earlier in the same block or in
-    a block around it inside the loop), since neither accumulates anything.
+    a block around it inside the loop; both branches of an `if`/`else`, a
+    `try` body and each of its handlers, where a branch that ends with
+    `continue`, `break`, `return` or `raise` does not count; a `with ...
+    as s`; `s := ...` in the test of an `if` around it or before it),
+    since neither accumulates anything.
 
     ## Why is this bad?
     Strings are immutable: each concatenation may copy everything built so
@@ -179,8 +183,110 @@ def _mark_fresh(body: cst.BaseSuite, fresh: FrozenSet[str], found: Set[cst.CSTNo
             continue
         if isinstance(statement, (cst.For, cst.While, cst.FunctionDef, cst.ClassDef)):
             continue
+        inner = fresh | _walrus_in_test(statement) | _with_targets(statement)
         for block in _blocks(statement):
-            _mark_fresh(block, fresh, found)
+            _mark_fresh(block, inner, found)
+        fresh = inner | _bound_by(statement)
+
+
+#: What every name is bound by, for a block that never falls through.
+_EVERY = frozenset({"*"})
+
+
+def _block_bindings(body: Union[cst.BaseSuite, None]) -> FrozenSet[str]:
+    """The names that every way through ``body`` to its end binds afresh
+    (``_EVERY`` when no way falls through: it ends with ``continue``,
+    ``break``, ``return`` or ``raise``)."""
+    if body is None:
+        return frozenset()
+    statements: Sequence[cst.CSTNode]
+    if isinstance(body, cst.SimpleStatementSuite):
+        statements = [body]
+    else:
+        statements = body.body  # type: ignore[assignment]
+    bound: FrozenSet[str] = frozenset()
+    for statement in statements:
+        if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            for small in statement.body:
+                if isinstance(small, (cst.Continue, cst.Break, cst.Return, cst.Raise)):
+                    return _EVERY
+                bound = bound | _fresh_bindings(small)
+        elif not isinstance(statement, (cst.For, cst.While, cst.FunctionDef, cst.ClassDef)):
+            bound = bound | _walrus_in_test(statement) | _bound_by(statement)
+    return bound
+
+
+def _all_of(outcomes: List[FrozenSet[str]]) -> FrozenSet[str]:
+    """The names every outcome binds (``_EVERY`` binds them all)."""
+    found = _EVERY
+    for outcome in outcomes:
+        if outcome is _EVERY or outcome == _EVERY:
+            continue
+        found = outcome if found == _EVERY else found & outcome
+    return found
+
+
+def _bound_by(statement: cst.CSTNode) -> FrozenSet[str]:
+    """The names a compound statement binds afresh on every way through it
+    that reaches the next statement: both branches of an ``if``/``else``
+    (a branch that ends with ``continue``, ``break``, ``return`` or
+    ``raise`` counts as binding everything), a ``try`` body and each of its
+    handlers, a ``with`` statement's ``as`` targets and body."""
+    found: FrozenSet[str] = frozenset()
+    if isinstance(statement, cst.If):
+        outcomes = [_block_bindings(statement.body)]
+        orelse = statement.orelse
+        if orelse is None:
+            return found
+        if isinstance(orelse, cst.If):
+            outcomes.append(_walrus_in_test(orelse) | _bound_by(orelse))
+        else:
+            outcomes.append(_block_bindings(orelse.body))
+        found = _all_of(outcomes)
+    elif isinstance(statement, (cst.Try, cst.TryStar)):
+        body = _block_bindings(statement.body)
+        if statement.orelse is not None:
+            body = _all_of([body]) | _block_bindings(statement.orelse.body)
+        handlers = [_block_bindings(handler.body) for handler in statement.handlers]
+        found = _all_of([body, *handlers])
+        if statement.finalbody is not None:
+            found = found | _block_bindings(statement.finalbody.body)
+    elif isinstance(statement, cst.With):
+        found = _with_targets(statement) | _block_bindings(statement.body)
+    return frozenset() if found == _EVERY else found
+
+
+def _with_targets(statement: cst.CSTNode) -> FrozenSet[str]:
+    """The names a ``with`` statement's ``as`` targets bind."""
+    if not isinstance(statement, cst.With):
+        return frozenset()
+    return frozenset(
+        name
+        for item in statement.items
+        if item.asname is not None
+        for name in target_names(item.asname.name)
+    )
+
+
+def _walrus_in_test(statement: cst.CSTNode) -> FrozenSet[str]:
+    """The names an ``if`` or ``while`` test binds with ``:=`` (the test
+    always runs) to a value that does not read them."""
+    test = getattr(statement, "test", None)
+    if not isinstance(statement, cst.If) or test is None:
+        return frozenset()
+    collector = _Walrus()
+    traversal.visit(test, collector)
+    return frozenset(collector.found)
+
+
+class _Walrus(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: Set[str] = set()
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        if isinstance(node.target, cst.Name) and node.target.value not in _names_in(node.value):
+            self.found.add(node.target.value)
 
 
 def _concatenated(small: cst.CSTNode) -> Union[str, None]:

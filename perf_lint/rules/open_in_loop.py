@@ -8,9 +8,9 @@ from typing import Optional, Set, Tuple
 import libcst as cst
 
 from perf_lint import traversal
+from perf_lint.repeats import LOOPS
 from perf_lint.rule import Fix, Invalid, Valid
 from perf_lint.rules._hazards import (
-    LOOP_SHAPE_NODES,
     OPEN,
     PATH_IO_METHODS,
     LoopRule,
@@ -116,7 +116,7 @@ class OpenInLoop(LoopRule):
     )
     FIX = Fix.NONE
     PATTERN = (FOR_OR_WHILE, r"open|read_text|write_text|read_bytes|write_bytes")
-    SHAPE_NODES = LOOP_SHAPE_NODES
+    SHAPE_NODES = LOOPS
     VALID = (
         Valid("for name in names:\n    with open(name) as f:\n        pass\n"),
         Valid("with open('log', 'a') as f:\n    for x in xs:\n        f.write(x)\n"),

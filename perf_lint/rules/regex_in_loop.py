@@ -6,14 +6,14 @@ import ast
 import dataclasses
 import re
 import warnings
-from typing import Dict, List, NamedTuple, Optional, Set, Tuple, Union
+from typing import Dict, NamedTuple, Optional, Set, Tuple, Union
 
 import libcst as cst
 
-from perf_lint import syntax, traversal
+from perf_lint import repeats, syntax, traversal
 from perf_lint.context import FileContext
+from perf_lint.repeats import LOOPS
 from perf_lint.rule import Fix, Invalid, Rule, Valid
-from perf_lint.rules._hazards import LOOP_SHAPE_NODES
 from perf_lint.rules._imports import is_import_line, top_level_imports
 from perf_lint.rules._loops import FOR_OR_WHILE
 from perf_lint.scopes import qualified_name
@@ -41,36 +41,14 @@ _FLAGS: Dict[str, int] = {
     if isinstance(value, re.RegexFlag) and name.isupper()
 }
 
-_NEW_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 #: Builtins that list a module's globals (``dir``, ``vars`` and ``locals``
 #: when called without arguments at module level).
 _LISTING = frozenset({"globals", "dir", "vars", "locals"})
-_CST_NEW_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
-_CST_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 
 Pattern = Union[str, bytes]
 
 
 # -- the shape, on the ast ------------------------------------------------------------
-
-
-def _iteration_parts(loop: ast.AST) -> List[ast.AST]:
-    """What a loop runs on every iteration: a ``for`` body; a ``while``
-    test and body; a comprehension's element, first conditions and every
-    later ``for`` clause (its first iterable runs once)."""
-    if isinstance(loop, (ast.For, ast.AsyncFor)):
-        return list(loop.body)
-    if isinstance(loop, ast.While):
-        return [loop.test, *loop.body]
-    parts: List[ast.AST]
-    if isinstance(loop, ast.DictComp):
-        parts = [loop.key, loop.value]
-    else:
-        parts = [loop.elt]  # type: ignore[attr-defined]
-    first, *rest = loop.generators  # type: ignore[attr-defined]
-    parts.extend(first.ifs)
-    parts.extend(rest)
-    return parts
 
 
 def _may_compile(node: ast.AST) -> bool:
@@ -104,10 +82,10 @@ def _may_compile(node: ast.AST) -> bool:
 def compiles_in_loop(node: ast.AST, source: str) -> bool:
     """The shape of PRF501: a loop (or comprehension) that runs such a call
     on every iteration, not inside a nested function, lambda or class."""
-    stack = _iteration_parts(node)
+    stack = repeats.iteration(node)
     while stack:
         inner = stack.pop()
-        if isinstance(inner, _NEW_SCOPES):
+        if isinstance(inner, repeats.SCOPES):
             continue
         if _may_compile(inner):
             return True
@@ -116,24 +94,6 @@ def compiles_in_loop(node: ast.AST, source: str) -> bool:
 
 
 # -- the rule ----------------------------------------------------------------------------
-
-
-def _cst_iteration_parts(loop: cst.CSTNode) -> List[cst.CSTNode]:
-    """``_iteration_parts`` on libcst's nodes."""
-    if isinstance(loop, cst.For):
-        return [loop.body]
-    if isinstance(loop, cst.While):
-        return [loop.test, loop.body]
-    parts: List[cst.CSTNode]
-    if isinstance(loop, cst.DictComp):
-        parts = [loop.key, loop.value]
-    else:
-        parts = [loop.elt]  # type: ignore[attr-defined]
-    first = loop.for_in  # type: ignore[attr-defined]
-    parts.extend(first.ifs)
-    if first.inner_for_in is not None:
-        parts.append(first.inner_for_in)
-    return parts
 
 
 class _Compile(NamedTuple):
@@ -485,7 +445,7 @@ class RegexInLoop(Rule):
         # far faster than from the two letters).
         r"(?:import|from)(?:[^\n]|\\\n)*?(?<![\w.])re(?!\w)",
     )
-    SHAPE_NODES = LOOP_SHAPE_NODES
+    SHAPE_NODES = LOOPS
     shape = staticmethod(compiles_in_loop)
     VALID = (
         Valid("import re\nP = re.compile('a')\nfor x in xs:\n    P.match(x)\n"),
@@ -517,10 +477,6 @@ class RegexInLoop(Rule):
 
     def __init__(self, context: FileContext, options: object = None) -> None:
         super().__init__(context, options)
-        #: The calls that run on every iteration of a loop of their scope.
-        self.in_loop: Set[cst.Call] = set()
-        #: Loops inside another loop's iterations (already looked into).
-        self.covered: Set[cst.CSTNode] = set()
         self._module: Optional[_Module] = None
         self._before_anchor: Optional[Set[cst.CSTNode]] = None
         #: The constant of each pattern and flags, as this analysis adds it.
@@ -530,42 +486,9 @@ class RegexInLoop(Rule):
         self.names: Set[str] = set()
         self.numbers: Dict[str, int] = {}
 
-    # -- which calls run on every iteration ------------------------------------
-    def _loop(self, node: cst.CSTNode) -> None:
-        if node in self.covered:
-            return
-        stack = _cst_iteration_parts(node)
-        while stack:
-            inner = stack.pop()
-            if isinstance(inner, _CST_NEW_SCOPES):
-                continue
-            if isinstance(inner, cst.Call):
-                self.in_loop.add(inner)
-            elif isinstance(inner, (cst.For, cst.While, *_CST_COMPREHENSIONS)):
-                self.covered.add(inner)
-            stack.extend(traversal.children(inner))
-
-    def visit_For(self, node: cst.For) -> None:
-        self._loop(node)
-
-    def visit_While(self, node: cst.While) -> None:
-        self._loop(node)
-
-    def visit_ListComp(self, node: cst.ListComp) -> None:
-        self._loop(node)
-
-    def visit_SetComp(self, node: cst.SetComp) -> None:
-        self._loop(node)
-
-    def visit_DictComp(self, node: cst.DictComp) -> None:
-        self._loop(node)
-
-    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
-        self._loop(node)
-
     # -- the report --------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
-        if node not in self.in_loop:
+        if self.context.scopes.loop() is None:  # not run on every iteration
             return
         found = match_compile(node, self.context)
         if found is None:
@@ -652,15 +575,8 @@ class RegexInLoop(Rule):
         return call in self._before_anchor
 
     def _new_name(self) -> str:
-        scope = next(
-            (
-                node
-                for node in reversed(self.context.scopes.stack)
-                if isinstance(node, (cst.FunctionDef, cst.ClassDef))
-            ),
-            None,
-        )
-        stem = constant_stem(scope.name.value) if scope is not None else ""
+        scope = self.context.scopes.scope()
+        stem = "" if isinstance(scope, cst.Module) else constant_stem(scope.name.value)
         prefix = f"_{stem}_PATTERN_" if stem else "_PATTERN_"
         number = self.numbers.get(prefix, 0)
         while True:

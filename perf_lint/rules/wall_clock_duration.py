@@ -192,7 +192,7 @@ class WallClockDuration(Rule):
     def _scope(self) -> Optional[ScopeNames]:
         """The names of the function (or module) the node being visited is
         in; ``None`` inside a class body or a lambda."""
-        for node in reversed(self.context.scopes.stack):
+        for node in reversed(self.context.scopes.chain()):
             if isinstance(node, (cst.FunctionDef, cst.Module)):
                 return self.context.scopes.names(node)
             if isinstance(node, (cst.ClassDef, cst.Lambda)):
