@@ -410,7 +410,7 @@ class Cache:
         self._entries = str(self.entries)
         self.max_entries = max_entries
         self.max_bytes = max_bytes
-        self.hits = self.misses = self.written = 0
+        self.written = 0
         self._salt = code_fingerprint().encode()
         self._unwritable = False
         #: ``_claim``'s answer, looked up once (``None``: not yet).
@@ -445,16 +445,13 @@ class Cache:
             if self._state is None:
                 self._state = _claim(self.root)
             if self._state != _OURS:
-                self.misses += 1
                 return None
         path = self._path(key)
         data = _read_regular(path)
         if data is None or data[: len(MAGIC)] != MAGIC:
-            self.misses += 1
             return None
         with contextlib.suppress(OSError):
             os.utime(path)  # least recently *used*
-        self.hits += 1
         return data[len(MAGIC) :]
 
     def put(self, key: str, data: bytes) -> None:

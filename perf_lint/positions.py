@@ -237,15 +237,6 @@ def _render(
     return computed, state if with_code else None
 
 
-def node_positions(
-    module: cst.Module, wanted: Collection[cst.CSTNode], with_code: bool = False
-) -> Tuple[Dict[cst.CSTNode, CodeRange], Optional[str]]:
-    """``PositionProvider``'s ranges for every node inside the ``wanted``
-    nodes (nodes of ``module``), and the module's text if ``with_code``."""
-    sparse, state = _render(module, wanted, with_code)
-    return sparse, None if state is None else "".join(state.tokens)
-
-
 class Positions(Mapping):  # type: ignore[type-arg]
     """The ranges of the nodes inside the reported ones, falling back to the
     full computation for anything else. ``code`` is the module's text when
