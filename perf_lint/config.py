@@ -767,7 +767,27 @@ def load_file(path: Path) -> Config:
             implied = target_from_requires_python(project.get("requires-python"))
             if implied is not None:
                 table = {**table, "target-version": implied}
+    if path.name == "pyproject.toml" and isinstance(table, dict) and "line-length" not in table:
+        implied_length = _formatter_line_length(data)
+        if implied_length is not None:
+            table = {**table, "line-length": implied_length}
     return parse_table({} if table is None else table, str(path), root, path)
+
+
+def _formatter_line_length(data: Dict[str, Any]) -> Optional[int]:
+    """The project's line length, as its formatter reads it: ``line-length``
+    of ``[tool.ruff]``, else of ``[tool.black]`` (a positive integer; any
+    other value is that tool's to report, and is passed over here)."""
+    tools = data.get("tool")
+    if not isinstance(tools, dict):
+        return None
+    for tool in ("ruff", "black"):
+        table = tools.get(tool)
+        if isinstance(table, dict):
+            value = table.get("line-length")
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                return value
+    return None
 
 
 def _existing_directory(path: Path) -> Path:

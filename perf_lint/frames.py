@@ -247,6 +247,16 @@ class Frames(cst.BatchableCSTVisitor):
         """The innermost open suite around the visited node."""
         return self._suites[-1][0] if self._suites else None
 
+    def indentation(self, module: cst.Module) -> str:
+        """The indentation of the statements of the innermost open suite
+        (``""`` at module level): each indented block's own indent, or the
+        module's default where the block has none."""
+        return "".join(
+            (suite.indent if suite.indent is not None else module.default_indent)
+            for suite, _ in self._suites
+            if isinstance(suite, cst.IndentedBlock)
+        )
+
     def suites(self, stop: Optional[Callable[[Frame], bool]] = None) -> Iterator[cst.CSTNode]:
         """The open suites around the visited node, innermost first, that
         opened inside the innermost frame for which ``stop`` holds (every

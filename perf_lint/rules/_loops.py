@@ -678,6 +678,15 @@ class ComprehensionOptions:
             "choices": TARGET_VERSIONS,
         },
     )
+    line_length: int = dataclasses.field(
+        default=88,
+        metadata={
+            "min": 1,
+            "help": "the longest line a comprehension fix writes on one line; a longer one "
+            "is broken as black breaks it, one clause per line. Default: `line-length` "
+            "of `[tool.ruff]`, else of `[tool.black]` in the same pyproject.toml, else 88",
+        },
+    )
 
 
 #: The first ``target-version`` that inlines comprehensions (PEP 709): before
@@ -768,13 +777,81 @@ class FreshContainerLoop(Rule):
             *moved_comments(value, ()),
             *loop_comments(filling, trailing),
         ]
-        new_small = small.with_changes(value=self._comprehension(filling))
-        changes: Dict[str, Any] = {"body": [new_small], "leading_lines": leading}
+        comprehension = self._comprehension(filling)
+        changes: Dict[str, Any] = {
+            "body": [small.with_changes(value=comprehension)],
+            "leading_lines": leading,
+        }
         if trailing is not None:
             changes["trailing_whitespace"] = init.trailing_whitespace.with_changes(
                 whitespace=cst.SimpleWhitespace("  "), comment=trailing
             )
-        return init.with_changes(**changes)
+        statement = init.with_changes(**changes)
+        if self._too_long(statement):
+            wrapped = wrapped_comprehension(comprehension)
+            if wrapped is not None:
+                changes["body"] = [small.with_changes(value=wrapped)]
+                statement = init.with_changes(**changes)
+        return statement
+
+    def _too_long(self, statement: cst.SimpleStatementLine) -> bool:
+        """A line of ``statement`` (its comments above it aside) is longer
+        than ``line-length`` where it stands."""
+        module = self.context.module
+        indent = len(self.context.scopes.indentation(module))
+        code = module.code_for_node(statement.with_changes(leading_lines=()))
+        return any(indent + len(line) > self.options.line_length for line in code.splitlines())
+
+
+def _broken(last_line: str) -> cst.ParenthesizedWhitespace:
+    """A line break, then the statement's indentation and ``last_line``."""
+    return cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(),
+        empty_lines=[],
+        indent=True,
+        last_line=cst.SimpleWhitespace(last_line),
+    )
+
+
+def wrapped_comprehension(node: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """``node`` (a comprehension the fix wrote on one line) broken as black
+    breaks a long one: the element, each ``for`` and each ``if`` on a line
+    of its own, four spaces in from the statement, the closing bracket
+    back at the statement's indentation. ``None`` for a comprehension whose
+    parts already span lines (a comment or line break the fix kept), which
+    is left as it is."""
+    inner = "    "
+    comp: Optional[cst.CompFor] = node.for_in  # type: ignore[attr-defined]
+    clauses: List[cst.CompFor] = []
+    while comp is not None:
+        if any(
+            not isinstance(ws, cst.SimpleWhitespace)
+            for ws in (comp.whitespace_before, comp.whitespace_after_for)
+        ):
+            return None
+        clauses.append(comp)
+        comp = comp.inner_for_in
+    rebuilt: Optional[cst.CompFor] = None
+    for clause in reversed(clauses):
+        ifs = [part.with_changes(whitespace_before=_broken(inner)) for part in clause.ifs]
+        rebuilt = clause.with_changes(
+            whitespace_before=_broken(inner), ifs=ifs, inner_for_in=rebuilt
+        )
+    opening = _broken(inner)
+    closing = _broken("")
+    if isinstance(node, cst.ListComp):
+        return node.with_changes(
+            for_in=rebuilt,
+            lbracket=cst.LeftSquareBracket(whitespace_after=opening),
+            rbracket=cst.RightSquareBracket(whitespace_before=closing),
+        )
+    if isinstance(node, (cst.SetComp, cst.DictComp)):
+        return node.with_changes(
+            for_in=rebuilt,
+            lbrace=cst.LeftCurlyBrace(whitespace_after=opening),
+            rbrace=cst.RightCurlyBrace(whitespace_before=closing),
+        )
+    return None
 
 
 def _list_annotation(node: Optional[cst.BaseExpression]) -> bool:
