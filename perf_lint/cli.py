@@ -293,8 +293,9 @@ class Check:
         from perf_lint import files, progress, reading
         from perf_lint.config import ConfigError
         from perf_lint.runner import Runner, Task, default_jobs
-        from perf_lint.source import FixMode, file_problem
+        from perf_lint.source import file_problem
         from perf_lint.timings import Timings
+        from perf_lint.trust import FixMode
 
         args = self.args
         timings = Timings() if args.timings else None
@@ -488,7 +489,7 @@ class Check:
         from perf_lint import progress
         from perf_lint.fixing import finding
         from perf_lint.runner import Runner
-        from perf_lint.source import FixMode
+        from perf_lint.trust import FixMode
 
         with progress.counter(len(tasks)) as advance:
             runner = Runner(FixMode.NONE, jobs=jobs, timings=timings, on_done=advance)
@@ -583,7 +584,7 @@ class Check:
         """Report a fixed file that was not written, and give it back the
         findings of the bytes that were read."""
         from perf_lint.engine import Engine
-        from perf_lint.source import FixMode
+        from perf_lint.trust import FixMode
 
         task = outcome.task
         _error(f"{task.display}: {why}")

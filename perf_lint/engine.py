@@ -13,10 +13,13 @@ from typing import AbstractSet, Dict, List, Optional, Tuple, Type
 from perf_lint import prefilter
 from perf_lint.analysis import Analysis, analyse, on_deep_stack, too_deep_problem
 from perf_lint.config import Config
+from perf_lint.diagnostic import FileResult
 from perf_lint.fixing import Finding, fix_text
 from perf_lint.registry import BY_CODE
 from perf_lint.rule import Rule
-from perf_lint.source import QUIET, FileResult, FixMode, Hooks, SourceError, decode, undecodable
+from perf_lint.source import SourceError, decode, undecodable
+from perf_lint.timings import QUIET, Hooks
+from perf_lint.trust import FixMode
 
 __all__ = ["Engine", "FileResult", "FixMode"]
 

@@ -818,7 +818,7 @@ class Session:
         return self._fix(argv, shown, code)
 
     def _fix(self, argv: List[str], shown: List[Diagnostic], code: int) -> int:
-        from perf_lint.diagnostic import Applicability
+        from perf_lint.trust import Applicability
 
         args = self.args
         hot: Dict[str, List[Diagnostic]] = {}

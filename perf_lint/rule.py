@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import enum
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -27,24 +26,15 @@ import libcst as cst
 # warm run never loads it); they are re-exported here.
 from perf_lint import traversal
 from perf_lint.diagnostic import (  # noqa: F401
-    Applicability,
     Diagnostic,
     Edit,
     FixRecord,
     Location,
 )
+from perf_lint.trust import Applicability, Fix
 
 if TYPE_CHECKING:  # pragma: no cover
     from perf_lint.context import FileContext
-
-
-class Fix(enum.Enum):
-    """How far a rule's fixes can be trusted."""
-
-    SAFE = "safe"
-    UNSAFE = "unsafe"
-    SAFE_WHEN_PROVEN = "safe when proven"
-    NONE = "none"
 
 
 class Valid(NamedTuple):
