@@ -46,7 +46,7 @@ from perf_lint.context import FileContext
 from perf_lint.diagnostic import Diagnostic, FixRecord, Location
 from perf_lint.facts import FileFacts
 from perf_lint.prefilter import Shortcuts
-from perf_lint.rule import Report, Rule
+from perf_lint.rule import BaseRule, Report, SourceRule, TreeRule
 from perf_lint.source import file_problem, syntax_error, too_deep
 from perf_lint.timings import QUIET, Hooks
 
@@ -83,7 +83,7 @@ class Analysis:
 def analyse(
     source: str,
     path: str,
-    rules: Sequence[Type[Rule]],
+    rules: Sequence[Type[BaseRule]],
     config: Config,
     *,
     reduce: bool = True,
@@ -225,7 +225,7 @@ class _Job:
 
     source: str
     path: str
-    rules: Sequence[Type[Rule]]
+    rules: Sequence[Type[BaseRule]]
     config: Config
     shortcuts: Shortcuts
     hooks: Hooks
@@ -243,7 +243,7 @@ class _WholeText(NamedTuple):
 def _analyse(
     source: str,
     path: str,
-    rules: Sequence[Type[Rule]],
+    rules: Sequence[Type[BaseRule]],
     config: Config,
     *,
     reduce: bool,
@@ -271,8 +271,8 @@ def _stages(
     """The stages of one analysis, in the order of this module's
     docstring."""
     found = _candidates(job, settled)
-    by_source = [rule for rule in found.rules if rule.SOURCE_ONLY]
-    by_cst = [rule for rule in found.rules if not rule.SOURCE_ONLY]
+    by_source = [rule for rule in found.rules if issubclass(rule, SourceRule)]
+    by_cst = [rule for rule in found.rules if issubclass(rule, TreeRule)]
     inline = noqa.InlineNoqa(job.source)
     if not by_cst and job.tree is not None:
         return Analysis(_source_diagnostics(job, by_source, inline))
@@ -360,7 +360,7 @@ def _report(
     job: _Job,
     module: cst.Module,
     text: str,
-    reported: Sequence[Tuple[Rule, Report]],
+    reported: Sequence[Tuple[TreeRule, Report]],
     positions: Any,
     row: Optional[Callable[[int], int]],
     unfixable: AbstractSet[cst.CSTNode],
@@ -397,7 +397,7 @@ def _whole(position: CodePosition, row: Optional[Callable[[int], int]]) -> CodeP
 
 
 def _every_shape(
-    source: str, tree: Optional[ast.Module], rules: Sequence[Type[Rule]]
+    source: str, tree: Optional[ast.Module], rules: Sequence[Type[BaseRule]]
 ) -> Optional[dict]:  # type: ignore[type-arg]
     """The shape lines of every rule that has a shape, without filtering
     (what the reduction needs when the pre-filter is off)."""
@@ -444,8 +444,8 @@ def _parse(text: str, source: str, path: str, hooks: Hooks, valid: bool) -> Any:
 
 
 def _traverse(
-    job: _Job, context: FileContext, rules: Sequence[Type[Rule]]
-) -> List[Tuple[Rule, Report]]:
+    job: _Job, context: FileContext, rules: Sequence[Type[TreeRule]]
+) -> List[Tuple[TreeRule, Report]]:
     """Stage 6: the rules run over the module in one batched traversal;
     what each instance reported (a tree too deep for the stack raises
     ``RecursionError``: ``analyse`` tries again on the deep stack)."""
@@ -458,9 +458,9 @@ def _traverse(
 
 
 def _source_diagnostics(
-    job: _Job, rules: Sequence[Type[Rule]], inline: noqa.InlineNoqa
+    job: _Job, rules: Sequence[Type[SourceRule]], inline: noqa.InlineNoqa
 ) -> List[Diagnostic]:
-    """Stage 4: what the ``SOURCE_ONLY`` rules report in the text, less what
+    """Stage 4: what the source rules (``SourceRule``) report in the text, less what
     ``# noqa`` comments suppress."""
     found: List[Diagnostic] = []
     for rule in rules:
@@ -487,7 +487,7 @@ def _source_diagnostics(
 
 
 def _diagnostic(
-    rule: Rule,
+    rule: TreeRule,
     path: str,
     report: Report,
     start: CodePosition,

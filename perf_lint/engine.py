@@ -16,7 +16,7 @@ from perf_lint.config import Config
 from perf_lint.diagnostic import FileResult
 from perf_lint.fixing import Finding, fix_text
 from perf_lint.registry import BY_CODE
-from perf_lint.rule import Rule
+from perf_lint.rule import BaseRule
 from perf_lint.source import SourceError, decode, undecodable
 from perf_lint.timings import QUIET, Hooks
 from perf_lint.trust import FixMode
@@ -38,9 +38,9 @@ class Engine:
         self.config = config if config is not None else Config()
         self.shortcuts = shortcuts
         self.hooks = hooks
-        self._selection: Dict[Tuple[str, ...], List[Type[Rule]]] = {}
+        self._selection: Dict[Tuple[str, ...], List[Type[BaseRule]]] = {}
 
-    def rules_for(self, path: str) -> List[Type[Rule]]:
+    def rules_for(self, path: str) -> List[Type[BaseRule]]:
         codes = self.config.selected_codes(path)
         if codes not in self._selection:
             self._selection[codes] = [BY_CODE[code] for code in codes]

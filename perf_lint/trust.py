@@ -9,10 +9,7 @@ results cache and the output formats use it without loading the parser."""
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Optional, Sequence
-
-if TYPE_CHECKING:  # pragma: no cover
-    from perf_lint.diagnostic import Diagnostic
+from typing import Any, Optional, Sequence
 
 
 class Fix(enum.Enum):
@@ -44,8 +41,9 @@ class FixMode(str, enum.Enum):
             return False
         return applicability is Applicability.SAFE or self is FixMode.UNSAFE
 
-    def fixes_any(self, diagnostics: Sequence[Diagnostic]) -> bool:
-        """One of ``diagnostics`` has a fix that this mode applies."""
+    def fixes_any(self, diagnostics: Sequence[Any]) -> bool:
+        """One of ``diagnostics`` (``perf_lint.diagnostic.Diagnostic``s, which
+        are made of this module's words) has a fix that this mode applies."""
         return any(d.fix is not None and self.applies(d.fix.applicability) for d in diagnostics)
 
     @classmethod
