@@ -3,17 +3,19 @@
 1. ``# perf-lint: noqa`` at file level takes rules out;
 2. ``ast`` parses the text once (the tree goes to every later stage);
 3. the pre-filter keeps the rules that can report (``perf_lint.prefilter``);
-4. the source-only rules (sizes) report from the text and its tree;
+4. the source rules (``SourceRule``: the sizes) report from the text and
+   its tree;
 5. libcst parses the text, reduced to the definitions that hold a
    candidate's shape in a lint run;
-6. the rules run in one batched traversal, with the scope chain kept by the
-   engine;
+6. the tree rules (``TreeRule``) run in one batched traversal, with the
+   scope chain kept by the engine;
 7. positions are computed for the reported nodes;
 8. reports become diagnostics, with their fixes' edits, less what ``# noqa``
    comments suppress.
 
-The result, ``Analysis``, is what the fix loop (``perf_lint.fixing``) and the
-fronts consume. Each stage reports its time to ``Hooks`` (``--timings``)."""
+A fix's edits are worked out by ``perf_lint.edits``. The result,
+``Analysis``, is what the fix loop (``perf_lint.fixing``, above this
+module) and the fronts consume. Each stage reports its time to ``Hooks`` (``--timings``)."""
 
 from __future__ import annotations
 
@@ -272,21 +274,21 @@ def _stages(
     docstring."""
     found = _candidates(job, settled)
     by_source = [rule for rule in found.rules if issubclass(rule, SourceRule)]
-    by_cst = [rule for rule in found.rules if issubclass(rule, TreeRule)]
+    by_tree = [rule for rule in found.rules if issubclass(rule, TreeRule)]
     inline = noqa.InlineNoqa(job.source)
-    if not by_cst and job.tree is not None:
+    if not by_tree and job.tree is not None:
         return Analysis(_source_diagnostics(job, by_source, inline))
-    parsed = _parse_reduced(job, dataclasses.replace(found, rules=by_cst), reduce, settled)
+    parsed = _parse_reduced(job, dataclasses.replace(found, rules=by_tree), reduce, settled)
     if isinstance(parsed, Analysis):
         return parsed
     module, text, reduction = parsed
     diagnostics = _source_diagnostics(job, by_source, inline)
-    if not by_cst:
+    if not by_tree:
         return Analysis(diagnostics, module, reduction=reduction)
     context = FileContext(
         job.path, job.source, module, job.tree, parsed=True, known_facts=job.facts
     )
-    reported = _traverse(job, context, by_cst)
+    reported = _traverse(job, context, by_tree)
     if not reported:
         return Analysis(diagnostics, module, reduction=reduction)
     reports = [report for _, report in reported]
