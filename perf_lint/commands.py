@@ -9,7 +9,7 @@ Nothing here imports the CLI or a command, so neither imports the other."""
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any, Callable, Counter, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Counter, List, Optional, Sequence, TypeVar
 
 if TYPE_CHECKING:  # pragma: no cover
     from perf_lint.diagnostic import Diagnostic
@@ -25,10 +25,7 @@ def codes(text: str) -> List[str]:
 
 def jobs(text: str) -> int:
     """A number of worker processes (``--jobs``): at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    value = _number(text, int)
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
@@ -36,13 +33,20 @@ def jobs(text: str) -> int:
 
 def percent(text: str) -> float:
     """A share of run time in percent (``--min-share``): 0 to 100."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    value = _number(text, float)
     if not 0 <= value <= 100:
         raise argparse.ArgumentTypeError("must be between 0 and 100")
     return value
+
+
+_N = TypeVar("_N", int, float)
+
+
+def _number(text: str, kind: Callable[[str], _N]) -> _N:
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
 
 
 class CheckWatch:

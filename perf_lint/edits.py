@@ -49,8 +49,7 @@ def _edits(
     text: str,
     report: Report,
     positions: Any,
-    start: CodePosition,
-    end: CodePosition,
+    where: Tuple[CodePosition, CodePosition],
 ) -> Tuple[Edit, ...]:
     """The edits of a report's fix, in text order: one for its node (with
     the statements it removes), and for a compound fix one for each other
@@ -58,7 +57,7 @@ def _edits(
     (none for the node where it stays as it is). Where one of them cannot
     be worked out from its place alone, the one edit of the whole fix."""
     if not report.compound:
-        return (_edit(module, text, report, positions, start, end),)
+        return (_edit(module, text, report, positions, where),)
     edits: List[Edit] = []
     if report.replacement is not report.node:
         if report.removals:
@@ -67,7 +66,7 @@ def _edits(
                 return (diff_edit(module, text, report),)
             edits.append(local)
         else:
-            edits.append(_edit(module, text, report, positions, start, end))
+            edits.append(_edit(module, text, report, positions, where))
     for node, replacement in report.also:
         edits.append(_node_edit(module, node, replacement, positions, *span(node, positions)))
     anchors: dict = {}  # type: ignore[type-arg]
@@ -105,9 +104,8 @@ def fix_of(
     ``module``, whose text is ``text``: its record (the edits in text order)
     and the places it changes. ``row`` maps the rows of a reduced text to
     the whole text's (``None``: ``text`` is the whole)."""
-    start, end = where
-    edits = _edits(module, text, report, positions, start, end)
-    places = _regions(report, positions, start, end)
+    edits = _edits(module, text, report, positions, where)
+    places = _regions(report, positions, *where)
     if row is not None:
         edits = tuple(_moved(edit, row) for edit in edits)
         places = tuple(((row(a[0]), a[1]), (row(b[0]), b[1])) for a, b in places)
@@ -120,15 +118,14 @@ def _edit(
     text: str,
     report: Report,
     positions: Any,
-    start: CodePosition,
-    end: CodePosition,
+    where: Tuple[CodePosition, CodePosition],
 ) -> Edit:
     """The edit of a report's node (with the statements its fix removes; a
     statement that replaces statements is rendered at their indentation,
     comment lines included)."""
     if report.removals or isinstance(report.replacement, cst.BaseStatement):
         return removal_edit(module, text, report, positions)
-    return _node_edit(module, report.node, report.replacement, positions, start, end)  # type: ignore[arg-type]
+    return _node_edit(module, report.node, report.replacement, positions, *where)  # type: ignore[arg-type]
 
 
 def _node_edit(
