@@ -3,17 +3,19 @@
 1. ``# perf-lint: noqa`` at file level takes rules out;
 2. ``ast`` parses the text once (the tree goes to every later stage);
 3. the pre-filter keeps the rules that can report (``perf_lint.prefilter``);
-4. the source-only rules (sizes) report from the text and its tree;
+4. the source rules (``SourceRule``: the sizes) report from the text and
+   its tree;
 5. libcst parses the text, reduced to the definitions that hold a
    candidate's shape in a lint run;
-6. the rules run in one batched traversal, with the scope chain kept by the
-   engine;
+6. the tree rules (``TreeRule``) run in one batched traversal, with the
+   scope chain kept by the engine;
 7. positions are computed for the reported nodes;
 8. reports become diagnostics, with their fixes' edits, less what ``# noqa``
    comments suppress.
 
-The result, ``Analysis``, is what the fix loop (``perf_lint.fixing``) and the
-fronts consume. Each stage reports its time to ``Hooks`` (``--timings``)."""
+A fix's edits are worked out by ``perf_lint.edits``. The result,
+``Analysis``, is what the fix loop (``perf_lint.fixing``, above this
+module) and the fronts consume. Each stage reports its time to ``Hooks`` (``--timings``)."""
 
 from __future__ import annotations
 
@@ -22,32 +24,45 @@ import dataclasses
 import re
 import sys
 import threading
-from typing import Any, Callable, List, NamedTuple, Optional, Sequence, Tuple, Type, TypeVar
+from typing import (
+    AbstractSet,
+    Any,
+    Callable,
+    List,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Tuple,
+    Type,
+    TypeVar,
+    Union,
+)
 
 import libcst as cst
 from libcst.metadata import CodePosition, MetadataWrapper, PositionProvider
 
-from perf_lint import _compat, fixing, noqa, prefilter, syntax, traversal
+from perf_lint import edits, noqa, prefilter, syntax, traversal
 from perf_lint import positions as sparse_positions
 from perf_lint.config import Config
 from perf_lint.context import FileContext
-from perf_lint.diagnostic import Diagnostic, Edit, FixRecord, Location
+from perf_lint.diagnostic import Diagnostic, FixRecord, Location
 from perf_lint.facts import FileFacts
 from perf_lint.heat import NO_HEAT, FileHeat
 from perf_lint.prefilter import Shortcuts
-from perf_lint.rule import Report, Rule
-from perf_lint.source import QUIET, Hooks, file_problem, syntax_error, too_deep
+from perf_lint.rule import BaseRule, Report, SourceRule, TreeRule
+from perf_lint.source import file_problem, syntax_error, too_deep
+from perf_lint.timings import QUIET, Hooks
 
 
 class Fixable(NamedTuple):
     """A diagnostic with a fix, the report whose replacement makes it, and
-    the places the fix changes (``fixing.Region``s: its node, the
+    the places the fix changes (``edits.Region``s: its node, the
     statements it removes, the other nodes it replaces, the points where it
     inserts statements), which the fix loop keeps apart."""
 
     diagnostic: Diagnostic
     report: Report
-    regions: Tuple[fixing.Region, ...] = ()
+    regions: Tuple[edits.Region, ...] = ()
 
 
 @dataclasses.dataclass
@@ -71,7 +86,7 @@ class Analysis:
 def analyse(
     source: str,
     path: str,
-    rules: Sequence[Type[Rule]],
+    rules: Sequence[Type[BaseRule]],
     config: Config,
     *,
     reduce: bool = True,
@@ -207,10 +222,35 @@ def too_deep_problem(path: str, why: str) -> Diagnostic:
     return file_problem(path, "parse-error", f"cannot analyse: nested too deeply ({why})")
 
 
+@dataclasses.dataclass(frozen=True)
+class _Job:
+    """What every stage of one analysis reads: the text, its ``ast`` and
+    facts (``None`` when unknown), the rules asked for, the configuration,
+    the shortcuts and the hooks."""
+
+    source: str
+    path: str
+    rules: Sequence[Type[BaseRule]]
+    config: Config
+    shortcuts: Shortcuts
+    hooks: Hooks
+    tree: Optional[ast.Module]
+    facts: Optional[FileFacts]
+    #: The profile's facts for the profile-guided rules.
+    heat: FileHeat = NO_HEAT
+
+
+class _WholeText(NamedTuple):
+    """The answer of stages that found libcst not to reproduce the reduced
+    text: analyse the whole text instead (with the file's facts, computed)."""
+
+    facts: FileFacts
+
+
 def _analyse(
     source: str,
     path: str,
-    rules: Sequence[Type[Rule]],
+    rules: Sequence[Type[BaseRule]],
     config: Config,
     *,
     reduce: bool,
@@ -220,129 +260,152 @@ def _analyse(
     parsed: Tuple[Optional[ast.Module], Optional[FileFacts]],
     heat: FileHeat = NO_HEAT,
 ) -> Analysis:
-    """``analyse`` on this thread's stack."""
-    file_noqa = noqa.file_suppression(source) if config.noqa else noqa.NOTHING_SUPPRESSED
-    active = [rule for rule in rules if not noqa.file_suppresses(file_noqa, rule.CODE)]
-    tree, facts = parsed
-    with hooks.phase("pre-filter"):
-        if shortcuts.prefilter:
-            found = prefilter.candidates(source, tree, active, config, settled)
-        else:
-            found = prefilter.Candidates(active, _every_shape(source, tree, active))
-    by_source = [rule for rule in found.rules if rule.SOURCE_ONLY]
-    by_cst = [rule for rule in found.rules if not rule.SOURCE_ONLY]
-    inline = noqa.InlineNoqa.of(source) if config.noqa else noqa.InlineNoqa("")
-    if not by_cst and tree is not None:
-        return Analysis(_source_diagnostics(source, tree, path, by_source, config, inline, hooks))
-    if tree is None:
-        deep = too_deep(path, source)
-        if deep is not None:
-            return Analysis([deep], parses=False)
-    reduction = None
-    if reduce and shortcuts.reduce:
-        with hooks.phase("pre-filter"):
-            shaped = dataclasses.replace(found, rules=by_cst)
-            reduction = prefilter.reduced(source, tree, shaped, settled)
-    parsed = _parse(reduction.text if reduction else source, source, path, hooks, tree is not None)
+    """``analyse`` on this thread's stack: its stages (``_stages``), and
+    them again on the whole text when libcst does not reproduce the reduced
+    text (blank lines before an indented comment that ends a module, for
+    one: a stubbed last definition leaves its block's last comment there),
+    which would withhold every fix the whole text gets."""
+    job = _Job(source, path, rules, config, shortcuts, hooks, *parsed, heat=heat)
+    found = _stages(job, reduce and shortcuts.reduce, settled)
+    if isinstance(found, _WholeText):
+        found = _stages(dataclasses.replace(job, facts=found.facts), False, ())
+    assert isinstance(found, Analysis)  # the whole text is never analysed again
+    return found
+
+
+def _stages(
+    job: _Job, reduce: bool, settled: Sequence[Tuple[int, int]]
+) -> Union[Analysis, _WholeText]:
+    """The stages of one analysis, in the order of this module's
+    docstring."""
+    found = _candidates(job, settled)
+    by_source = [rule for rule in found.rules if issubclass(rule, SourceRule)]
+    by_tree = [rule for rule in found.rules if issubclass(rule, TreeRule)]
+    inline = noqa.InlineNoqa.of(job.source) if job.config.noqa else noqa.InlineNoqa("")
+    if not by_tree and job.tree is not None:
+        return Analysis(_source_diagnostics(job, by_source, inline))
+    parsed = _parse_reduced(job, dataclasses.replace(found, rules=by_tree), reduce, settled)
     if isinstance(parsed, Analysis):
         return parsed
-    module, text = parsed
-    if text is source:
-        reduction = None
-    diagnostics = _source_diagnostics(source, tree, path, by_source, config, inline, hooks)
-    if not by_cst:
+    module, text, reduction = parsed
+    diagnostics = _source_diagnostics(job, by_source, inline)
+    if not by_tree:
         return Analysis(diagnostics, module, reduction=reduction)
-    context = FileContext(path, source, module, tree, parsed=True, known_facts=facts, heat=heat)
-    instances = [rule(context, config.rule_options(rule)) for rule in by_cst]
-    _traverse(context, instances, path, hooks)
-    reports = [report for instance in instances for report in instance.reports]
-    if not reports:
+    context = FileContext(
+        job.path, job.source, module, job.tree, parsed=True, known_facts=job.facts, heat=job.heat
+    )
+    reported = _traverse(job, context, by_tree)
+    if not reported:
         return Analysis(diagnostics, module, reduction=reduction)
-    with hooks.phase("positions"):
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        positions = sparse_positions.report_positions(
-            module, reports, lambda: wrapper.resolve(PositionProvider)
-        )
-        if not shortcuts.sparse_positions:
-            # Every range from libcst's full computation; the rendering of
-            # the module (where a fix's edits are worked out) is the same.
-            positions = sparse_positions.Positions(
-                {},
-                lambda: wrapper.resolve(PositionProvider),
-                positions.code,
-                positions.tokens,
-                positions.rendered,
-            )
-    with hooks.phase("report"):
-        unreproduced = _unreproduced(module, text, reports, positions.code)
+    reports = [report for _, report in reported]
+    positions = _positions(job, module, reports)
+    with job.hooks.phase("report"):
+        unreproduced = edits.unreproduced(module, text, reports, positions.code)
     if unreproduced and reduction is not None:
-        # libcst does not reproduce the reduced text (blank lines before an
-        # indented comment that ends a module, for one: a stubbed last
-        # definition leaves its block's last comment there), which would
-        # withhold every fix the whole text gets: analyse that instead.
-        again = (tree, context.facts)
-        return analyse(
-            source,
-            path,
-            rules,
-            config,
-            reduce=False,
-            shortcuts=shortcuts,
-            hooks=hooks,
-            parsed=again,
-            heat=heat,
-        )
+        return _WholeText(context.facts)
     row = reduction.row if reduction is not None else None
-    with hooks.phase("report"):
-        unfixable = _unfixable(module, text, reports, unreproduced)
-        fixes: List[Fixable] = []
-        for instance in instances:
-            for report in instance.reports:
-                # Where the node is in libcst's text, and in the whole text.
-                start, end = _span(report.node, positions)
-                first, last = start, end
-                if row is not None:
-                    first = CodePosition(row(start.line), start.column)
-                    last = CodePosition(row(end.line), end.column)
-                if inline.suppresses(instance.CODE, first.line, last.line):
-                    continue
-                fix = None
-                if report.replacement is not None and report.node not in unfixable:
-                    edits = _edits(module, text, report, positions, start, end)
-                    if row is not None:
-                        edits = tuple(_moved(edit, row) for edit in edits)
-                    fix = FixRecord(
-                        report.applicability,  # type: ignore[arg-type]
-                        report.fix_message or "",
-                        edits,
-                    )
-                shown, shown_end = _shown(report.node, positions, start, end)
-                if row is not None:
-                    shown = CodePosition(row(shown.line), shown.column)
-                    shown_end = CodePosition(row(shown_end.line), shown_end.column)
-                diagnostic = _diagnostic(instance, path, report, shown, shown_end, fix)
-                diagnostics.append(diagnostic)
-                if fix is not None:
-                    regions = _regions(report, positions, start, end)
-                    if row is not None:
-                        regions = tuple(((row(a[0]), a[1]), (row(b[0]), b[1])) for a, b in regions)
-                    fixes.append(Fixable(diagnostic, report, regions))
+    with job.hooks.phase("report"):
+        unfixable = edits.unfixable(module, text, reports, unreproduced)
+        fixes = _report(job, module, text, reported, positions, row, unfixable, inline, diagnostics)
         diagnostics.sort(key=lambda d: d.sort_key)
     withheld = unreproduced and any(report.replacement is not None for report in reports)
     return Analysis(diagnostics, module, fixes, reduction=reduction, withheld=withheld)
 
 
-def _moved(edit: Edit, row: Callable[[int], int]) -> Edit:
-    """``edit`` (made on the reduced text) with the whole text's rows."""
-    return Edit(
-        edit.content,
-        Location(row(edit.location.row), edit.location.column),
-        Location(row(edit.end_location.row), edit.end_location.column),
-    )
+def _candidates(job: _Job, settled: Sequence[Tuple[int, int]]) -> prefilter.Candidates:
+    """Stages 1 and 3: the rules that ``# perf-lint: noqa`` at file level
+    leaves, less those the pre-filter rules out, with the lines of their
+    shapes."""
+    file_noqa = noqa.file_suppression(job.source) if job.config.noqa else noqa.NOTHING_SUPPRESSED
+    active = [rule for rule in job.rules if not noqa.file_suppresses(file_noqa, rule.CODE)]
+    with job.hooks.phase("pre-filter"):
+        if job.shortcuts.prefilter:
+            return prefilter.candidates(job.source, job.tree, active, job.config, settled)
+        return prefilter.Candidates(active, _every_shape(job.source, job.tree, active))
+
+
+def _parse_reduced(
+    job: _Job, found: prefilter.Candidates, reduce: bool, settled: Sequence[Tuple[int, int]]
+) -> Union[Analysis, Tuple[cst.Module, str, Optional[prefilter.Reduction]]]:
+    """Stage 5: libcst's module of the text reduced to the definitions that
+    hold the ``found`` rules' shapes (with ``reduce``), the text it is of,
+    and the reduction (``None`` when it is the whole text); or the
+    ``Analysis`` of a text that cannot be parsed."""
+    source = job.source
+    if job.tree is None:
+        deep = too_deep(job.path, source)
+        if deep is not None:
+            return Analysis([deep], parses=False)
+    reduction = None
+    if reduce:
+        with job.hooks.phase("pre-filter"):
+            reduction = prefilter.reduced(source, job.tree, found, settled)
+    text = reduction.text if reduction else source
+    parsed = _parse(text, source, job.path, job.hooks, job.tree is not None)
+    if isinstance(parsed, Analysis):
+        return parsed
+    module, text = parsed
+    return module, text, None if text is source else reduction
+
+
+def _positions(job: _Job, module: cst.Module, reports: Sequence[Report]) -> Any:
+    """Stage 7: the positions of the reported nodes (``positions.Positions``)."""
+    with job.hooks.phase("positions"):
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        found = sparse_positions.report_positions(
+            module, reports, lambda: wrapper.resolve(PositionProvider)
+        )
+        if job.shortcuts.sparse_positions:
+            return found
+        # Every range from libcst's full computation; the rendering of the
+        # module (where a fix's edits are worked out) is the same.
+        return sparse_positions.Positions(
+            {}, lambda: wrapper.resolve(PositionProvider), found.code, found.tokens, found.rendered
+        )
+
+
+def _report(
+    job: _Job,
+    module: cst.Module,
+    text: str,
+    reported: Sequence[Tuple[TreeRule, Report]],
+    positions: Any,
+    row: Optional[Callable[[int], int]],
+    unfixable: AbstractSet[cst.CSTNode],
+    inline: noqa.InlineNoqa,
+    diagnostics: List[Diagnostic],
+) -> List[Fixable]:
+    """Stage 8: the rules' reports as diagnostics, appended to
+    ``diagnostics``, with their fixes' edits (but for the ``unfixable``
+    nodes), less what ``# noqa`` comments suppress; the fixes. ``module``'s
+    text is ``text``; ``row`` maps its rows to the whole text's when it is
+    a reduced text."""
+    fixes: List[Fixable] = []
+    for rule, report in reported:
+        where = edits.span(report.node, positions)
+        first, last = _whole(where[0], row), _whole(where[1], row)
+        if inline.suppresses(rule.CODE, first.line, last.line):
+            continue
+        fix, places = None, ()
+        if report.replacement is not None and report.node not in unfixable:
+            fix, places = edits.fix_of(module, text, report, positions, where, row)
+        shown, shown_end = _shown(report.node, positions, *where)
+        diagnostic = _diagnostic(
+            rule, job.path, report, _whole(shown, row), _whole(shown_end, row), fix
+        )
+        diagnostics.append(diagnostic)
+        if fix is not None:
+            fixes.append(Fixable(diagnostic, report, places))
+    return fixes
+
+
+def _whole(position: CodePosition, row: Optional[Callable[[int], int]]) -> CodePosition:
+    """``position`` in the whole text (``row`` maps a reduced text's rows)."""
+    return position if row is None else CodePosition(row(position.line), position.column)
 
 
 def _every_shape(
-    source: str, tree: Optional[ast.Module], rules: Sequence[Type[Rule]]
+    source: str, tree: Optional[ast.Module], rules: Sequence[Type[BaseRule]]
 ) -> Optional[dict]:  # type: ignore[type-arg]
     """The shape lines of every rule that has a shape, without filtering
     (what the reduction needs when the pre-filter is off)."""
@@ -388,36 +451,43 @@ def _parse(text: str, source: str, path: str, hooks: Hooks, valid: bool) -> Any:
             return Analysis([problem], parses=False)
 
 
-def _traverse(context: FileContext, instances: Sequence[Rule], path: str, hooks: Hooks) -> None:
-    """Run the rules over the module in one batched traversal (a tree too
-    deep for the stack raises ``RecursionError``: ``analyse`` tries again on
-    the deep stack)."""
-    with hooks.phase("visit (traversal)"):
-        traversal.visit_batched(context.module, instances, frame=context.scopes, wrap=hooks.wrap)
+def _traverse(
+    job: _Job, context: FileContext, rules: Sequence[Type[TreeRule]]
+) -> List[Tuple[TreeRule, Report]]:
+    """Stage 6: the rules run over the module in one batched traversal;
+    what each instance reported (a tree too deep for the stack raises
+    ``RecursionError``: ``analyse`` tries again on the deep stack)."""
+    instances = [rule(context, job.config.rule_options(rule)) for rule in rules]
+    with job.hooks.phase("visit (traversal)"):
+        traversal.visit_batched(
+            context.module, instances, frame=context.scopes, wrap=job.hooks.wrap
+        )
+    return [(instance, report) for instance in instances for report in instance.reports]
 
 
 def _source_diagnostics(
-    source: str,
-    tree: Optional[ast.Module],
-    path: str,
-    rules: Sequence[Type[Rule]],
-    config: Config,
-    inline: noqa.InlineNoqa,
-    hooks: Hooks,
+    job: _Job, rules: Sequence[Type[SourceRule]], inline: noqa.InlineNoqa
 ) -> List[Diagnostic]:
-    """What the ``SOURCE_ONLY`` rules report in ``source``, less what
+    """Stage 4: what the source rules (``SourceRule``) report in the text, less what
     ``# noqa`` comments suppress."""
     found: List[Diagnostic] = []
     for rule in rules:
-        with hooks.phase(f"rule {rule.CODE}"):
-            reports = rule.check_source(source, tree, config.rule_options(rule))
+        with job.hooks.phase(f"rule {rule.CODE}"):
+            reports = rule.check_source(job.source, job.tree, job.config.rule_options(rule))
         for report in reports:
             if not inline.suppresses(rule.CODE, report.start[0], report.end[0]):
                 location = Location(report.start[0], report.start[1] + 1)
                 end = Location(report.end[0], report.end[1] + 1)
                 found.append(
                     Diagnostic(
-                        rule.CODE, rule.NAME, report.message, path, location, end, None, report.data
+                        rule.CODE,
+                        rule.NAME,
+                        report.message,
+                        job.path,
+                        location,
+                        end,
+                        None,
+                        report.data,
                     )
                 )
     found.sort(key=lambda d: d.sort_key)
@@ -425,7 +495,7 @@ def _source_diagnostics(
 
 
 def _diagnostic(
-    rule: Rule,
+    rule: TreeRule,
     path: str,
     report: Report,
     start: CodePosition,
@@ -446,68 +516,6 @@ def _diagnostic(
     )
 
 
-def _span(node: cst.CSTNode, positions: Any) -> tuple:  # type: ignore[type-arg]
-    """Start and end of ``node`` including its own parentheses (libcst's
-    positions leave them out, but they belong to what a fix replaces)."""
-    if isinstance(node, cst.Module):  # a file-level diagnostic: at 1:1, as in ruff
-        return CodePosition(1, 0), CodePosition(1, 0)
-    where = positions[node]
-    start, end = where.start, where.end
-    lpar, rpar = getattr(node, "lpar", None), getattr(node, "rpar", None)
-    if lpar and rpar:
-        start, end = positions[lpar[0]].start, positions[rpar[-1]].end
-    return start, end
-
-
-def _edits(
-    module: cst.Module,
-    text: str,
-    report: Report,
-    positions: Any,
-    start: CodePosition,
-    end: CodePosition,
-) -> Tuple[Edit, ...]:
-    """The edits of a report's fix, in text order: one for its node (with
-    the statements it removes), and for a compound fix one for each other
-    node it replaces and one for each anchor it inserts statements after
-    (none for the node where it stays as it is). Where one of them cannot
-    be worked out from its place alone, the one edit of the whole fix."""
-    if not report.compound:
-        return (_edit(module, text, report, positions, start, end),)
-    edits: List[Edit] = []
-    if report.replacement is not report.node:
-        if report.removals:
-            local = fixing.local_edit(module, report, positions)
-            if local is None:
-                return (fixing.diff_edit(module, text, report),)
-            edits.append(local)
-        else:
-            edits.append(_edit(module, text, report, positions, start, end))
-    for node, replacement in report.also:
-        edits.append(_node_edit(module, node, replacement, positions, *_span(node, positions)))
-    anchors: dict = {}  # type: ignore[type-arg]
-    for anchor, statements in report.insertions:  # one edit per anchor, equal statements once
-        known = anchors.setdefault(anchor, {})
-        for statement in statements:
-            known.setdefault(fixing.statement_code(statement), statement)
-    for anchor, known in anchors.items():
-        inserted = fixing.insertion_edit(module, anchor, list(known.values()), positions)
-        if inserted is None:
-            return (fixing.diff_edit(module, text, report),)
-        edits.append(inserted)
-    return tuple(
-        sorted(
-            edits,
-            key=lambda e: (
-                e.location.row,
-                e.location.column,
-                e.end_location.row,
-                e.end_location.column,
-            ),
-        )
-    )
-
-
 def _shown(node: cst.CSTNode, positions: Any, start: CodePosition, end: CodePosition) -> tuple:  # type: ignore[type-arg]
     """Where a diagnostic points: ``node`` without the parentheses around
     it, as ruff points (a tuple or generator expression keeps the pair that
@@ -519,120 +527,3 @@ def _shown(node: cst.CSTNode, positions: Any, start: CodePosition, end: CodePosi
         return positions[lpar[-1]].start, positions[rpar[0]].end
     where = positions[node]
     return where.start, where.end
-
-
-def _edit(
-    module: cst.Module,
-    text: str,
-    report: Report,
-    positions: Any,
-    start: CodePosition,
-    end: CodePosition,
-) -> Edit:
-    """The edit of a report's node (with the statements its fix removes; a
-    statement that replaces statements is rendered at their indentation,
-    comment lines included)."""
-    if report.removals or isinstance(report.replacement, cst.BaseStatement):
-        return fixing.removal_edit(module, text, report, positions)
-    return _node_edit(module, report.node, report.replacement, positions, start, end)  # type: ignore[arg-type]
-
-
-def _node_edit(
-    module: cst.Module,
-    node: cst.CSTNode,
-    replacement: cst.CSTNode,
-    positions: Any,
-    start: CodePosition,
-    end: CodePosition,
-) -> Edit:
-    """The edit that puts ``replacement`` in the place of ``node``, which
-    runs from ``start`` to ``end``: rendered at the indentation of the block
-    around it, as the module renders it there (a replacement that spans
-    lines indents its continuation lines by the block's indentation)."""
-    rendered = positions.rendered.get(node)
-    content = None
-    if rendered is not None and rendered.indent:
-        content = _compat.render(replacement, rendered.indent, module)
-    return Edit(
-        content=content if content is not None else module.code_for_node(replacement),
-        location=Location(start.line, start.column + 1),
-        end_location=Location(end.line, end.column + 1),
-    )
-
-
-def _regions(
-    report: Report, positions: Any, start: CodePosition, end: CodePosition
-) -> Tuple[fixing.Region, ...]:
-    """The places a report's fix changes (``Fixable.regions``); its node
-    is not one where it stays as it is."""
-    spans = [] if report.replacement is report.node else [(start, end)]
-    spans.extend(_span(node, positions) for node, _ in report.also)
-    for removed in report.removals:
-        where = positions[removed]
-        spans.append((where.start, where.end))
-    for anchor, _ in report.insertions:
-        point = positions[anchor].end
-        spans.append((point, point))
-    return tuple(((first.line, first.column), (last.line, last.column)) for first, last in spans)
-
-
-# -- when fixes cannot be trusted -------------------------------------------------
-
-
-class _DebugFields(cst.CSTVisitor):
-    """Nodes inside an f-string ``{expr=}`` field, whose source text is part
-    of the output: no fix may touch them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.depth = 0
-        self.inside: set = set()
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, cst.FormattedStringExpression) and node.equal is not None:
-            self.depth += 1
-        if self.depth:
-            self.inside.add(node)
-        return True
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        if isinstance(original_node, cst.FormattedStringExpression) and original_node.equal:
-            self.depth -= 1
-
-
-_DEBUG_FIELD = re.compile(r"=\s*[}!:]")
-
-
-def _unreproduced(
-    module: cst.Module, source: str, reports: Sequence[Report], code: Optional[str] = None
-) -> bool:
-    """A report offers a fix and ``module`` (whose text is ``code``, when
-    known) does not reproduce ``source`` exactly (libcst drops a final lone
-    CR, for one): no fix can be trusted."""
-    if not any(report.replacement is not None for report in reports):
-        return False
-    return (code if code is not None else module.code) != source
-
-
-def _unfixable(
-    module: cst.Module, source: str, reports: Sequence[Report], unreproduced: bool
-) -> set:
-    """The reported nodes whose fix must be dropped: all of them when libcst
-    does not reproduce the file exactly, else those whose fix changes a
-    node inside an f-string debug field."""
-    fixing_reports = [report for report in reports if report.replacement is not None]
-    if not fixing_reports:
-        return set()
-    if unreproduced:
-        return {report.node for report in fixing_reports}
-    if not _DEBUG_FIELD.search(source):
-        return set()
-    fields = _DebugFields()
-    traversal.visit(module, fields)
-    return {
-        report.node
-        for report in fixing_reports
-        if report.node in fields.inside
-        or any(node in fields.inside for node, _ in report.also)
-        or any(anchor in fields.inside for anchor, _ in report.insertions)
-    }

@@ -39,8 +39,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from perf_lint import __version__
 from perf_lint.config import Config, Selection
-from perf_lint.diagnostic import Applicability, Diagnostic, Edit, FixRecord, Location
+from perf_lint.diagnostic import Diagnostic, Edit, FixRecord, Location
 from perf_lint.reading import inside
+from perf_lint.trust import Applicability
 
 DEFAULT_DIR = ".perf-lint-cache"
 #: Bumped when the layout or the entry format changes (2: file problems

@@ -16,39 +16,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Counter, Dict, List, Optional, Sequence, TextIO, Tuple
 
 from perf_lint import __version__
+from perf_lint.commands import CheckWatch
+from perf_lint.commands import codes as _codes
+from perf_lint.commands import jobs as _jobs
+from perf_lint.commands import percent as _percent
 
 if TYPE_CHECKING:  # pragma: no cover
     from perf_lint.diagnostic import Diagnostic
     from perf_lint.runner import Outcome, Task
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
-
-
-def _codes(text: str) -> List[str]:
-    parts = [part.strip() for part in text.split(",")]
-    if not all(parts):
-        raise argparse.ArgumentTypeError(f"empty rule selector in {text!r}")
-    return parts
-
-
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _percent(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 <= value <= 100:
-        raise argparse.ArgumentTypeError("must be between 0 and 100")
-    return value
 
 
 def _patterns(text: str) -> List[str]:
@@ -265,7 +242,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.command == "profile":
             from perf_lint import measure
 
-            return measure.run(args)
+            return measure.run(args, run_check)
         if args.watch:
             from perf_lint.watch import watch
 
@@ -360,11 +337,19 @@ def _reported(diagnostics: List[Diagnostic], config: Any, path: str) -> List[Dia
     return kept
 
 
-class Check:
-    """One ``perf-lint check`` run."""
+def run_check(argv: List[str], watch: CheckWatch) -> int:
+    """``perf-lint check`` run inside another command (``argv`` starts with
+    ``check``), which ``watch`` sees (``perf_lint.commands.RunCheck``)."""
+    return Check(build_parser().parse_args(argv), watch).run()
 
-    def __init__(self, args: argparse.Namespace) -> None:
+
+class Check:
+    """One ``perf-lint check`` run; ``watch`` sees it when another command
+    runs it."""
+
+    def __init__(self, args: argparse.Namespace, watch: Optional[CheckWatch] = None) -> None:
         self.args = args
+        self.watch = watch if watch is not None else CheckWatch()
         if getattr(args, "fix_only", False):
             args.fix = True  # --fix-only implies --fix
         # ``--stdin-filename`` alone reads stdin, as in ruff.
@@ -441,8 +426,9 @@ class Check:
         from perf_lint import files, progress, reading
         from perf_lint.config import ConfigError
         from perf_lint.runner import Runner, Task, default_jobs
-        from perf_lint.source import FixMode, file_problem
+        from perf_lint.source import file_problem
         from perf_lint.timings import Timings
+        from perf_lint.trust import FixMode
 
         args = self.args
         timings = Timings() if args.timings else None
@@ -678,7 +664,7 @@ class Check:
         from perf_lint import progress
         from perf_lint.fixing import finding
         from perf_lint.runner import Runner
-        from perf_lint.source import FixMode
+        from perf_lint.trust import FixMode
 
         with progress.counter(len(tasks)) as advance:
             runner = Runner(FixMode.NONE, jobs=jobs, timings=timings, on_done=advance)
@@ -747,6 +733,9 @@ class Check:
         from perf_lint import files
 
         task, result = outcome.task, outcome.result
+        if self.watch.take(outcome, result.fixed):
+            fixed[task.display] = result.fixed
+            return
         writing = time.perf_counter()
         try:
             named = task.target in {os.path.normpath(path) for path in self.paths}
@@ -814,7 +803,7 @@ class Check:
         """Report a fixed file that was not written, and give it back the
         findings of the bytes that were read."""
         from perf_lint.engine import Engine
-        from perf_lint.source import FixMode
+        from perf_lint.trust import FixMode
 
         task = outcome.task
         _error(f"{task.display}: {why}")
@@ -834,6 +823,9 @@ class Check:
     ) -> int:
         from perf_lint.output import RunSummary, renderer, use_color
 
+        ended = self.watch.finished(diagnostics, self.failed)
+        if ended is not None:
+            return ended
         args = self.args
         # Diagnostics carry their rule's name; the registry (and libcst with
         # it) is loaded only when fixes were made, which loaded it anyway.

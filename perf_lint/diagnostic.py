@@ -1,24 +1,20 @@
-"""The records a run produces: ``Diagnostic`` with its ``Location`` and fix.
+"""The records a run produces: ``Diagnostic`` with its ``Location`` and fix,
+and the ``FileResult`` of checking one file.
 
 This module does not import libcst, so that the fronts and the results cache
 can handle diagnostics without loading the parser."""
 
 from __future__ import annotations
 
+import collections
 import dataclasses
-import enum
-from typing import Any, Mapping, Optional, Tuple
+from typing import Any, Counter, List, Mapping, Optional, Tuple
+
+from perf_lint.trust import Applicability
 
 #: The code of every problem with a file itself (it cannot be read, decoded
 #: or parsed), in every output format: ruff's ``E902``.
 FILE_PROBLEM = "E902"
-
-
-class Applicability(str, enum.Enum):
-    """The applicability of one concrete fix (ruff's vocabulary)."""
-
-    SAFE = "safe"
-    UNSAFE = "unsafe"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,3 +66,26 @@ class Diagnostic:
     @property
     def sort_key(self) -> Tuple[str, int, int, str]:
         return (self.path, self.location.row, self.location.column, self.code or "")
+
+
+@dataclasses.dataclass
+class FileResult:
+    """The outcome for one file: the diagnostics left, and when fixing, the
+    new text and what was fixed."""
+
+    path: str
+    source: str
+    encoding: str = "utf-8"
+    diagnostics: List[Diagnostic] = dataclasses.field(default_factory=list)
+    fixed_source: Optional[str] = None
+    fixed: Counter[str] = dataclasses.field(default_factory=collections.Counter)
+    messages: List[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.fixed_source is not None and self.fixed_source != self.source
+
+    def fixed_bytes(self) -> bytes:
+        return (self.fixed_source if self.fixed_source is not None else self.source).encode(
+            self.encoding
+        )

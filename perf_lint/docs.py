@@ -20,7 +20,7 @@ from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple, Type
 
 from perf_lint.config import KEYS, option_key, rule_option_fields
 from perf_lint.registry import RULES
-from perf_lint.rule import Fix, Rule
+from perf_lint.rule import BaseRule, Fix
 
 _FIX_LINES = {
     Fix.SAFE: "Fix is always available and safe.",
@@ -44,7 +44,7 @@ def speed_table() -> Optional[Dict[str, Any]]:
         return None
 
 
-def speed_section(rule: Type[Rule], heading: str = "#") -> List[str]:
+def speed_section(rule: Type[BaseRule], heading: str = "#") -> List[str]:
     """The "Speed" section of ``rule``'s page: for each shape and size
     ``bench/fix_speed.py`` measured, the time of the reported code divided
     by the time of the code the fix (or the "Use instead") writes, on each
@@ -96,7 +96,7 @@ def speed_section(rule: Type[Rule], heading: str = "#") -> List[str]:
     return lines
 
 
-def rule_page(rule: Type[Rule], heading: str = "#") -> str:
+def rule_page(rule: Type[BaseRule], heading: str = "#") -> str:
     """The full documentation of one rule, as Markdown."""
     fix_line = _FIX_LINES[rule.FIX]
     if any(field.name == "target_version" for field in dataclasses.fields(rule.OPTIONS)):

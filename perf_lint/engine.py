@@ -13,11 +13,14 @@ from typing import AbstractSet, Dict, List, Optional, Tuple, Type
 from perf_lint import noqa, prefilter
 from perf_lint.analysis import Analysis, analyse, on_deep_stack, too_deep_problem
 from perf_lint.config import Config
+from perf_lint.diagnostic import FileResult
 from perf_lint.fixing import Finding, fix_text
 from perf_lint.heat import NO_HEAT, FileHeat, HeatSource
 from perf_lint.registry import BY_CODE
-from perf_lint.rule import Rule
-from perf_lint.source import QUIET, FileResult, FixMode, Hooks, SourceError, decode, undecodable
+from perf_lint.rule import BaseRule
+from perf_lint.source import SourceError, decode, undecodable
+from perf_lint.timings import QUIET, Hooks
+from perf_lint.trust import FixMode
 
 __all__ = ["Engine", "FileResult", "FixMode"]
 
@@ -41,10 +44,10 @@ class Engine:
         self.shortcuts = shortcuts
         self.hooks = hooks
         self.heat = heat
-        self._selection: Dict[Tuple[str, ...], List[Type[Rule]]] = {}
+        self._selection: Dict[Tuple[str, ...], List[Type[BaseRule]]] = {}
         self._heat_of: Tuple[str, str, FileHeat] = ("", "", NO_HEAT)
 
-    def rules_for(self, path: str) -> List[Type[Rule]]:
+    def rules_for(self, path: str) -> List[Type[BaseRule]]:
         codes = self.config.selected_codes(path)
         if codes not in self._selection:
             rules = [BY_CODE[code] for code in codes]

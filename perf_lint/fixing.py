@@ -1,288 +1,25 @@
-"""Fixes: the edit each fix makes (for ``--diff``, JSON and editors), and
-the fix loop that applies the fixes a mode chooses until nothing changes.
+"""The fix loop: apply the fixes a mode chooses until nothing changes.
 
-Rules only report; here the engine transforms. A report's ``replacement``
-node is swapped in for the reported node (and its ``removals`` dropped from
-their block) by one transformer, ``Replacer``; the loop re-analyses the new
-text and applies again, at most ``MAX_ROUNDS`` times, and rolls back a round
-whose result libcst or Python rejects."""
+Rules only report; the analysis (``perf_lint.analysis``) turns reports into
+diagnostics with fixes (their edits: ``perf_lint.edits``). Here a round
+chooses the fixes that can go together, applies them with one transformer
+(``edits.whole_fix``), re-analyses the new text and applies again, at most
+``MAX_ROUNDS`` times, and rolls back a round whose result libcst or Python
+rejects."""
 
 from __future__ import annotations
 
 import re
-from typing import (
-    TYPE_CHECKING,
-    AbstractSet,
-    Any,
-    Callable,
-    Dict,
-    FrozenSet,
-    List,
-    Optional,
-    Sequence,
-    Set,
-    Tuple,
-)
+from typing import AbstractSet, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
-import libcst as cst
-
-from perf_lint import _compat, syntax
-from perf_lint.diagnostic import Diagnostic, Edit, Location
-from perf_lint.positions import _advance
-from perf_lint.source import FileResult, FixMode
-
-if TYPE_CHECKING:  # pragma: no cover
-    from perf_lint.analysis import Analysis, Fixable
-    from perf_lint.rule import Report
-
-#: Where a fix changes the text: from (line, column) to (line, column), as
-#: libcst counts (1-based lines, 0-based columns); a point where statements
-#: are inserted has both ends equal.
-Region = Tuple[Tuple[int, int], Tuple[int, int]]
+from perf_lint import syntax
+from perf_lint.analysis import Analysis, Fixable
+from perf_lint.diagnostic import Diagnostic, Edit, FileResult
+from perf_lint.edits import Region, whole_fix
+from perf_lint.trust import FixMode
 
 #: How many rounds of fixes one file gets before the engine stops.
 MAX_ROUNDS = 10
-
-
-class _Swap(cst.CSTTransformer):
-    """Put already-fixed nodes into a replacement built from the originals."""
-
-    def __init__(self, mapping: Dict[cst.CSTNode, cst.CSTNode]) -> None:
-        super().__init__()
-        self.mapping = mapping
-        self.found: set = set()
-
-    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
-        if original_node in self.mapping:
-            self.found.add(original_node)
-            return self.mapping[original_node]
-        return updated_node
-
-
-class Replacer(cst.CSTTransformer):
-    """Swap reported nodes for their replacements. Where replacements nest,
-    the outer one is applied with the inner fixes carried into it when it
-    holds the original inner nodes; otherwise only the inner ones are applied
-    this round (the next round sees the rest). ``removals`` maps each
-    statement a fix deletes to the reported node whose fix deletes it; it is
-    dropped from its block once that fix is applied. ``insertions`` maps an
-    anchor statement to the statements inserted after it (the fix loop
-    chooses the fixes that insert so that nothing overlaps them). A
-    replacement whose code is ``None`` is part of another fix and is not
-    counted in ``applied``."""
-
-    def __init__(
-        self,
-        replacements: Dict[cst.CSTNode, Tuple[Optional[str], cst.CSTNode]],
-        removals: Optional[Dict[cst.CSTNode, cst.CSTNode]] = None,
-        insertions: Optional[Dict[cst.CSTNode, List[cst.BaseStatement]]] = None,
-    ) -> None:
-        super().__init__()
-        self.replacements = replacements
-        self.applied: List[str] = []
-        self._done: List[Tuple[cst.CSTNode, cst.CSTNode]] = []
-        self._marks: List[int] = []
-        self.removals = removals or {}
-        self.insertions = insertions or {}
-        self._applied_nodes: set = set()
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if node in self.replacements:
-            self._marks.append(len(self._done))
-        return True
-
-    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
-        if (self.removals or self.insertions) and isinstance(
-            original_node, (cst.Module, cst.IndentedBlock)
-        ):
-            updated_node = self._edit_block(original_node, updated_node)
-        if original_node not in self.replacements:
-            return updated_node
-        mark = self._marks.pop()
-        code, replacement = self.replacements[original_node]
-        inner = dict(self._done[mark:])
-        if inner:
-            swap = _Swap(inner)
-            replacement = replacement.visit(swap)
-            if len(swap.found) != len(inner):
-                return updated_node
-        self._done.append((original_node, replacement))
-        if code is not None:
-            self.applied.append(code)
-        self._applied_nodes.add(original_node)
-        return replacement
-
-    def _edit_block(self, original: Any, updated: Any) -> Any:
-        """Drop the statements of a block whose removing fix was applied,
-        and insert statements after their anchors."""
-        if len(original.body) != len(updated.body):
-            return updated
-        body: List[cst.CSTNode] = []
-        changed = False
-        for old, new in zip(original.body, updated.body):
-            if old in self.removals and self.removals[old] in self._applied_nodes:
-                changed = True
-            else:
-                body.append(new)
-            added = self.insertions.get(old)
-            if added:
-                body.extend(added)
-                changed = True
-        return updated.with_changes(body=body) if changed else updated
-
-
-def statement_code(statement: cst.CSTNode) -> str:
-    """A statement's text as a module of its own renders it."""
-    return _EMPTY.code_for_node(statement)
-
-
-_EMPTY = cst.Module(body=[])
-
-
-def whole_fix(fixes: Sequence[Tuple[str, Report]]) -> Replacer:
-    """The transformer that applies the fixes of the (code, report) pairs
-    ``fixes`` (each counted under its code): their replacements, the other
-    places they change, the statements they remove, and the statements
-    they insert (equal statements after one anchor once)."""
-    replacements: Dict[cst.CSTNode, Tuple[Optional[str], cst.CSTNode]] = {}
-    for code, report in fixes:  # where two reports share a node, the last one's fix wins
-        replacements[report.node] = (code, report.replacement)  # type: ignore[assignment]
-    reports = [report for _, report in fixes]
-    removals: Dict[cst.CSTNode, cst.CSTNode] = {}
-    insertions: Dict[cst.CSTNode, List[cst.BaseStatement]] = {}
-    seen: Dict[cst.CSTNode, Set[str]] = {}
-    for report in reports:
-        if replacements[report.node][1] is not report.replacement:
-            continue
-        for node, replacement in report.also:
-            replacements[node] = (None, replacement)
-        for removed in report.removals:
-            removals[removed] = report.node
-        for anchor, statements in report.insertions:
-            known = seen.setdefault(anchor, set())
-            for statement in statements:
-                text = statement_code(statement)
-                if text not in known:
-                    known.add(text)
-                    insertions.setdefault(anchor, []).append(statement)
-    return Replacer(replacements, removals, insertions)
-
-
-# -- the edit of one fix -------------------------------------------------------------
-
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-def _location(source: str, offset: int) -> Location:
-    """The 1-based row and column of a character offset."""
-    row, start = 1, 0
-    for match in _LINE_BREAK.finditer(source, 0, offset):
-        row, start = row + 1, match.end()
-    return Location(row, offset - start + 1)
-
-
-def trimmed_edit(before: str, after: str, first_row: int = 1) -> Edit:
-    """The edit that turns ``before`` into ``after``: the text between their
-    first and last differing characters (never splitting a CRLF), located
-    as if ``before`` started at the beginning of row ``first_row``."""
-    start = 0
-    limit = min(len(before), len(after))
-    while start < limit and before[start] == after[start]:
-        start += 1
-    if 0 < start < len(before) and before[start - 1] == "\r" and before[start] == "\n":
-        start -= 1
-    end_old, end_new = len(before), len(after)
-    while end_old > start and end_new > start and before[end_old - 1] == after[end_new - 1]:
-        end_old, end_new = end_old - 1, end_new - 1
-    if 0 < end_old < len(before) and before[end_old - 1] == "\r" and before[end_old] == "\n":
-        end_old, end_new = end_old + 1, end_new + 1
-    first, last = _location(before, start), _location(before, end_old)
-    return Edit(
-        content=after[start:end_new],
-        location=Location(first.row + first_row - 1, first.column),
-        end_location=Location(last.row + first_row - 1, last.column),
-    )
-
-
-def removal_edit(module: cst.Module, text: str, report: Report, positions: Any) -> Edit:
-    """The one edit of a fix that replaces a statement and removes others:
-    from those statements alone where they are consecutive statements of
-    one block (``local_edit``), else the difference between the module's
-    text and its rendering with the fix applied (``diff_edit``)."""
-    return local_edit(module, report, positions) or diff_edit(module, text, report)
-
-
-def diff_edit(module: cst.Module, text: str, report: Report) -> Edit:
-    """The edit between ``text`` (the module's) and the module rendered with
-    the whole fix of ``report`` applied."""
-    return trimmed_edit(text, module.visit(whole_fix([("", report)])).code)
-
-
-def insertion_edit(
-    module: cst.Module,
-    anchor: cst.CSTNode,
-    statements: Sequence[cst.BaseStatement],
-    positions: Any,
-) -> Optional[Edit]:
-    """The edit that inserts ``statements`` after ``anchor`` (a statement of
-    a module or an indented block), as ``Replacer`` inserts them: their
-    rendering at the anchor's indentation, right after the anchor's own
-    rendering (its line break included). ``None`` where the module's
-    rendering does not say where that is, or the anchor ends the module
-    without a line break (the caller then takes the edit of the whole fix)."""
-    rendered = positions.rendered.get(anchor)
-    tokens = positions.tokens
-    if rendered is None or rendered.end > len(tokens):
-        return None
-    new = []
-    for statement in statements:
-        text = _compat.render(statement, rendered.indent, module)
-        if text is None:
-            return None
-        new.append(text)
-    line, column = _advance(rendered.line, rendered.column, tokens[rendered.start : rendered.end])
-    where = Location(line, column + 1)
-    return Edit(content="".join(new), location=where, end_location=where)
-
-
-def local_edit(module: cst.Module, report: Report, positions: Any) -> Optional[Edit]:
-    """The edit from the statements alone: their text as the module's
-    rendering holds it, against the replacement rendered at their
-    indentation in the node's place, the removed statements gone and the
-    statements between them as they are. ``None`` unless they all start
-    lines at one indentation (statements of one block) and the node is one
-    of them (or this libcst cannot render one statement alone)."""
-    rendered = positions.rendered
-    parts = (report.node, *report.removals)
-    if not isinstance(report.replacement, cst.BaseStatement) or any(
-        part not in rendered for part in parts
-    ):
-        return None
-    ordered = sorted(parts, key=lambda part: rendered[part].start)
-    spans = [rendered[part] for part in ordered]
-    first = spans[0]
-    if first.column != 0 or any(
-        before.end > after.start or after.indent != first.indent or after.column != 0
-        for before, after in zip(spans, spans[1:])
-    ):
-        return None
-    tokens = positions.tokens
-    new: List[str] = []
-    for index, (part, span) in enumerate(zip(ordered, spans)):
-        if index:
-            new.extend(tokens[spans[index - 1].end : span.start])  # statements between
-        if part is report.node:
-            # At the module's end, without the newline its rendering leaves off.
-            trailing = module.has_trailing_newline or span.end < len(tokens)
-            text = _compat.render(report.replacement, first.indent, module, trailing)
-            if text is None:
-                return None
-            new.append(text)
-    old = "".join(tokens[first.start : spans[-1].end])
-    return trimmed_edit(old, "".join(new), first_row=first.line)
-
-
-# -- the fix loop ----------------------------------------------------------------------
 
 
 def choose(fixes: Sequence[Fixable], mode: FixMode) -> List[Fixable]:
@@ -443,6 +180,9 @@ def fix_text(
     result.fixed_source = text
     result.diagnostics = current.diagnostics
     return result
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def withheld_message(path: str, source: str, code: str) -> str:

@@ -41,7 +41,7 @@ from perf_lint.analysis import Analysis, analyse
 from perf_lint.config import Config
 from perf_lint.diagnostic import Diagnostic, Edit, FixRecord, Location
 from perf_lint.facts import FileFacts
-from perf_lint.rule import Rule
+from perf_lint.rule import BaseRule, TreeRule
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMMENT_OR_BLANK = re.compile(r"[ \t\f]*(?:#.*)?\r?")
@@ -159,7 +159,7 @@ def moved(diagnostic: Diagnostic, by: int) -> Diagnostic:
 class Document:
     """One open document's analyses: ``update`` with each new text."""
 
-    def __init__(self, path: str, rules: Sequence[Type[Rule]], config: Config) -> None:
+    def __init__(self, path: str, rules: Sequence[Type[BaseRule]], config: Config) -> None:
         self.path = path
         self.rules = list(rules)
         self.config = config
@@ -279,13 +279,13 @@ class Document:
 
 
 def _by_unit(
-    units: Sequence[Unit], diagnostics: Sequence[Diagnostic], rules: Sequence[Type[Rule]]
+    units: Sequence[Unit], diagnostics: Sequence[Diagnostic], rules: Sequence[Type[BaseRule]]
 ) -> Dict[Tuple[str, str], List[Tuple[Unit, List[Diagnostic]]]]:
     """The libcst rules' findings of each unit (the source-only rules run
     on the whole text every time). A unit with a finding whose fix edits a
     place outside it (a statement inserted at module level) is left out:
     it is analysed again on every edit."""
-    traversing = {rule.CODE for rule in rules if not rule.SOURCE_ONLY}
+    traversing = {rule.CODE for rule in rules if issubclass(rule, TreeRule)}
     found: Dict[Tuple[str, str], List[Tuple[Unit, List[Diagnostic]]]] = {}
     ordered = sorted(units, key=lambda unit: unit.first)
     inside: Dict[int, List[Diagnostic]] = {unit.first: [] for unit in ordered}

@@ -67,6 +67,7 @@ import sys
 from typing import (
     TYPE_CHECKING,
     Any,
+    Counter,
     Dict,
     FrozenSet,
     List,
@@ -75,6 +76,11 @@ from typing import (
     Sequence,
     Tuple,
 )
+
+from perf_lint.commands import CheckWatch, RunCheck
+from perf_lint.commands import codes as _codes
+from perf_lint.commands import jobs as _jobs
+from perf_lint.commands import percent as _percent
 
 if TYPE_CHECKING:  # pragma: no cover
     import subprocess
@@ -90,8 +96,6 @@ DEFAULT_ROUNDS = 5
 def add_parser(commands: Any) -> None:
     """Add the ``profile`` subcommand to ``commands`` (the subparsers of
     ``perf-lint``)."""
-    from perf_lint.cli import _codes, _jobs, _percent
-
     profile = commands.add_parser(
         "profile",
         help="profile a program, lint the code that ran; with --fix, keep the verified fixes",
@@ -680,57 +684,63 @@ def _check_argv(args: argparse.Namespace, paths: Sequence[str], profile_path: st
     return argv
 
 
-def _report(argv: List[str]) -> tuple:  # type: ignore[type-arg]
+def _report(check: RunCheck, argv: List[str]) -> tuple:  # type: ignore[type-arg]
     """Run ``perf-lint check`` with ``argv`` (its report is printed); its
     exit code and the diagnostics it showed."""
-    from perf_lint.cli import Check, build_parser
-
-    shown: List[Diagnostic] = []
-
-    class Reporting(Check):
-        def _finish(self, diagnostics, *rest, **named):  # type: ignore[no-untyped-def]
-            shown.extend(diagnostics)
-            return super()._finish(diagnostics, *rest, **named)
-
-    code = Reporting(build_parser().parse_args(argv)).run()
-    return code, shown
+    watch = _Shown()
+    return check(argv, watch), watch.shown
 
 
-def _fixes(argv: List[str]) -> tuple:  # type: ignore[type-arg]
+class _Shown(CheckWatch):
+    """Keeps the diagnostics a check shows; it prints them as usual."""
+
+    def __init__(self) -> None:
+        self.shown: List[Diagnostic] = []
+
+    def finished(self, diagnostics: Sequence[Diagnostic], failed: bool) -> Optional[int]:
+        self.shown.extend(diagnostics)
+        return None
+
+
+def _fixes(check: RunCheck, argv: List[str]) -> tuple:  # type: ignore[type-arg]
     """Run ``perf-lint check --fix`` with ``argv`` without writing or
     printing anything: its exit code, the fixed files (``FixedFile``), the
     codes fixed per file and the diagnostics left."""
-    from perf_lint.cli import Check, build_parser
+    watch = _Fixed()
+    code = check([*argv, "--fix"], watch)
+    watch.found.sort(key=lambda item: item.display)
+    return code, watch.found, watch.counts, watch.left
 
-    found: List[FixedFile] = []
-    counts: Dict[str, Any] = {}
-    left: List[Diagnostic] = []
 
-    class Fixing(Check):
-        def _write(self, outcome, fixed, timings):  # type: ignore[no-untyped-def]
-            task, result = outcome.task, outcome.result
-            read = task.read
-            item = FixedFile(os.path.abspath(task.target), task.display, read.data, read.mtime_ns)
-            item.fixed = result.fixed_bytes()
-            found.append(item)
-            fixed[task.display] = result.fixed
-            counts[task.display] = result.fixed
+class _Fixed(CheckWatch):
+    """Takes every fixed file of a check (nothing is written) and the
+    diagnostics left (nothing is printed)."""
 
-        def _finish(self, diagnostics, *rest, **named):  # type: ignore[no-untyped-def]
-            left.extend(diagnostics)
-            return EXIT_ERROR if self.failed else EXIT_CLEAN
+    def __init__(self) -> None:
+        self.found: List[FixedFile] = []
+        self.counts: Dict[str, Any] = {}
+        self.left: List[Diagnostic] = []
 
-    code = Fixing(build_parser().parse_args([*argv, "--fix"])).run()
-    found.sort(key=lambda item: item.display)
-    return code, found, counts, left
+    def take(self, outcome: Any, fixed: Counter[str]) -> bool:
+        task, read = outcome.task, outcome.task.read
+        item = FixedFile(os.path.abspath(task.target), task.display, read.data, read.mtime_ns)
+        item.fixed = outcome.result.fixed_bytes()
+        self.found.append(item)
+        self.counts[task.display] = fixed
+        return True
+
+    def finished(self, diagnostics: Sequence[Diagnostic], failed: bool) -> Optional[int]:
+        self.left.extend(diagnostics)
+        return EXIT_ERROR if failed else EXIT_CLEAN
 
 
 class _Terminated(KeyboardInterrupt):
     """``SIGTERM``, handled as an interrupt."""
 
 
-def run(args: argparse.Namespace) -> int:
-    """The ``perf-lint profile`` command."""
+def run(args: argparse.Namespace, check: RunCheck) -> int:
+    """The ``perf-lint profile`` command; ``check`` runs ``perf-lint check``
+    (``cli.run_check``)."""
     import signal
 
     def terminated(signum: int, frame: Any) -> None:
@@ -738,7 +748,7 @@ def run(args: argparse.Namespace) -> int:
 
     previous = signal.getsignal(signal.SIGINT), signal.signal(signal.SIGTERM, terminated)
     try:
-        return Session(args).run()
+        return Session(args, check).run()
     except UsageError as problem:
         _error(str(problem))
         return EXIT_ERROR
@@ -754,8 +764,9 @@ def _error(message: str) -> None:
 class Session:
     """One ``perf-lint profile`` run."""
 
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(self, args: argparse.Namespace, check: RunCheck) -> None:
         self.args = args
+        self.check = check
         self.command = parse_command(args.words, args.python)
         for name in [*args.output, *([args.stdin] if args.stdin else [])]:
             if os.path.isdir(name):
@@ -832,7 +843,7 @@ class Session:
             self._record_repeats(destination, paths)
         shown_paths = [_relative(path) for path in paths]
         argv = _check_argv(args, shown_paths, _relative(destination))
-        code, shown = _report(argv)
+        code, shown = _report(self.check, argv)
         if not args.fix or code == EXIT_ERROR:
             return code
         return self._fix(argv, shown, code)
@@ -897,7 +908,7 @@ class Session:
             )
 
     def _fix(self, argv: List[str], shown: List[Diagnostic], code: int) -> int:
-        from perf_lint.diagnostic import Applicability
+        from perf_lint.trust import Applicability
 
         args = self.args
         hot: Dict[str, List[Diagnostic]] = {}
@@ -910,7 +921,9 @@ class Session:
             return code
         paths = [arg for arg in argv[1 : argv.index("--profile")] if arg in hot]
         self.say(f"fixing the findings in {', '.join(paths)}")
-        fix_code, fixed, counts, left = _fixes(["check", *paths, *argv[argv.index("--profile") :]])
+        fix_code, fixed, counts, left = _fixes(
+            self.check, ["check", *paths, *argv[argv.index("--profile") :]]
+        )
         if fix_code == EXIT_ERROR:
             return EXIT_ERROR
         if not fixed:

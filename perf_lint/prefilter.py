@@ -48,7 +48,7 @@ from perf_lint import syntax
 
 if TYPE_CHECKING:  # pragma: no cover
     from perf_lint.config import Config
-    from perf_lint.rule import Rule
+    from perf_lint.rule import BaseRule
 
 _PATTERNS: Dict[Type[Any], Tuple[re.Pattern[str], ...]] = {}
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -70,7 +70,7 @@ FULL = Shortcuts()
 NONE = Shortcuts(prefilter=False, reduce=False, sparse_positions=False)
 
 
-def patterns(rule: Type[Rule]) -> Tuple[re.Pattern[str], ...]:
+def patterns(rule: Type[BaseRule]) -> Tuple[re.Pattern[str], ...]:
     """The compiled ``PATTERN``s of ``rule``."""
     found = _PATTERNS.get(rule)
     if found is None:
@@ -85,14 +85,14 @@ class Candidates:
     which its shape holds (``None``: the shapes are unknown, because Python
     rejects the text or the walk ran out of stack)."""
 
-    rules: List[Type[Rule]]
-    lines: Optional[Dict[Type[Rule], List[int]]]
+    rules: List[Type[BaseRule]]
+    lines: Optional[Dict[Type[BaseRule], List[int]]]
 
 
 def candidates(
     source: str,
     tree: Optional[ast.Module],
-    rules: Sequence[Type[Rule]],
+    rules: Sequence[Type[BaseRule]],
     config: Optional[Config] = None,
     settled: Sequence[Tuple[int, int]] = (),
 ) -> Candidates:
@@ -128,14 +128,14 @@ def candidates(
 def shape_lines(
     source: str,
     tree: ast.Module,
-    rules: Sequence[Type[Rule]],
+    rules: Sequence[Type[BaseRule]],
     settled: Sequence[Tuple[int, int]] = (),
-) -> Optional[Dict[Type[Rule], List[int]]]:
+) -> Optional[Dict[Type[BaseRule], List[int]]]:
     """The lines on which each rule's shape holds in ``tree``, from one
     walk (which does not enter the definitions of the ``settled`` spans);
     ``None`` when a predicate runs out of stack on a deep tree."""
     # One call per node for every distinct predicate, whichever rules share it.
-    shared: Dict[Callable[..., bool], List[Type[Rule]]] = {}
+    shared: Dict[Callable[..., bool], List[Type[BaseRule]]] = {}
     for rule in rules:
         shared.setdefault(rule.shape, []).append(rule)
     by_class: Dict[type, List[Tuple[Callable[..., bool], List[int]]]] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Dict, Tuple, Type
 
-from perf_lint.rule import Rule
+from perf_lint.rule import BaseRule
 from perf_lint.rules.await_in_loop import AwaitInLoop
 from perf_lint.rules.cacheable_function import CacheableFunction
 from perf_lint.rules.complex_function import ComplexFunction
@@ -33,7 +33,7 @@ from perf_lint.rules.tuple_literal_membership import TupleLiteralMembership
 from perf_lint.rules.unnecessary_list_cast import UnnecessaryListCast
 from perf_lint.rules.wall_clock_duration import WallClockDuration
 
-RULES: Tuple[Type[Rule], ...] = (
+RULES: Tuple[Type[BaseRule], ...] = (
     ListLiteralMembership,
     TupleLiteralMembership,
     ListUsedAsSet,
@@ -63,7 +63,7 @@ RULES: Tuple[Type[Rule], ...] = (
     LoopInvariantLookup,
 )
 
-BY_CODE: Dict[str, Type[Rule]] = {rule.CODE: rule for rule in RULES}
+BY_CODE: Dict[str, Type[BaseRule]] = {rule.CODE: rule for rule in RULES}
 
 
 def codes_matching(prefix: str) -> Tuple[str, ...]:
@@ -72,7 +72,7 @@ def codes_matching(prefix: str) -> Tuple[str, ...]:
     return tuple(rule.CODE for rule in RULES if rule.CODE.startswith(prefix))
 
 
-def rule_for(code_or_name: str) -> Type[Rule]:
+def rule_for(code_or_name: str) -> Type[BaseRule]:
     """Look a rule up by code or by kebab-case name; ``KeyError`` if unknown."""
     wanted = code_or_name.strip()
     if wanted.upper() in BY_CODE:

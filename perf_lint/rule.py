@@ -1,11 +1,20 @@
-"""The pieces every rule is made of: the ``Rule`` base, fix levels, examples
-and the ``Diagnostic`` record the engine hands to the fronts."""
+"""The pieces every rule is made of: the two kinds of rule, fix levels,
+examples and the ``Diagnostic`` record the engine hands to the fronts.
+
+Every rule declares what ``BaseRule`` lists (code, name, messages, fix
+level, options, examples, pre-filter). It is one of two kinds:
+
+- a tree rule, ``Rule`` (also named ``TreeRule``): a libcst visitor, one
+  instance per file fed by the engine's single batched traversal, which
+  calls ``report`` on the nodes it finds; it may offer fixes;
+- a source rule, ``SourceRule``: a class whose ``check_source`` reports
+  from the text and its ``ast`` alone (the size rules); it offers no fix,
+  and a file that only such rules admit is never parsed by libcst."""
 
 from __future__ import annotations
 
 import ast
 import dataclasses
-import enum
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -27,24 +36,15 @@ import libcst as cst
 # warm run never loads it); they are re-exported here.
 from perf_lint import traversal
 from perf_lint.diagnostic import (  # noqa: F401
-    Applicability,
     Diagnostic,
     Edit,
     FixRecord,
     Location,
 )
+from perf_lint.trust import Applicability, Fix
 
 if TYPE_CHECKING:  # pragma: no cover
     from perf_lint.context import FileContext
-
-
-class Fix(enum.Enum):
-    """How far a rule's fixes can be trusted."""
-
-    SAFE = "safe"
-    UNSAFE = "unsafe"
-    SAFE_WHEN_PROVEN = "safe when proven"
-    NONE = "none"
 
 
 class Valid(NamedTuple):
@@ -110,10 +110,9 @@ class Report:
 
 @dataclasses.dataclass(frozen=True)
 class SourceReport:
-    """What a rule that works from the source text alone (``SOURCE_ONLY``)
-    hands the engine: a range as libcst gives one (1-based rows, 0-based
-    columns in characters) and the formatted message. Such a rule has no
-    fixes."""
+    """What a source rule (``SourceRule``) hands the engine: a range as
+    libcst gives one (1-based rows, 0-based columns in characters) and the
+    formatted message. Such a rule has no fixes."""
 
     start: Tuple[int, int]
     end: Tuple[int, int]
@@ -121,10 +120,9 @@ class SourceReport:
     data: Optional[Mapping[str, Any]] = None
 
 
-class Rule(cst.BatchableCSTVisitor):
-    """Base class of every rule: one instance per file, fed by the engine's
-    single batched traversal. Subclasses define the class attributes below
-    and ``visit_<Node>``/``leave_<Node>`` methods, and call ``report``."""
+class BaseRule:
+    """What every rule declares (the class attributes below), whatever its
+    kind: subclass ``Rule`` (a tree rule) or ``SourceRule``, never this."""
 
     CODE: ClassVar[str]
     NAME: ClassVar[str]
@@ -153,10 +151,8 @@ class Rule(cst.BatchableCSTVisitor):
     #: language server then analyses the whole file on every edit when the
     #: rule's ``PATTERN`` occurs in it, instead of reusing findings).
     FILE_WIDE: ClassVar[bool] = False
-    #: ``True`` for a rule that finds everything it reports from the source
-    #: text (and ``ast``) alone, in ``check_source``: it takes no part in the
-    #: libcst traversal, and a file that only such rules admit is never
-    #: parsed by libcst.
+    #: ``True`` for a source rule (``SourceRule`` sets it; a rule never
+    #: does): it takes no part in the libcst traversal.
     SOURCE_ONLY: ClassVar[bool] = False
     #: ``True`` for a rule left out of the default selection: it runs only
     #: where a selector names it (``--select PRF2``, ``extend-select``).
@@ -178,6 +174,27 @@ class Rule(cst.BatchableCSTVisitor):
         of a report, read off the rule's matcher, never false where the rule
         reports. Rules that share one predicate share one call per node."""
         return True
+
+    @classmethod
+    def admits(cls, source: str, options: Any) -> bool:
+        """A sound pre-filter beyond ``PATTERN``, given the rule's options:
+        ``False`` only when the rule cannot report anything in ``source``.
+        The engine skips the rule (and libcst, when no rule is left) when
+        ``PATTERN`` does not match or this says ``False``."""
+        return True
+
+    @classmethod
+    def documentation(cls) -> str:
+        """The rule's documentation: its docstring, dedented."""
+        import inspect
+
+        return inspect.cleandoc(cls.__doc__ or "")
+
+
+class TreeRule(BaseRule, cst.BatchableCSTVisitor):
+    """A tree rule: one instance per file, fed by the engine's single
+    batched traversal. Subclasses define ``BaseRule``'s class attributes
+    and ``visit_<Node>``/``leave_<Node>`` methods, and call ``report``."""
 
     def __init__(self, context: FileContext, options: Any = None) -> None:
         super().__init__()
@@ -234,22 +251,26 @@ class Rule(cst.BatchableCSTVisitor):
         (see ``traversal.visitor_methods``)."""
         return traversal.visitor_methods(self)
 
-    @classmethod
-    def admits(cls, source: str, options: Any) -> bool:
-        """A sound pre-filter beyond ``PATTERN``, given the rule's options:
-        ``False`` only when the rule cannot report anything in ``source``.
-        The engine skips the rule (and libcst, when no rule is left) when
-        ``PATTERN`` does not match or this says ``False``."""
-        return True
+
+#: The usual base of a rule: a tree rule.
+Rule = TreeRule
+
+
+class SourceRule(BaseRule):
+    """A source rule: it reports from the source text and its ``ast`` alone,
+    in ``check_source`` (a class method: no instance, no traversal), with
+    ``report_at``. It has no fixes."""
+
+    SOURCE_ONLY: ClassVar[bool] = True
 
     @classmethod
     def check_source(
         cls, source: str, tree: Optional[ast.Module], options: Any
     ) -> List[SourceReport]:
-        """Everything a ``SOURCE_ONLY`` rule reports in ``source``, whose
-        ``ast`` is ``tree`` (``None`` where this Python rejects the text and
-        libcst accepts it), given the rule's options."""
-        raise NotImplementedError(f"{cls.CODE} is not a source-only rule")
+        """Everything the rule reports in ``source``, whose ``ast`` is
+        ``tree`` (``None`` where this Python rejects the text and libcst
+        accepts it), given the rule's options."""
+        raise NotImplementedError(f"{cls.CODE} defines no check_source")
 
     @classmethod
     def report_at(
@@ -263,10 +284,3 @@ class Rule(cst.BatchableCSTVisitor):
         """A ``SourceReport`` from ``check_source``, with the message's slots
         filled as ``report`` fills them."""
         return SourceReport(start, end, cls.MESSAGE.format(**slots), data)
-
-    @classmethod
-    def documentation(cls) -> str:
-        """The rule's documentation: its docstring, dedented."""
-        import inspect
-
-        return inspect.cleandoc(cls.__doc__ or "")

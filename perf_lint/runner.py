@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional
 
 from perf_lint.cache import Cache, CachedResult, config_identity, diagnostics_from_bytes, file_key
 from perf_lint.config import Config
-from perf_lint.source import QUIET, FixMode
+from perf_lint.timings import QUIET
+from perf_lint.trust import FixMode
 
 if TYPE_CHECKING:  # pragma: no cover - only --timings imports it
     from perf_lint.timings import Timings

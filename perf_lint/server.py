@@ -49,7 +49,7 @@ from pygls.workspace import TextDocument, Workspace
 from perf_lint import __version__, noqa, server_worker
 from perf_lint.diagnostic import Diagnostic, Edit, Location
 from perf_lint.server_worker import _profile, findings, fix_all  # noqa: F401 (also imported from here)
-from perf_lint.source import FixMode
+from perf_lint.trust import FixMode
 
 SOURCE = "perf-lint"
 FIX_ALL_KIND = "source.fixAll.perf-lint"

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from perf_lint.diagnostic import Diagnostic
-from perf_lint.source import FixMode
+from perf_lint.trust import FixMode
 
 log = logging.getLogger("perf_lint.server")
 

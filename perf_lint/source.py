@@ -1,89 +1,19 @@
-"""What every front shares before and after an analysis, without libcst:
-decoding a file's bytes as Python does, the diagnostics about a file itself
-(it cannot be read, decoded or parsed), the fix modes and the one answer to
-"does this mode apply that fix", the ``FileResult`` of a check and the
-``Hooks`` an analysis reports its time to.
+"""Source text, without libcst: decoding a file's bytes as Python does, and
+the diagnostics about a file itself (it cannot be read, decoded or parsed,
+or nests too deeply for the parsers).
 
-The CLI, the runner, the output formats and the language server import this
-module; a warm run (every file a cache hit) never loads libcst."""
+The CLI and the language server import this module; a warm run (every file
+a cache hit) never loads libcst."""
 
 from __future__ import annotations
 
 import ast
-import collections
-import contextlib
-import dataclasses
-import enum
 import io
 import tokenize
 import warnings
-from typing import Any, Callable, ContextManager, Counter, List, Optional, Sequence, Tuple
+from typing import Optional, Tuple
 
-from perf_lint.diagnostic import FILE_PROBLEM, Applicability, Diagnostic, Location
-
-
-class FixMode(str, enum.Enum):
-    """Which fixes a run applies: none (a lint run), the safe ones, or all."""
-
-    NONE = "none"
-    SAFE = "safe"
-    UNSAFE = "unsafe"
-
-    def applies(self, applicability: Optional[Applicability]) -> bool:
-        """This mode applies a fix of ``applicability`` (``None``: no fix)."""
-        if applicability is None or self is FixMode.NONE:
-            return False
-        return applicability is Applicability.SAFE or self is FixMode.UNSAFE
-
-    def fixes_any(self, diagnostics: Sequence[Diagnostic]) -> bool:
-        """One of ``diagnostics`` has a fix that this mode applies."""
-        return any(d.fix is not None and self.applies(d.fix.applicability) for d in diagnostics)
-
-    @classmethod
-    def of(cls, unsafe_fixes: bool) -> FixMode:
-        """The mode of ``--fix``, with or without ``--unsafe-fixes``."""
-        return cls.UNSAFE if unsafe_fixes else cls.SAFE
-
-
-class Hooks:
-    """Where an analysis reports its time: ``phase(name)`` around each stage
-    and ``wrap(rule, method)`` around each rule method. These do nothing;
-    ``perf_lint.timings.Timings`` records (``--timings``)."""
-
-    _NOTHING = contextlib.nullcontext()
-
-    def phase(self, name: str) -> ContextManager[Any]:
-        return self._NOTHING
-
-    #: ``None``: rule methods run as they are.
-    wrap: Optional[Callable[[Any, Callable[..., Any]], Callable[..., Any]]] = None
-
-
-QUIET = Hooks()
-
-
-@dataclasses.dataclass
-class FileResult:
-    """The outcome for one file: the diagnostics left, and when fixing, the
-    new text and what was fixed."""
-
-    path: str
-    source: str
-    encoding: str = "utf-8"
-    diagnostics: List[Diagnostic] = dataclasses.field(default_factory=list)
-    fixed_source: Optional[str] = None
-    fixed: Counter[str] = dataclasses.field(default_factory=collections.Counter)
-    messages: List[str] = dataclasses.field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return self.fixed_source is not None and self.fixed_source != self.source
-
-    def fixed_bytes(self) -> bytes:
-        return (self.fixed_source if self.fixed_source is not None else self.source).encode(
-            self.encoding
-        )
-
+from perf_lint.diagnostic import FILE_PROBLEM, Diagnostic, Location
 
 # -- decoding --------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """``--timings``: where a run spends its time, per phase and per rule.
 
 Nothing here costs anything unless ``--timings`` is given: then the engine
-is built with a ``Timings`` as its hooks (``perf_lint.analysis.Hooks``),
+is built with a ``Timings`` as its hooks (``Hooks``, defined here),
 which the analysis calls around each of its stages and each rule method, in
 the process that analyses (each worker records its own and sends its totals
 back with each file). A phase's time excludes the phases nested in it (the
@@ -11,10 +11,26 @@ repeats)."""
 from __future__ import annotations
 
 import collections
+import contextlib
 import time
-from typing import Any, Callable, Dict, Iterator, List
+from typing import Any, Callable, ContextManager, Dict, Iterator, List, Optional
 
-from perf_lint.source import Hooks
+
+class Hooks:
+    """Where an analysis reports its time: ``phase(name)`` around each stage
+    and ``wrap(rule, method)`` around each rule method. These do nothing;
+    ``Timings`` records (``--timings``)."""
+
+    _NOTHING = contextlib.nullcontext()
+
+    def phase(self, name: str) -> ContextManager[Any]:
+        return self._NOTHING
+
+    #: ``None``: rule methods run as they are.
+    wrap: Optional[Callable[[Any, Callable[..., Any]], Callable[..., Any]]] = None
+
+
+QUIET = Hooks()
 
 #: The order phases are printed in.
 PHASES = (

@@ -161,13 +161,16 @@ def candidate_codes(source: str, rules: Any, config: Any = None) -> List[str]:
     return [rule.CODE for rule in found.rules]
 
 
-def without_shortcuts(source: str, config: Any = None, path: str = "x.py", **only: bool) -> Any:
+def without_shortcuts(
+    source: str, config: Any = None, path: str = "x.py", heat: Any = None, **only: bool
+) -> Any:
     """The diagnostics of ``source`` with the engine's shortcuts off (every
-    one, or those named: ``prefilter=False``...)."""
+    one, or those named: ``prefilter=False``...); ``heat``: a profile's
+    facts for the rules that need one."""
     from perf_lint import prefilter
     from perf_lint.config import Config
     from perf_lint.engine import Engine
 
     shortcuts = prefilter.Shortcuts(**only) if only else prefilter.NONE
-    engine = Engine(config if config is not None else Config(), shortcuts=shortcuts)
+    engine = Engine(config if config is not None else Config(), shortcuts=shortcuts, heat=heat)
     return engine.check_text(source, path).diagnostics

@@ -25,7 +25,7 @@ from perf_lint import positions, prefilter
 from perf_lint.config import Config
 from perf_lint.engine import Engine
 from perf_lint.registry import BY_CODE
-from perf_lint.source import FixMode
+from perf_lint.trust import FixMode
 
 #: The perf_lint under test (the one this process imported).
 ROOT = Path(perf_lint.__file__).resolve().parent.parent

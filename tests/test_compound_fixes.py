@@ -19,6 +19,7 @@ import pytest
 from perf_lint import analysis, fixing
 from perf_lint.config import Config
 from perf_lint.diagnostic import Edit, Location
+from perf_lint.edits import whole_fix
 from perf_lint.engine import Engine, FixMode
 from perf_lint.registry import BY_CODE
 from perf_lint.rule import Fix, Invalid, Rule, Valid
@@ -129,7 +130,7 @@ def _fix(source: str, rules: Sequence[Type[Rule]] = TOYS, mode: FixMode = FixMod
 def _alone(result: analysis.Analysis, fix: analysis.Fixable) -> str:
     """The text with this one fix applied by the fix loop's transformer."""
     assert result.module is not None
-    return result.module.visit(fixing.whole_fix([("", fix.report)])).code
+    return result.module.visit(whole_fix([("", fix.report)])).code
 
 
 def assert_edits_are_the_fix(source: str, rules: Sequence[Type[Rule]] = TOYS) -> int:

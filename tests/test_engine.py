@@ -140,7 +140,7 @@ def test_removal_edits_from_the_statements_alone_equal_whole_module_ones() -> No
     one whole-module rendering per fix)."""
     import libcst as cst
 
-    from perf_lint import fixing, traversal
+    from perf_lint import edits, traversal
     from perf_lint import positions as positions_module
     from perf_lint.context import FileContext
     from perf_lint.registry import RULES
@@ -180,11 +180,11 @@ def test_removal_edits_from_the_statements_alone_equal_whole_module_ones() -> No
             module, reports, lambda w=wrapper: w.resolve(cst.metadata.PositionProvider)
         )
         for report in reports:
-            whole = fixing.diff_edit(module, source, report)
-            assert fixing.removal_edit(module, source, report, positions) == whole
+            whole = edits.diff_edit(module, source, report)
+            assert edits.removal_edit(module, source, report, positions) == whole
             # From the statements alone, a container created away from its
             # loop (statements between them) too.
-            local = fixing.local_edit(module, report, positions)
+            local = edits.local_edit(module, report, positions)
             assert local is not None and local == whole
             checked += 1
     assert checked >= 63

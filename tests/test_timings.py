@@ -45,7 +45,7 @@ def test_timings_are_hooks_not_patches(tmp_path: Path, monkeypatch: Any) -> None
     to a ``Timings``. Either way no function or method is replaced."""
     from perf_lint import analysis, runner
     from perf_lint.cli import main
-    from perf_lint.source import QUIET
+    from perf_lint.timings import QUIET
 
     (tmp_path / "a.py").write_text(SOURCE)
     monkeypatch.chdir(tmp_path)

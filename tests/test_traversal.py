@@ -327,12 +327,12 @@ def test_plain_visitors_never_use_libcsts_traversal(monkeypatch: pytest.MonkeyPa
 
 
 def test_the_rules_visitors_take_the_fast_path() -> None:
-    from perf_lint import analysis, scopes
+    from perf_lint import edits, scopes
     from perf_lint.rules import _logging, _loops, logging_expensive_argument
 
     visitors = [
         value
-        for module in (analysis, scopes, _logging, _loops, logging_expensive_argument)
+        for module in (edits, scopes, _logging, _loops, logging_expensive_argument)
         for value in vars(module).values()
         if isinstance(value, type)
         and issubclass(value, cst.CSTVisitor)

@@ -9,7 +9,7 @@ import os
 from typing import Any, Callable, Counter, Dict, List, Optional, TextIO
 
 from perf_lint.diagnostic import FILE_PROBLEM, Diagnostic
-from perf_lint.source import FixMode
+from perf_lint.trust import FixMode
 
 FORMATS = ("text", "json", "json-lines", "sarif", "github", "junit", "grouped")
 DOCS_URL = "https://github.com/perf-lint/perf-lint/blob/main/docs/rules.md"

@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Tuple
 
-from perf_lint.diagnostic import Applicability, Diagnostic
+from perf_lint.diagnostic import Diagnostic
 from perf_lint.output import RunSummary
 from perf_lint.output.text import closing, fixes, statistics
+from perf_lint.trust import Applicability
 
 #: How many source lines a long diagnostic quotes before eliding the rest.
 MAX_QUOTED_LINES = 6

@@ -357,6 +357,8 @@ class CacheableFunction(Rule):
     FIX = Fix.UNSAFE
     OPTIONS = CacheableOptions
     NEEDS_PROFILE = True
+    #: Every finding is in a function.
+    PATTERN = r"\bdef\b"
     READS_REPEATS = True
     # Whether a function is pure-looking depends on the file's other functions.
     FILE_WIDE = True

@@ -6,7 +6,7 @@ import ast
 import dataclasses
 from typing import List, Optional
 
-from perf_lint.rule import Invalid, Rule, SourceReport, Valid
+from perf_lint.rule import Invalid, SourceReport, SourceRule, Valid
 from perf_lint.rules._size import (
     decision_bound,
     definitions,
@@ -28,7 +28,7 @@ def _branches(count: int) -> str:
     return f"def f(x):\n{body}    return -1\n"
 
 
-class ComplexFunction(Rule):
+class ComplexFunction(SourceRule):
     """## What it does
     Checks for functions whose cyclomatic complexity, as radon computes it,
     is above `max-complexity` (default 15). The score is 1 plus one for each
@@ -70,7 +70,6 @@ class ComplexFunction(Rule):
     VALID = (Valid(_branches(14)),)
     INVALID = (Invalid(_branches(15)),)
 
-    SOURCE_ONLY = True
     OPT_IN = True
 
     @classmethod

@@ -214,6 +214,8 @@ class ConstantRebuiltPerCall(Rule):
     FIX = Fix.SAFE_WHEN_PROVEN
     OPTIONS = ConstantRebuiltOptions
     NEEDS_PROFILE = True
+    #: Every finding is in a function.
+    PATTERN = r"\bdef\b"
     # The constant a fix adds is named after what the whole file binds.
     FILE_WIDE = True
     VALID = (

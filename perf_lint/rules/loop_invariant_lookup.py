@@ -18,6 +18,7 @@ from perf_lint.frames import iteration
 from perf_lint.heat import FunctionHeat
 from perf_lint.rule import Fix, Invalid, Rule, Valid
 from perf_lint.rules._heat import Functions, count
+from perf_lint.rules._loops import FOR_OR_WHILE
 from perf_lint.scopes import dotted, target_names
 
 
@@ -269,6 +270,8 @@ class LoopInvariantLookup(Rule):
     FIX = Fix.UNSAFE
     OPTIONS = LoopInvariantOptions
     NEEDS_PROFILE = True
+    #: Every finding is in a function and its loops.
+    PATTERN = (r"\bdef\b", FOR_OR_WHILE)
     FILE_WIDE = True
     VALID = (
         Valid("def f(self, xs):\n    for x in xs:\n        self.a.append(x)\n"),

@@ -6,7 +6,7 @@ import ast
 import dataclasses
 from typing import List, Optional
 
-from perf_lint.rule import Invalid, Rule, SourceReport, Valid
+from perf_lint.rule import Invalid, SourceReport, SourceRule, Valid
 from perf_lint.rules._size import class_size, definitions, line_bound, name_span
 
 
@@ -24,7 +24,7 @@ def _methods(count: int) -> str:
     return "class C:\n" + "".join(f"    def m{i}(self):\n        pass\n" for i in range(count))
 
 
-class OversizedClass(Rule):
+class OversizedClass(SourceRule):
     """## What it does
     Checks for classes longer than `max-class-lines` (default 300) or with
     more than `max-methods` (default 30) methods. A class's lines run from
@@ -61,7 +61,6 @@ class OversizedClass(Rule):
     VALID = (Valid(_methods(30)),)
     INVALID = (Invalid(_methods(31)),)
 
-    SOURCE_ONLY = True
     OPT_IN = True
     STUBS = False
 

@@ -6,7 +6,7 @@ import ast
 import dataclasses
 from typing import List, Optional
 
-from perf_lint.rule import Invalid, Rule, SourceReport, Valid
+from perf_lint.rule import Invalid, SourceReport, SourceRule, Valid
 from perf_lint.rules._size import (
     METRICS,
     module_size,
@@ -38,7 +38,7 @@ def measure(source: str, metric: str) -> Optional[int]:
         return None
 
 
-class OversizedModule(Rule):
+class OversizedModule(SourceRule):
     """## What it does
     Checks for modules longer than `max-module-lines` (default 400), measured
     by `module-size-metric`: `lines` (physical lines, the default), `sloc`
@@ -92,7 +92,6 @@ class OversizedModule(Rule):
     VALID = (Valid("def f():\n    return 1\n"),)
     INVALID = (Invalid("x = 1\n" * 401),)
 
-    SOURCE_ONLY = True
     OPT_IN = True
 
     @classmethod
