@@ -602,9 +602,11 @@ def directory_for(
     applies to the current directory (``--config`` or the nearest
     ``pyproject.toml``; relative to that file's directory, and ignored with
     a warning when it points outside that directory: a checked-out tree does
-    not choose where perf-lint writes), else ``.perf-lint-cache`` in the
-    current directory. The table is validated later, when the run reads it;
-    here only the one key is looked at."""
+    not choose where perf-lint writes), else ``.perf-lint-cache`` next to
+    that configuration file (the project's root, as ruff keeps its cache
+    next to ``pyproject.toml``), else in the current directory. The table is
+    validated later, when the run reads it; here only the one key is looked
+    at."""
     from perf_lint.config import SECTION, find_pyproject, read_toml
 
     if explicit:
@@ -622,10 +624,11 @@ def directory_for(
             where = project / value
             if inside(str(where), str(project)):
                 return where, None
-            return Path(DEFAULT_DIR), (
+            return project / DEFAULT_DIR, (
                 f"{found}: cache-dir {value!r} points outside the project; ignored, "
                 "pass --cache-dir to use it"
             )
+        return found.resolve().parent / DEFAULT_DIR, None
     return Path(DEFAULT_DIR), None
 
 

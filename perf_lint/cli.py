@@ -198,7 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     speed.add_argument(
         "--cache-dir",
         metavar="DIR",
-        help="where the results cache lives (default: .perf-lint-cache, or `cache-dir`)",
+        help="where the results cache lives (default: `cache-dir`, else .perf-lint-cache "
+        "next to the configuration's pyproject.toml)",
     )
     speed.add_argument(
         "--timings", action="store_true", help="print time per phase and per rule on stderr"

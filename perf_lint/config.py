@@ -134,7 +134,7 @@ KEYS = (
     Key(
         "cache-dir",
         "string",
-        "`.perf-lint-cache` in the current directory",
+        "`.perf-lint-cache` next to this file",
         "Where the results cache lives, relative to this file (`--cache-dir` wins).",
     ),
     Key(

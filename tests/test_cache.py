@@ -187,3 +187,24 @@ def test_diagnostics_round_trip() -> None:
         diagnostics_from_bytes(b'{"format": 1, "diagnostics": []}', "p.py")
     with pytest.raises(ValueError):
         diagnostics_from_bytes(b'{"format": 1, "diagnostics": [[1]]}', "p.py")
+
+
+def test_the_cache_lives_next_to_the_projects_pyproject(tmp_path: Path) -> None:
+    # As ruff keeps its cache: a run from a subdirectory of the project
+    # writes to the project's cache, not a new one in the subdirectory.
+    (tmp_path / "pyproject.toml").write_text("[tool.perf-lint]\n", encoding="utf-8")
+    sub = tmp_path / "pkg"
+    sub.mkdir()
+    (sub / "a.py").write_text("x in [1, 2]\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    done = subprocess.run(
+        [sys.executable, "-m", "perf_lint", "check", "a.py"],
+        cwd=sub,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert (tmp_path / ".perf-lint-cache" / "CACHEDIR.TAG").is_file()
+    assert not (sub / ".perf-lint-cache").exists()
