@@ -7,7 +7,16 @@ run ``perf-lint check --fix --show-fixes`` (safe fixes only; every default
 rule unless ``--select`` is given) on the project's package source in the
 second copy, check that every changed file still compiles, run the suite
 again and print one table row: files changed, fixes applied by code (read
-from ``--show-fixes``), tests passed/failed before and after, verdict.
+from ``--show-fixes``), tests passed/failed before and after, and what the
+fixes did to the code's form: comments lost, trailing comments moved to a
+line of their own, new lines longer than the project's line length
+(``line-length`` of its ``[tool.ruff]``/``[tool.black]``, else 88) that the
+original statement did not already exceed, and whether a second ``--fix``
+changes anything (idempotence); then the verdict.
+
+``--tool ruff`` applies ruff's fixes for the same patterns instead
+(``ruff check --isolated --preview --select PERF,PLR6201 --fix``, with
+``--unsafe-fixes`` when asked), to compare on the same trees.
 
 Only the package source is fixed by default: that is the code users ship and
 the code the suite exercises; fixing the tests as well (``--include-tests``)
@@ -16,7 +25,7 @@ could hide a broken fix behind a test that was rewritten along with it.
 behaviour by design, so a changed result there is not a bug by itself).
 
     python scripts/ecosystem_check.py [--select CODES] [--include-tests]
-        [--unsafe-fixes] [--workdir DIR] [NAME ...]
+        [--unsafe-fixes] [--tool perf-lint|ruff] [--workdir DIR] [NAME ...]
 
 Add a project by adding a ``Project`` to ``PROJECTS``. Exit code 1 when a
 suite's results changed or a fixed file does not compile.
@@ -27,6 +36,7 @@ from __future__ import annotations
 import argparse
 import collections
 import dataclasses
+import io
 import os
 import re
 import shutil
@@ -34,6 +44,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import tokenize
 import venv
 from pathlib import Path
 from typing import Counter, Dict, List, Optional, Sequence, Tuple
@@ -74,6 +85,10 @@ PROJECTS = (
     Project("click", "8.1.7", ("tests",), ("src/click",), source_root="src"),
     # schedule logs through ``logging``; its timezone tests need pytz.
     Project("schedule", "1.2.2", ("test_schedule.py",), ("schedule",), requires=("pytz",)),
+    # Not used to tune any rule (issue 32's re-run).
+    Project("sortedcontainers", "2.4.0", ("tests",), ("sortedcontainers",)),
+    Project("cachetools", "5.5.0", ("tests",), ("src/cachetools",), source_root="src"),
+    Project("idna", "3.10", ("tests",), ("idna",)),
 )
 
 
@@ -85,11 +100,68 @@ class Row:
     before: Tuple[int, int] = (0, 0)
     after: Tuple[int, int] = (0, 0)
     compile_errors: List[str] = dataclasses.field(default_factory=list)
+    comments_lost: int = 0
+    trailing_moved: int = 0
+    long_lines: int = 0
+    idempotent: bool = True
 
     @property
     def ok(self) -> bool:
         ran = self.before[0] > 0
-        return ran and self.before == self.after and not self.compile_errors
+        return (
+            ran
+            and self.before == self.after
+            and not self.compile_errors
+            and not self.comments_lost
+            and self.idempotent
+        )
+
+
+def _comments(data: bytes) -> List[Tuple[str, bool]]:
+    """Each comment's text and whether code precedes it on its line."""
+    found = []
+    try:
+        tokens = list(tokenize.tokenize(io.BytesIO(data).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return found
+    for token in tokens:
+        if token.type == tokenize.COMMENT:
+            found.append((token.string, bool(token.line[: token.start[1]].strip())))
+    return found
+
+
+def _line_length(root: Path) -> int:
+    """The project's line length: ``[tool.ruff]``, else ``[tool.black]``, else 88."""
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            import tomllib
+
+            tools = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
+        except (ValueError, OSError):
+            tools = {}
+        for tool in ("ruff", "black"):
+            value = tools.get(tool, {}).get("line-length")
+            if isinstance(value, int):
+                return value
+    return 88
+
+
+def _form(row: Row, original: bytes, fixed: bytes, limit: int) -> None:
+    """Count what a fix did to the form of one file (see the module doc)."""
+    before, after = _comments(original), _comments(fixed)
+    texts_after = collections.Counter(text for text, _ in after)
+    texts_before = collections.Counter(text for text, _ in before)
+    row.comments_lost += sum((texts_before - texts_after).values())
+    trailing_after = collections.Counter(text for text, trailing in after if trailing)
+    trailing_before = collections.Counter(text for text, trailing in before if trailing)
+    row.trailing_moved += sum((trailing_before - trailing_after).values())
+    old_lines = set(original.decode("utf-8", "replace").splitlines())
+    row.long_lines += sum(
+        1
+        for line in fixed.decode("utf-8", "replace").splitlines()
+        if len(line) > limit and line not in old_lines
+    )
 
 
 def _run(command: Sequence[str], **kwargs: object) -> subprocess.CompletedProcess:
@@ -154,6 +226,11 @@ def _perf_lint(*args: str) -> subprocess.CompletedProcess:
     return _run([sys.executable, "-m", "perf_lint", "check", "--no-cache", *args])
 
 
+def _ruff(*args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "ruff", "check", "--isolated", "--preview", "--no-cache"]
+    return _run([*command, "--select", "PERF,PLR6201", *args])
+
+
 _FIXED = re.compile(r"^\s+(\d+) × (\w+) ", re.M)
 
 
@@ -174,24 +251,50 @@ def check(project: Project, workdir: Path, python: Path, options: argparse.Names
     if options.unsafe_fixes:
         flags.append("--unsafe-fixes")
     original = _snapshot(after_root)
-    fixed = _perf_lint(*flags, "--fix", "--show-fixes", "--exit-zero", *targets)
+    if options.tool == "ruff":
+        ruff_flags = ["--unsafe-fixes"] if options.unsafe_fixes else []
+        fixed = _ruff(*ruff_flags, "--fix", "--exit-zero", "--statistics", *targets)
+        for count, code in re.findall(r"^\s*(\d+)\s+(\w+\d+)", fixed.stdout, re.M):
+            row.fixes[code] += int(count)
+    else:
+        fixed = _perf_lint(*flags, "--fix", "--show-fixes", "--exit-zero", *targets)
+        for count, code in _FIXED.findall(fixed.stdout):
+            row.fixes[code] += int(count)
     if fixed.returncode:
-        row.compile_errors.append(f"perf-lint exited {fixed.returncode}: {fixed.stderr[-500:]}")
-    for count, code in _FIXED.findall(fixed.stdout):
-        row.fixes[code] += int(count)
+        tail = fixed.stderr[-500:]
+        row.compile_errors.append(f"{options.tool} exited {fixed.returncode}: {tail}")
+    limit = _line_length(after_root)
     for path, data in original.items():
-        if path.read_bytes() != data:
+        now = path.read_bytes()
+        if now != data:
             row.files_changed += 1
+            _form(row, data, now, limit)
             try:
-                compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+                compile(now, str(path), "exec", dont_inherit=True)
             except (SyntaxError, ValueError) as error:
                 row.compile_errors.append(f"{path}: {error}")
+    if options.tool != "ruff":
+        settled = _snapshot(after_root)
+        _perf_lint(*flags, "--fix", "--exit-zero", *targets)
+        row.idempotent = _snapshot(after_root) == settled
     row.after = _test(python, project, after_root)
     return row
 
 
 def _table(rows: Sequence[Row]) -> str:
-    header = ("project", "version", "files changed", "fixes by code", "before", "after", "verdict")
+    header = (
+        "project",
+        "version",
+        "files changed",
+        "fixes by code",
+        "before",
+        "after",
+        "comments lost",
+        "trailing moved",
+        "new long lines",
+        "idempotent",
+        "verdict",
+    )
     lines = [header]
     for row in rows:
         fixes = ", ".join(f"{code} {n}" for code, n in sorted(row.fixes.items())) or "-"
@@ -203,6 +306,10 @@ def _table(rows: Sequence[Row]) -> str:
                 fixes,
                 "{} passed / {} failed".format(*row.before),
                 "{} passed / {} failed".format(*row.after),
+                str(row.comments_lost),
+                str(row.trailing_moved),
+                str(row.long_lines),
+                "yes" if row.idempotent else "NO",
                 "ok" if row.ok else "CHANGED",
             )
         )
@@ -218,6 +325,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--select", default="", help="codes or prefixes to fix (default: all)")
     parser.add_argument("--include-tests", action="store_true", help="fix the test files too")
     parser.add_argument("--unsafe-fixes", action="store_true", help="apply unsafe fixes too")
+    parser.add_argument("--tool", choices=("perf-lint", "ruff"), default="perf-lint")
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args(argv)
     projects = [p for p in PROJECTS if not args.names or p.name in args.names]
