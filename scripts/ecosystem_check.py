@@ -86,7 +86,6 @@ PROJECTS = (
     # schedule logs through ``logging``; its timezone tests need pytz.
     Project("schedule", "1.2.2", ("test_schedule.py",), ("schedule",), requires=("pytz",)),
     # Not used to tune any rule (issue 32's re-run).
-    Project("sortedcontainers", "2.4.0", ("tests",), ("sortedcontainers",)),
     Project("cachetools", "5.5.0", ("tests",), ("src/cachetools",), source_root="src"),
     Project("idna", "3.10", ("tests",), ("idna",)),
 )
