@@ -33,12 +33,21 @@ def gap_variants(source: str) -> Iterator[str]:
     for line in lines:
         offsets.append(offsets[-1] + len(line))
     depth = 0
+    # From 3.12 an f-string is tokens too (PEP 701): its gaps are text (a
+    # format spec) or a replacement field's, left alone here.
+    start = getattr(tokenize, "FSTRING_START", None)
+    end = getattr(tokenize, "FSTRING_END", None)
+    inside_fstring = 0
     for first, second in zip(tokens, tokens[1:]):
-        if first.type == tokenize.OP and first.string in "([{":
+        if first.type == start:
+            inside_fstring += 1
+        elif first.type == end:
+            inside_fstring -= 1
+        elif first.type == tokenize.OP and first.string in "([{":
             depth += 1
         elif first.type == tokenize.OP and first.string in ")]}":
             depth -= 1
-        if first.type in _SKIPPED or second.type in _SKIPPED:
+        if inside_fstring or first.type in _SKIPPED or second.type in _SKIPPED:
             continue
         if first.end[0] != second.start[0]:
             continue
