@@ -247,6 +247,8 @@ def check(project: Project, workdir: Path, python: Path, options: argparse.Names
     if options.include_tests:
         targets += [str(after_root / path) for path in project.tests]
     flags = ["--select", options.select] if options.select else []
+    if options.target_version:
+        flags += ["--target-version", options.target_version]
     if options.unsafe_fixes:
         flags.append("--unsafe-fixes")
     original = _snapshot(after_root)
@@ -325,6 +327,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--include-tests", action="store_true", help="fix the test files too")
     parser.add_argument("--unsafe-fixes", action="store_true", help="apply unsafe fixes too")
     parser.add_argument("--tool", choices=("perf-lint", "ruff"), default="perf-lint")
+    parser.add_argument(
+        "--target-version",
+        default="",
+        help="perf-lint's target-version (e.g. py312, where the comprehension fixes are offered)",
+    )
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args(argv)
     projects = [p for p in PROJECTS if not args.names or p.name in args.names]
