@@ -118,19 +118,10 @@ class Engine:
         """One analysis of ``source`` with the rules selected for ``path``
         (and, when ``PRF001`` is selected, the ``# noqa`` codes that
         suppressed nothing in it)."""
-        if not self._unused_noqa(path):
-            return analyse(
-                source,
-                path,
-                self.rules_for(path),
-                self.config,
-                reduce=reduce,
-                shortcuts=self.shortcuts,
-                hooks=self.hooks,
-                heat=self.heat_for(path, source),
-            )
-        inline = noqa.InlineNoqa.of(source)  # held: the analysis records into it
-        inline.used.clear()
+        unused = self._unused_noqa(path)
+        if unused:
+            inline = noqa.InlineNoqa.of(source)  # held: the analysis records into it
+            inline.used.clear()
         found = analyse(
             source,
             path,
@@ -141,8 +132,10 @@ class Engine:
             hooks=self.hooks,
             heat=self.heat_for(path, source),
         )
-        if getattr(found, "parses", True) and not noqa.file_suppresses(
-            noqa.file_suppression(source), noqa.UNUSED_NOQA
+        if (
+            unused
+            and getattr(found, "parses", True)
+            and not noqa.file_suppresses(noqa.file_suppression(source), noqa.UNUSED_NOQA)
         ):
             extra = noqa.unused_diagnostics(inline, path)
             if extra:

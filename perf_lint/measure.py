@@ -782,20 +782,27 @@ class Session:
             sys.stderr.write(f"perf-lint: {message}\n")
             sys.stderr.flush()
 
-    def _root(self) -> str:
-        from perf_lint.config import ConfigError, Resolver
-
-        args = self.args
+    def _resolver(self):  # type: ignore[no-untyped-def]
+        """The configuration resolver of this command line (``--config``,
+        ``--select``, ``--extend-select``, ``--ignore``); a
+        ``ConfigError`` when a file or selector is bad."""
         from pathlib import Path
 
+        from perf_lint.config import Resolver
+
+        args = self.args
+        return Resolver.for_command_line(
+            Path(args.config) if args.config else None,
+            args.select,
+            args.extend_select,
+            args.ignore,
+        )
+
+    def _root(self) -> str:
+        from perf_lint.config import ConfigError
+
         try:
-            resolver = Resolver.for_command_line(
-                Path(args.config) if args.config else None,
-                args.select,
-                args.extend_select,
-                args.ignore,
-            )
-            return str(resolver.for_path(os.getcwd()).root)
+            return str(self._resolver().for_path(os.getcwd()).root)
         except ConfigError as error:
             raise UsageError(str(error)) from None
 
@@ -851,19 +858,11 @@ class Session:
     def _wants_repeats(self, paths: Sequence[str]) -> bool:
         """Whether a rule that reads argument repeats (PRF602) is selected
         for one of ``paths``."""
-        from pathlib import Path
-
-        from perf_lint.config import ConfigError, Resolver
+        from perf_lint.config import ConfigError
         from perf_lint.registry import BY_CODE
 
-        args = self.args
         try:
-            resolver = Resolver.for_command_line(
-                Path(args.config) if args.config else None,
-                args.select,
-                args.extend_select,
-                args.ignore,
-            )
+            resolver = self._resolver()
             for path in paths:
                 codes = resolver.for_path(path).selected_codes(path)
                 if any(getattr(BY_CODE[code], "READS_REPEATS", False) for code in codes):
